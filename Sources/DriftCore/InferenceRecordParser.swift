@@ -1,0 +1,88 @@
+/// Reads one inference record (`../shared/spec/record-format.md`, v1) into a row of a
+/// ``SampleTableBuilder``: every feature, plus `prediction` and `label` as columns of those
+/// names. Checks everything the format requires and rejects the record whole otherwise.
+public enum InferenceRecordParser {
+    /// Default limit on one record's size.
+    public static let defaultMaximumRecordBytes = 1 << 20
+    public static let maximumModelIdBytes = 128
+
+    /// Parses `record` into the builder's staged row; the caller commits or rejects it.
+    public static func parse(_ record: UnsafeBufferPointer<UInt8>, scratch: UnsafeMutableBufferPointer<UInt8>,
+                             into builder: inout SampleTableBuilder,
+                             maximumRecordBytes: Int = defaultMaximumRecordBytes) throws(RecordRejection) {
+        guard record.count <= maximumRecordBytes else {
+            throw RecordRejection("record of \(record.count) bytes is over the size limit of \(maximumRecordBytes) bytes", at: 0)
+        }
+        var s = JSONScanner(record, scratch: scratch)
+        s.skipWhitespace()
+        guard s.peek() == 0x7B else {
+            if s.isAtEnd { throw RecordRejection("empty record", at: 0) }
+            throw s.fail("the record is not a JSON object")
+        }
+        builder.beginRow()
+        _ = s.consume(0x7B)
+        var sawModel = false, sawFeatures = false
+        if !s.consume(0x7D) {
+            repeat {
+                let key = try s.parseString()
+                let field: TopLevelField
+                if bytesEqual(key, "features") { field = .features }
+                else if bytesEqual(key, "model") { field = .model }
+                else if bytesEqual(key, "prediction") { field = .prediction }
+                else if bytesEqual(key, "label") { field = .label }
+                else { field = .other }
+                try s.expect(0x3A, "':' after a key")
+                switch field {
+                case .features:
+                    guard try s.peekValueKind() == .object else { throw s.fail("`features` must be an object") }
+                    try parseFeatures(&s, into: &builder)
+                    sawFeatures = true
+                case .model:
+                    guard try s.peekValueKind() == .string else { throw s.fail("`model` must be a string") }
+                    let model = try s.parseString()
+                    if model.isEmpty { throw s.fail("`model` is empty") }
+                    if model.count > maximumModelIdBytes { throw s.fail("`model` is longer than \(maximumModelIdBytes) bytes") }
+                    sawModel = true
+                case .prediction:
+                    try parseValue(&s, column: builder.column(named: "prediction"), into: &builder)
+                case .label:
+                    try parseValue(&s, column: builder.column(named: "label"), into: &builder)
+                case .other:
+                    try s.skipValue(depth: 1)
+                }
+            } while s.consume(0x2C)
+            try s.expect(0x7D, "',' or '}' after a field")
+        }
+        s.skipWhitespace()
+        guard s.isAtEnd else { throw s.fail("unexpected data after the record") }
+        guard sawModel else { throw RecordRejection("`model` is missing", at: 0) }
+        guard sawFeatures else { throw RecordRejection("`features` is missing", at: 0) }
+    }
+
+    private enum TopLevelField { case model, features, prediction, label, other }
+
+    private static func parseFeatures(_ s: inout JSONScanner, into builder: inout SampleTableBuilder) throws(RecordRejection) {
+        _ = s.consume(0x7B)
+        if s.consume(0x7D) { return }
+        repeat {
+            let name = try s.parseString()
+            let column = builder.column(named: name)
+            try s.expect(0x3A, "':' after a feature name")
+            try parseValue(&s, column: column, into: &builder)
+        } while s.consume(0x2C)
+        try s.expect(0x7D, "',' or '}' in `features`")
+    }
+
+    @inline(__always)
+    private static func parseValue(_ s: inout JSONScanner, column: Int, into builder: inout SampleTableBuilder) throws(RecordRejection) {
+        let kind = try s.peekValueKind()
+        switch kind {
+        case .number: builder.setNumber(try s.parseNumber(), column: column)
+        case .string: builder.setText(try s.parseString(), column: column)
+        case .trueValue: try s.parseLiteral(kind); builder.setText("true", column: column)
+        case .falseValue: try s.parseLiteral(kind); builder.setText("false", column: column)
+        case .null: try s.parseLiteral(kind); builder.setNull(column: column)
+        case .object, .array: try s.skipValue(depth: 2); builder.setOther(column: column)
+        }
+    }
+}

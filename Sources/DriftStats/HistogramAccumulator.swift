@@ -1,0 +1,74 @@
+/// Counts of values per bin of frozen edges (PSI bins or the fine grid), plus the missing
+/// (NaN) and non-finite (±∞) values that fell in no bin. Mergeable by addition.
+public struct HistogramAccumulator: Sendable, Codable, Equatable, Hashable {
+    /// One count per bin; `counts.count == edges.count + 1`.
+    public private(set) var counts: [UInt64]
+    public private(set) var missing: UInt64
+    public private(set) var nonFinite: UInt64
+
+    /// The empty histogram for `binCount` bins.
+    public static func zero(binCount: Int) -> HistogramAccumulator {
+        precondition(binCount >= 1)
+        return HistogramAccumulator(counts: Array(repeating: 0, count: binCount), missing: 0, nonFinite: 0)
+    }
+
+    public init(counts: [UInt64], missing: UInt64, nonFinite: UInt64) {
+        self.counts = counts; self.missing = missing; self.nonFinite = nonFinite
+    }
+
+    /// Values that fell into a bin.
+    public var binnedTotal: UInt64 { counts.reduce(0, &+) }
+
+    /// Adds a column with the fastest kernel for the number of edges.
+    public mutating func add(_ column: UnsafeBufferPointer<Double>, edges: UnsafeBufferPointer<Double>) {
+        accumulate(column, edges: edges, kernel: BinCountingKernel.accumulate)
+    }
+
+    /// Adds a column one value at a time (the reference the kernels are checked against).
+    public mutating func addScalar(_ column: UnsafeBufferPointer<Double>, edges: UnsafeBufferPointer<Double>) {
+        accumulate(column, edges: edges, kernel: BinCountingKernel.accumulateScalar)
+    }
+
+    public mutating func add(_ column: [Double], edges: [Double]) {
+        column.withUnsafeBufferPointer { c in edges.withUnsafeBufferPointer { e in add(c, edges: e) } }
+    }
+
+    public mutating func addScalar(_ column: [Double], edges: [Double]) {
+        column.withUnsafeBufferPointer { c in edges.withUnsafeBufferPointer { e in addScalar(c, edges: e) } }
+    }
+
+    private mutating func accumulate(
+        _ column: UnsafeBufferPointer<Double>, edges: UnsafeBufferPointer<Double>,
+        kernel: (UnsafeBufferPointer<Double>, UnsafeBufferPointer<Double>, UnsafeMutableBufferPointer<UInt64>) -> Void
+    ) {
+        precondition(edges.count + 1 == counts.count, "the histogram was made for \(counts.count - 1) edges, not \(edges.count)")
+        let edgeCount = edges.count
+        withUnsafeTemporaryAllocation(of: UInt64.self, capacity: BinCountingKernel.slotCount(edgeCount: edgeCount)) { slots in
+            slots.initialize(repeating: 0)
+            kernel(column, edges, slots)
+            counts.withUnsafeMutableBufferPointer { c in
+                for b in 0..<c.count { c[b] &+= slots[b] }
+            }
+            missing &+= slots[BinCountingKernel.missingSlot(edgeCount: edgeCount)]
+            nonFinite &+= slots[BinCountingKernel.nonFiniteSlot(edgeCount: edgeCount)]
+        }
+    }
+
+    public mutating func merge(_ other: HistogramAccumulator) {
+        precondition(other.counts.count == counts.count, "histograms over different bins cannot merge")
+        for b in counts.indices { counts[b] &+= other.counts[b] }
+        missing &+= other.missing
+        nonFinite &+= other.nonFinite
+    }
+
+    public func merged(with other: HistogramAccumulator) -> HistogramAccumulator {
+        var r = self; r.merge(other); return r
+    }
+
+    /// Proportion of binned values per bin (all zeros when nothing was binned).
+    public var proportions: [Double] {
+        let total = binnedTotal
+        guard total > 0 else { return Array(repeating: 0, count: counts.count) }
+        return counts.map { Double($0) / Double(total) }
+    }
+}

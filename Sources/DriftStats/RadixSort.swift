@@ -1,0 +1,58 @@
+/// Sorting samples for the exact statistics (KS, Wasserstein, quantile edges). An LSD radix
+/// sort on the IEEE-754 bit patterns, mapped so that unsigned order is numeric order: about
+/// ten times faster than a comparison sort on the million-value columns `compare` sees.
+public enum RadixSort {
+    /// The finite values of `column` (NaN and ±∞ dropped), in ascending order.
+    /// -0.0 sorts before +0.0; they compare equal, so no statistic can tell.
+    public static func sortedFiniteValues(_ column: UnsafeBufferPointer<Double>) -> [Double] {
+        var keys = [UInt64]()
+        keys.reserveCapacity(column.count)
+        for v in column where v.isFinite { keys.append(orderedKey(v)) }
+        let n = keys.count
+        if n < 256 {
+            keys.sort()
+            return keys.map(value(ofKey:))
+        }
+        var buffer = [UInt64](repeating: 0, count: n)
+        let bitsPerPass = 11, passes = 6, radix = 1 << bitsPerPass
+        keys.withUnsafeMutableBufferPointer { a0 in
+            buffer.withUnsafeMutableBufferPointer { b0 in
+                var source = a0, target = b0
+                var histogram = [Int](repeating: 0, count: radix * passes)
+                // One pass over the data fills all six histograms.
+                for k in source { for p in 0..<passes { histogram[p * radix + Int((k >> UInt64(p * bitsPerPass)) & UInt64(radix - 1))] += 1 } }
+                for p in 0..<passes {
+                    let shift = UInt64(p * bitsPerPass)
+                    // Skip a pass where every key has the same digit.
+                    if histogram[(p * radix)..<((p + 1) * radix)].contains(n) { continue }
+                    var sum = 0
+                    for d in 0..<radix { let c = histogram[p * radix + d]; histogram[p * radix + d] = sum; sum += c }
+                    for k in source {
+                        let d = p * radix + Int((k >> shift) & UInt64(radix - 1))
+                        target[histogram[d]] = k
+                        histogram[d] += 1
+                    }
+                    swap(&source, &target)
+                }
+                if source.baseAddress != a0.baseAddress {
+                    _ = a0.initialize(fromContentsOf: source)
+                }
+            }
+        }
+        return keys.map(value(ofKey:))
+    }
+
+    public static func sortedFiniteValues(_ column: [Double]) -> [Double] {
+        column.withUnsafeBufferPointer { sortedFiniteValues($0) }
+    }
+
+    /// Flips the sign bit of positives and every bit of negatives.
+    @inline(__always) static func orderedKey(_ v: Double) -> UInt64 {
+        let bits = v.bitPattern
+        return bits & (1 << 63) != 0 ? ~bits : bits | (1 << 63)
+    }
+
+    @inline(__always) static func value(ofKey k: UInt64) -> Double {
+        Double(bitPattern: k & (1 << 63) != 0 ? k & ~(1 << 63) : ~k)
+    }
+}

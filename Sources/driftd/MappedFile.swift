@@ -1,0 +1,44 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A whole file mapped read-only into memory: the parsers read it in place, without a copy.
+final class MappedFile {
+    let path: String
+    let bytes: UnsafeBufferPointer<UInt8>
+    private let mapping: UnsafeMutableRawPointer?
+
+    init(path: String) throws(InputFailure) {
+        self.path = path
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else {
+            throw InputFailure(message: "cannot open \(path): \(String(cString: strerror(errno))) — check the path and its permissions")
+        }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else {
+            throw InputFailure(message: "cannot read \(path): \(String(cString: strerror(errno)))")
+        }
+        if (info.st_mode & S_IFMT) == S_IFDIR {
+            throw InputFailure(message: "\(path) is a directory; give a .jsonl or .csv file")
+        }
+        let size = Int(info.st_size)
+        if size == 0 {
+            mapping = nil
+            bytes = UnsafeBufferPointer(start: nil, count: 0)
+            return
+        }
+        guard let m = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), m != MAP_FAILED else {
+            throw InputFailure(message: "cannot map \(path) into memory: \(String(cString: strerror(errno)))")
+        }
+        _ = madvise(m, size, MADV_SEQUENTIAL)
+        mapping = m
+        bytes = UnsafeBufferPointer(start: m.assumingMemoryBound(to: UInt8.self), count: size)
+    }
+
+    deinit {
+        if let mapping { munmap(mapping, bytes.count) }
+    }
+}
