@@ -28,7 +28,7 @@ let package = Package(
             ]
         ),
         // Fixture loaders and seeded data shared by the tests.
-        .target(name: "DriftTesting", dependencies: ["DriftStats"]),
+        .target(name: "DriftTesting", dependencies: ["DriftStats", "DriftCore"]),
         .testTarget(name: "DriftStatsTests", dependencies: ["DriftStats", "DriftTesting"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "DriftCoreTests", dependencies: ["DriftCore", "DriftTesting"]),

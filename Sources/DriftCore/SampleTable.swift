@@ -1,3 +1,11 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// One feature's values from a whole file, column-wise: what `driftd compare` compares.
 public struct SampleColumn: Sendable {
     /// One entry per row: the number, or NaN when the row had no number here.
@@ -43,6 +51,14 @@ public struct SampleTable: Sendable {
     public internal(set) var lineCount = 0
 
     public init() {}
+
+    /// Makes room for `rows` rows in every column, so that appending parts does not copy twice.
+    public mutating func reserveCapacity(rows: Int) {
+        for c in columns.indices {
+            columns[c].numbers.reserveCapacity(rows)
+            if !columns[c].codes.isEmpty { columns[c].codes.reserveCapacity(rows) }
+        }
+    }
 
     public func column(named name: String) -> SampleColumn? {
         names.code(of: name).map { columns[Int($0)] }
@@ -104,7 +120,10 @@ public struct SampleTableBuilder: Sendable {
     private var orderHint: [Int32] = []
     private var keyPosition = 0
 
-    public init() {}
+    /// Rows to reserve room for in each column, so columns grow without copying.
+    private let expectedRows: Int
+
+    public init(expectedRows: Int = 0) { self.expectedRows = expectedRows }
 
     public mutating func beginRow() { keyPosition = 0 }
 
@@ -114,12 +133,16 @@ public struct SampleTableBuilder: Sendable {
         keyPosition += 1
         if position < orderHint.count {
             let guess = Int(orderHint[position])
-            if nameBytes[guess].withUnsafeBufferPointer({ $0.elementsEqual(name) }) { return guess }
+            let same = nameBytes[guess].withUnsafeBufferPointer { known in
+                known.count == name.count && (name.isEmpty || memcmp(known.baseAddress!, name.baseAddress!, name.count) == 0)
+            }
+            if same { return guess }
         }
         let c = Int(table.names.intern(name))
         if c == table.columns.count {
             var fresh = SampleColumn()
-            fresh.numbers = Array(repeating: .nan, count: table.rowCount)
+            fresh.numbers.reserveCapacity(Swift.max(expectedRows, table.rowCount))
+            fresh.numbers.append(contentsOf: repeatElement(.nan, count: table.rowCount))
             fresh.missingCount = table.rowCount
             table.columns.append(fresh)
             staged.append(.none); stagedNumber.append(0); stagedCode.append(-1)
@@ -159,7 +182,10 @@ public struct SampleTableBuilder: Sendable {
                 if !table.columns[c].codes.isEmpty { table.columns[c].codes.append(-1) }
             case .text:
                 table.columns[c].numbers.append(.nan)
-                if table.columns[c].codes.isEmpty { table.columns[c].codes = Array(repeating: -1, count: row) }
+                if table.columns[c].codes.isEmpty {
+                    table.columns[c].codes.reserveCapacity(Swift.max(expectedRows, row + 1))
+                    table.columns[c].codes.append(contentsOf: repeatElement(-1, count: row))
+                }
                 table.columns[c].codes.append(stagedCode[c])
                 table.columns[c].textCount += 1
             case .none, .null, .other:

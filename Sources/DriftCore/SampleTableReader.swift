@@ -13,8 +13,9 @@ public enum SampleTableReader {
     /// JSON Lines of inference records. Blank lines are skipped; a malformed line becomes a
     /// rejection with its line number (`firstLine` is the number of the part's first line).
     public static func jsonLines(_ bytes: UnsafeBufferPointer<UInt8>, firstLine: Int = 1,
-                                 maximumRecordBytes: Int = InferenceRecordParser.defaultMaximumRecordBytes) -> SampleTable {
-        var builder = SampleTableBuilder()
+                                 maximumRecordBytes: Int = InferenceRecordParser.defaultMaximumRecordBytes,
+                                 expectedRows: Int? = nil) -> SampleTable {
+        var builder = SampleTableBuilder(expectedRows: expectedRows ?? estimatedLineCount(bytes))
         var scratchCapacity = 4096
         var scratch = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: scratchCapacity)
         defer { scratch.deallocate() }
@@ -77,6 +78,16 @@ public enum SampleTableReader {
         var count = 0
         forEachLine(bytes) { _, _ in count += 1 }
         return count
+    }
+
+    /// Lines in `bytes`, estimated from the first 64 KiB (generously: unused reserved
+    /// memory is never touched, so costs nothing).
+    public static func estimatedLineCount(_ bytes: UnsafeBufferPointer<UInt8>) -> Int {
+        let sample = UnsafeBufferPointer(rebasing: bytes[0..<Swift.min(bytes.count, 1 << 16)])
+        var lines = 0
+        for b in sample where b == 0x0A { lines += 1 }
+        guard lines > 0 else { return 16 }
+        return Int(Double(bytes.count) / Double(sample.count) * Double(lines) * 1.25) + 16
     }
 
     static func isBlank(_ line: UnsafeBufferPointer<UInt8>) -> Bool {

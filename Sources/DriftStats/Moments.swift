@@ -86,6 +86,30 @@ public struct Moments: Sendable, Codable, Equatable, Hashable {
 
     public mutating func merge(_ other: Moments) { self = merged(with: other) }
 
+    // Codable by hand: an empty accumulator's min and max are ±∞, which JSON cannot carry,
+    // so they are left out while the count is 0.
+    private enum CodingKeys: String, CodingKey { case count, mean, m2, min, max }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        count = try c.decode(UInt64.self, forKey: .count)
+        mean = try c.decode(Double.self, forKey: .mean)
+        m2 = try c.decode(Double.self, forKey: .m2)
+        min = try c.decodeIfPresent(Double.self, forKey: .min) ?? .infinity
+        max = try c.decodeIfPresent(Double.self, forKey: .max) ?? -.infinity
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(count, forKey: .count)
+        try c.encode(mean, forKey: .mean)
+        try c.encode(m2, forKey: .m2)
+        if count > 0 {
+            try c.encode(min, forKey: .min)
+            try c.encode(max, forKey: .max)
+        }
+    }
+
     public func merged(with other: Moments) -> Moments {
         if other.count == 0 { return self }
         if count == 0 { return other }

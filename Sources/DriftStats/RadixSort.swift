@@ -5,41 +5,51 @@ public enum RadixSort {
     /// The finite values of `column` (NaN and ±∞ dropped), in ascending order.
     /// -0.0 sorts before +0.0; they compare equal, so no statistic can tell.
     public static func sortedFiniteValues(_ column: UnsafeBufferPointer<Double>) -> [Double] {
-        var keys = [UInt64]()
-        keys.reserveCapacity(column.count)
-        for v in column where v.isFinite { keys.append(orderedKey(v)) }
-        let n = keys.count
+        var finite = 0
+        for v in column where v.isFinite { finite += 1 }
+        let n = finite
         if n < 256 {
-            keys.sort()
-            return keys.map(value(ofKey:))
+            var small = column.filter(\.isFinite)
+            small.sort()
+            return small
         }
-        var buffer = [UInt64](repeating: 0, count: n)
         let bitsPerPass = 11, passes = 6, radix = 1 << bitsPerPass
-        keys.withUnsafeMutableBufferPointer { a0 in
-            buffer.withUnsafeMutableBufferPointer { b0 in
-                var source = a0, target = b0
-                var histogram = [Int](repeating: 0, count: radix * passes)
-                // One pass over the data fills all six histograms.
-                for k in source { for p in 0..<passes { histogram[p * radix + Int((k >> UInt64(p * bitsPerPass)) & UInt64(radix - 1))] += 1 } }
-                for p in 0..<passes {
-                    let shift = UInt64(p * bitsPerPass)
-                    // Skip a pass where every key has the same digit.
-                    if histogram[(p * radix)..<((p + 1) * radix)].contains(n) { continue }
-                    var sum = 0
-                    for d in 0..<radix { let c = histogram[p * radix + d]; histogram[p * radix + d] = sum; sum += c }
-                    for k in source {
-                        let d = p * radix + Int((k >> shift) & UInt64(radix - 1))
-                        target[histogram[d]] = k
-                        histogram[d] += 1
+        var keys = [UInt64](unsafeUninitializedCapacity: n) { k, count in
+            var i = 0
+            for v in column where v.isFinite { k[i] = orderedKey(v); i += 1 }
+            count = n
+        }
+        // The result array is the second buffer of the ping-pong passes.
+        return [Double](unsafeUninitializedCapacity: n) { result, count in
+            result.withMemoryRebound(to: UInt64.self) { other in
+                keys.withUnsafeMutableBufferPointer { first in
+                    var source = first, target = other
+                    withUnsafeTemporaryAllocation(of: Int.self, capacity: radix * passes) { histogram in
+                        histogram.initialize(repeating: 0)
+                        // One pass over the data fills all six histograms.
+                        for k in source {
+                            for p in 0..<passes { histogram[p &* radix &+ Int((k >> UInt64(p &* bitsPerPass)) & UInt64(radix - 1))] &+= 1 }
+                        }
+                        for p in 0..<passes {
+                            let shift = UInt64(p * bitsPerPass)
+                            // Skip a pass where every key has the same digit.
+                            if histogram[(p * radix)..<((p + 1) * radix)].contains(n) { continue }
+                            var sum = 0
+                            for d in 0..<radix { let c = histogram[p * radix + d]; histogram[p * radix + d] = sum; sum += c }
+                            for k in source {
+                                let d = p &* radix &+ Int((k >> shift) & UInt64(radix - 1))
+                                target[histogram[d]] = k
+                                histogram[d] &+= 1
+                            }
+                            swap(&source, &target)
+                        }
                     }
-                    swap(&source, &target)
-                }
-                if source.baseAddress != a0.baseAddress {
-                    _ = a0.initialize(fromContentsOf: source)
+                    // Keys back to values, landing in the result buffer.
+                    for i in 0..<n { other[i] = value(ofKey: source[i]).bitPattern }
                 }
             }
+            count = n
         }
-        return keys.map(value(ofKey:))
     }
 
     public static func sortedFiniteValues(_ column: [Double]) -> [Double] {

@@ -63,6 +63,9 @@ struct CompareCommand: ParsableCommand {
     @Option(name: .customLong("unseen-threshold"), help: "Categorical: drift when the share of unseen categories is at least this.")
     var unseenThreshold: Double = DriftThresholds().unseenRate
 
+    @Flag(help: .hidden)
+    var timings = false
+
     func validate() throws {
         guard NumericBinning.allowedBinCounts.contains(bins) else {
             throw ValidationError("--bins must be between 2 and 64, got \(bins)")
@@ -91,9 +94,12 @@ struct CompareCommand: ParsableCommand {
         for n in numericNames { options.kindOverrides[n] = .numeric }
         for n in categoricalNames { options.kindOverrides[n] = .categorical }
 
+        let clock = PhaseClock(enabled: timings)
         let (referenceFile, currentFile) = (try MappedFile(path: reference), try MappedFile(path: current))
         let referenceTable = try load(referenceFile)
+        clock.mark("read reference")
         let currentTable = try load(currentFile)
+        clock.mark("read current")
         report(referenceTable.rejections, in: reference)
         report(currentTable.rejections, in: current)
         guard referenceTable.rowCount > 0 else {
@@ -113,6 +119,7 @@ struct CompareCommand: ParsableCommand {
             results[k] = Comparison.compareFeature(names[k], reference: referenceTable, current: currentTable, options: settings)
         }
         let comparison = ComparisonReport(features: results.values)
+        clock.mark("statistics")
         switch format {
         case .json: print(ComparisonRendering.json(comparison))
         case .table: print(ComparisonRendering.table(comparison), terminator: "")
@@ -144,6 +151,7 @@ struct CompareCommand: ParsableCommand {
             }
             var all = tables.values
             var table = all.removeFirst()
+            table.reserveCapacity(rows: all.reduce(table.rowCount) { $0 + $1.rowCount })
             for part in all { table.append(part, lineOffset: table.lineCount) }
             return table
         }
@@ -180,6 +188,24 @@ final class ResultSlots<T>: @unchecked Sendable {
 
 /// A mapped file's bytes, read (never written) by concurrent parsers.
 struct ReadOnlyBytes: @unchecked Sendable { let buffer: UnsafeBufferPointer<UInt8> }
+
+/// Phase timings on standard error (`--timings`), for measuring where time goes.
+final class PhaseClock {
+    let enabled: Bool
+    var last = PhaseClock.now()
+    init(enabled: Bool) { self.enabled = enabled }
+    static func now() -> Double {
+        var t = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &t)
+        return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9
+    }
+    func mark(_ phase: String) {
+        guard enabled else { return }
+        let t = PhaseClock.now()
+        writeStandardError("timing: \(phase): \(Decimal4.format(t - last, digits: 3)) s\n")
+        last = t
+    }
+}
 
 enum ProcessInfoLite {
     static var activeProcessorCount: Int { Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))) }

@@ -30,7 +30,7 @@ final class MappedFile {
             bytes = UnsafeBufferPointer(start: nil, count: 0)
             return
         }
-        guard let m = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), m != MAP_FAILED else {
+        guard let m = mmap(nil, size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0), m != MAP_FAILED else {
             throw InputFailure(message: "cannot map \(path) into memory: \(String(cString: strerror(errno)))")
         }
         _ = madvise(m, size, MADV_SEQUENTIAL)
