@@ -1,0 +1,71 @@
+import Foundation
+
+/// Runs the built `driftd` executable as a user would, capturing its output and status.
+public struct DriftdRun: Sendable {
+    public var status: Int32
+    public var standardOutput: String
+    public var standardError: String
+}
+
+public enum DriftdProcess {
+    /// The `driftd` binary next to the test bundle (`swift test` builds it first).
+    public static var executable: URL {
+        let runner = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        var dir = runner.deletingLastPathComponent()
+        for _ in 0..<3 {
+            let candidate = dir.appendingPathComponent("driftd")
+            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+            dir = dir.deletingLastPathComponent()
+        }
+        return Fixtures.repositoryRoot.appendingPathComponent(".build/debug/driftd")
+    }
+
+    public static func run(_ arguments: [String]) throws -> DriftdRun {
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        // Read both pipes to the end before waiting, so a large output cannot block the child.
+        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        let errData = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return DriftdRun(status: process.terminationStatus,
+                         standardOutput: String(decoding: outData, as: UTF8.self),
+                         standardError: String(decoding: errData, as: UTF8.self))
+    }
+}
+
+/// A temporary folder removed when the value goes away.
+public final class TemporaryDirectory: @unchecked Sendable {
+    public let url: URL
+    public init() throws {
+        url = FileManager.default.temporaryDirectory.appendingPathComponent("driftd-test-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    }
+    deinit { try? FileManager.default.removeItem(at: url) }
+
+    /// Writes `text` to a file in the folder and returns its path.
+    public func write(_ name: String, _ text: String) throws -> String {
+        let file = url.appendingPathComponent(name)
+        try text.write(to: file, atomically: true, encoding: .utf8)
+        return file.path
+    }
+}
+
+/// JSON Lines inference records holding one feature, as producers publish them.
+public enum RecordFile {
+    public static func numeric(_ values: [Double], feature: String = "x", model: String = "golden") -> String {
+        values.enumerated().map { i, v in
+            "{\"model\":\"\(model)\",\"id\":\"r\(i)\",\"features\":{\"\(feature)\":\(v.description)}}"
+        }.joined(separator: "\n") + "\n"
+    }
+
+    public static func categorical(_ values: [String], feature: String = "x", model: String = "golden") -> String {
+        values.enumerated().map { i, v in
+            "{\"model\":\"\(model)\",\"id\":\"r\(i)\",\"features\":{\"\(feature)\":\"\(v)\"}}"
+        }.joined(separator: "\n") + "\n"
+    }
+}
