@@ -70,7 +70,8 @@ public enum KolmogorovSmirnovDistribution {
     /// - asymp: `kstwo.sf(d, round-half-even(m·n/(m+n)))` with m ≥ n as doubles
     ///   (n1 = n2 = 1 rounds to 0 and gives NaN, as in scipy).
     /// - The p-value is clipped to [0, 1]; the returned method is the one actually used
-    ///   (never `auto`). Sizes below 1 (which scipy rejects) or a NaN `d` give a NaN p-value.
+    ///   (never `auto`). `d` is expected in [0, 1]; sizes below 1 (which scipy rejects) or a
+    ///   non-finite `d` (where scipy raises) give a NaN p-value instead of trapping.
     public static func twoSamplePValue(
         statistic d: Double, n1: Int, n2: Int, method: KSMethod
     ) -> (statistic: Double, pValue: Double, method: KSMethod) {
@@ -78,7 +79,7 @@ public enum KolmogorovSmirnovDistribution {
         if mode == .auto {
             mode = max(n1, n2) <= 10_000 ? .exact : .asymp
         }
-        guard n1 >= 1, n2 >= 1, !d.isNaN else { return (d, .nan, mode) }
+        guard n1 >= 1, n2 >= 1, d.isFinite else { return (d, .nan, mode) }
         let g = KolmogorovTwoSample.gcd(n1, n2)
         let n1g = n1 / g
         let n2g = n2 / g
@@ -89,7 +90,10 @@ public enum KolmogorovSmirnovDistribution {
         var prob = -Double.infinity
         if mode == .exact {
             let lcm = n1g * n2
-            let h = Int((d * Double(lcm)).rounded(.toNearestOrEven))
+            let scaled = (d * Double(lcm)).rounded(.toNearestOrEven)
+            // D is in [0, 1]; refuse (rather than trap on) a product no Int can hold.
+            guard abs(scaled) < 0x1p62 else { return (d, .nan, mode) }
+            let h = Int(scaled)
             d = Double(h) * 1.0 / Double(lcm)
             if h == 0 {
                 prob = 1.0

@@ -17,6 +17,7 @@ struct Driftd: ParsableCommand {
     )
 
     static func main() {
+        tuneAllocator()
         do {
             var command = try parseAsRoot()
             try command.run()
@@ -37,6 +38,21 @@ struct Driftd: ParsableCommand {
             Glibc.exit(2)
         }
     }
+}
+
+/// `compare` allocates and frees column-sized buffers (8 MB per million values) on every
+/// thread. glibc would map each from the kernel afresh and have it zeroed, which cost more
+/// than the sorting itself; keeping freed memory in the process lets it be reused.
+func tuneAllocator() {
+    #if canImport(Glibc)
+    // mallopt is not in Swift's Glibc module; look it up. Options from <malloc.h>.
+    typealias MallOpt = @convention(c) (Int32, Int32) -> Int32
+    guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "mallopt") else { return }
+    let mallopt = unsafeBitCast(symbol, to: MallOpt.self)
+    let trimThreshold: Int32 = -1, mmapThreshold: Int32 = -3
+    _ = mallopt(mmapThreshold, 512 << 20)
+    _ = mallopt(trimThreshold, 1 << 30)
+    #endif
 }
 
 /// Bad input the user can fix: a file that cannot be read, a feature that is not there.
