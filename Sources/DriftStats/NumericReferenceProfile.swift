@@ -1,0 +1,113 @@
+/// What a baseline keeps of one numeric feature's reference sample, so that windows can be
+/// compared with it without the raw values: frozen PSI bins with the reference's counts,
+/// a fine grid of its CDF, its moments and its data quality.
+public struct NumericReferenceProfile: Sendable, Codable, Equatable {
+    public let binning: NumericBinning
+    /// Reference values per PSI bin, then the missing bucket.
+    public let binCounts: [UInt64]
+    public let grid: ReferenceGrid
+    public let moments: Moments
+    public let quality: DataQualityCounts
+
+    /// Fits the profile on a reference column (NaN marks a missing value; ±∞ are counted as
+    /// non-finite and left out). `nil` when the column has no finite value.
+    public static func fit(_ column: [Double], bins: Int = NumericBinning.defaultBinCount,
+                           gridPoints: Int = ReferenceGrid.defaultPointCount) -> NumericReferenceProfile? {
+        let sorted = RadixSort.sortedFiniteValues(column)
+        guard let low = sorted.first, let high = sorted.last else { return nil }
+        let binning = NumericBinning.quantile(sortedReference: sorted, bins: bins)
+        var histogram = HistogramAccumulator.zero(binCount: binning.binCount)
+        histogram.add(column, edges: binning.edges)
+        var moments = Moments.zero
+        var quality = DataQualityCounts.zero
+        column.withUnsafeBufferPointer { c in
+            moments.add(c)
+            quality.add(c, referenceRange: low...high)
+        }
+        return NumericReferenceProfile(
+            binning: binning, binCounts: histogram.counts + [histogram.missing],
+            grid: ReferenceGrid.fit(sortedReference: sorted, pointCount: gridPoints),
+            moments: moments, quality: quality)
+    }
+
+    /// An empty accumulator for windows compared with this profile.
+    public var emptyAccumulator: NumericAccumulator {
+        NumericAccumulator(psi: .zero(binCount: binning.binCount), grid: .zero(binCount: grid.cellCount),
+                           moments: .zero, quality: .zero)
+    }
+}
+
+/// Everything a window (or a pane of one) keeps of a numeric feature: PSI-bin counts,
+/// fine-grid counts, moments and data quality. Mergeable, so windows are merges of panes.
+public struct NumericAccumulator: Sendable, Codable, Equatable {
+    public private(set) var psi: HistogramAccumulator
+    public private(set) var grid: HistogramAccumulator
+    public private(set) var moments: Moments
+    public private(set) var quality: DataQualityCounts
+
+    public init(psi: HistogramAccumulator, grid: HistogramAccumulator, moments: Moments, quality: DataQualityCounts) {
+        self.psi = psi; self.grid = grid; self.moments = moments; self.quality = quality
+    }
+
+    /// Adds a column of values (NaN = missing); every pass is a SIMD kernel.
+    public mutating func add(_ column: UnsafeBufferPointer<Double>, profile: NumericReferenceProfile) {
+        profile.binning.edges.withUnsafeBufferPointer { psi.add(column, edges: $0) }
+        profile.grid.points.withUnsafeBufferPointer { grid.add(column, edges: $0) }
+        moments.add(column)
+        quality.add(column, referenceRange: profile.grid.referenceMinimum...profile.grid.referenceMaximum)
+    }
+
+    /// Values of the wrong type the decoder saw for this feature (they are not in the column).
+    public mutating func addTypeErrors(_ n: UInt64) {
+        var q = DataQualityCounts.zero
+        q.total = n
+        q.typeErrors = n
+        quality.merge(q)
+    }
+
+    public mutating func merge(_ o: NumericAccumulator) {
+        psi.merge(o.psi); grid.merge(o.grid); moments.merge(o.moments); quality.merge(o.quality)
+    }
+
+    public func merged(with o: NumericAccumulator) -> NumericAccumulator { var r = self; r.merge(o); return r }
+}
+
+/// A window's numeric feature against its reference profile.
+public struct NumericDriftStatistics: Sendable, Codable, Equatable {
+    public var count: UInt64
+    /// PSI over the frozen bins plus the missing bucket, 1e-4 floor.
+    public var psi: Double
+    public var jensenShannon: Double
+    /// KS on the fine grid, with its error bound.
+    public var ks: GridKSResult?
+    /// Wasserstein-1 from the grid, normalised by max(reference sd, 0.001).
+    public var wassersteinNormed: Double?
+    /// (current mean − reference mean) / reference sd (ddof 0; 0.001 floor).
+    public var meanShift: Double?
+    public var missingRate: Double
+    public var outsideReferenceRangeRate: Double
+    public var typeErrorRate: Double
+    public var nonFiniteRate: Double
+
+    public static func compute(_ window: NumericAccumulator, profile: NumericReferenceProfile) -> NumericDriftStatistics {
+        let q = window.quality
+        let total = Swift.max(Double(q.total), 1)
+        let referenceBuckets = profile.binCounts
+        let currentBuckets = window.psi.counts + [window.psi.missing]
+        let p = PopulationStabilityIndex.proportions(referenceBuckets), c = PopulationStabilityIndex.proportions(currentBuckets)
+        let sd = Swift.max(profile.moments.populationStandardDeviation, 0.001)
+        let w = GridStatistics.wasserstein(grid: profile.grid, currentCounts: window.grid.counts,
+                                           currentMinimum: window.moments.min, currentMaximum: window.moments.max)
+        return NumericDriftStatistics(
+            count: window.moments.count,
+            psi: PopulationStabilityIndex.value(reference: p, current: c),
+            jensenShannon: JensenShannon.distance(p, c),
+            ks: GridStatistics.kolmogorovSmirnov(grid: profile.grid, currentCounts: window.grid.counts),
+            wassersteinNormed: w.map { $0 / sd },
+            meanShift: window.moments.count > 0 ? (window.moments.mean - profile.moments.mean) / sd : nil,
+            missingRate: Double(q.missing) / total,
+            outsideReferenceRangeRate: Double(q.outsideReferenceRange) / total,
+            typeErrorRate: Double(q.typeErrors) / total,
+            nonFiniteRate: Double(q.nonFinite) / total)
+    }
+}

@@ -1,0 +1,149 @@
+/// A fine quantile grid of the reference CDF: what the streaming case keeps instead of the
+/// raw reference sample, so KS and Wasserstein can be evaluated on a window's grid counts.
+///
+/// The points are the distinct values of numpy's linear quantiles at 0, 1/(G−1), …, 1
+/// (default G = 1,000), or, when the reference has at most G distinct values, exactly those
+/// values. Cells follow ``NumericBinning``'s rule: cell 0 holds values below the first point,
+/// cell k values in [p_{k−1}, p_k), the last cell values at or above the last point.
+public struct ReferenceGrid: Sendable, Codable, Equatable, Hashable {
+    public let points: [Double]
+    /// Reference values per cell (`points.count + 1` cells), counted when the grid was fitted.
+    public let referenceCounts: [UInt64]
+    /// Smallest and largest reference values: the outer ends of the CDF for Wasserstein.
+    public let referenceMinimum: Double
+    public let referenceMaximum: Double
+
+    public static let defaultPointCount = 1000
+
+    public var cellCount: Int { points.count + 1 }
+    public var referenceTotal: UInt64 { referenceCounts.reduce(0, &+) }
+
+    public init(points: [Double], referenceCounts: [UInt64], referenceMinimum: Double, referenceMaximum: Double) {
+        precondition(referenceCounts.count == points.count + 1, "a grid of \(points.count) points has \(points.count + 1) cells")
+        self.points = points
+        self.referenceCounts = referenceCounts
+        self.referenceMinimum = referenceMinimum
+        self.referenceMaximum = referenceMaximum
+    }
+
+    /// Fits the grid on a sorted, finite, non-empty reference.
+    public static func fit(sortedReference a: [Double], pointCount: Int = defaultPointCount) -> ReferenceGrid {
+        precondition(!a.isEmpty, "a grid needs at least one reference value")
+        precondition(pointCount >= 2, "a grid needs at least two points")
+        var distinct = [Double]()
+        for v in a where distinct.last != v {
+            distinct.append(v)
+            if distinct.count > pointCount { break }
+        }
+        let points: [Double]
+        if distinct.count <= pointCount {
+            points = distinct
+        } else {
+            var p = [Double]()
+            a.withUnsafeBufferPointer { sample in
+                for k in 0..<pointCount {
+                    let q = Quantiles.linear(sorted: sample, probability: Double(k) / Double(pointCount - 1))
+                    if p.last != q { p.append(q) }
+                }
+            }
+            points = p
+        }
+        var histogram = HistogramAccumulator.zero(binCount: points.count + 1)
+        histogram.add(a, edges: points)
+        return ReferenceGrid(points: points, referenceCounts: histogram.counts,
+                             referenceMinimum: a.first!, referenceMaximum: a.last!)
+    }
+}
+
+/// KS on the grid: D evaluated at the grid points, and the largest D the cell counts allow.
+public struct GridKSResult: Sendable, Codable, Equatable, Hashable {
+    /// max over grid points p of |F_ref(x < p) − F_cur(x < p)|: a lower bound on the exact D.
+    public var statistic: Double
+    /// Exact D lies in [statistic, statistic + errorBound].
+    public var errorBound: Double
+    /// The asymptotic p-value (scipy's `asymp`) of ``statistic`` for the two sample sizes.
+    public var pValue: Double
+}
+
+/// Statistics of a current sample known only through its counts on a ``ReferenceGrid``.
+public enum GridStatistics {
+    /// KS from grid counts. Between two grid points both empirical CDFs are only known to
+    /// lie between their values at the cell's ends, which bounds how far the exact D can
+    /// exceed the D seen at the points. `nil` when either side is empty.
+    public static func kolmogorovSmirnov(grid: ReferenceGrid, currentCounts: [UInt64]) -> GridKSResult? {
+        precondition(currentCounts.count == grid.cellCount, "current counts must be on the grid's cells")
+        let nr = grid.referenceTotal, nc = currentCounts.reduce(0, &+)
+        guard nr > 0, nc > 0 else { return nil }
+        let dr = Double(nr), dc = Double(nc)
+        var cumR: UInt64 = 0, cumC: UInt64 = 0
+        var lower = 0.0, upper = 0.0
+        for j in 0..<grid.cellCount {
+            let loR = Double(cumR) / dr, loC = Double(cumC) / dc
+            cumR += grid.referenceCounts[j]; cumC += currentCounts[j]
+            let hiR = Double(cumR) / dr, hiC = Double(cumC) / dc
+            upper = Swift.max(upper, hiR - loC, hiC - loR)
+            if j < grid.points.count { lower = Swift.max(lower, Swift.abs(hiR - hiC)) }  // F(x < p_j)
+        }
+        upper = Swift.min(Swift.max(upper, lower), 1)
+        let p = KolmogorovSmirnovDistribution.twoSamplePValue(statistic: lower, n1: Int(nr), n2: Int(nc), method: .asymp)
+        return GridKSResult(statistic: lower, errorBound: upper - lower, pValue: p.pValue)
+    }
+
+    /// Wasserstein-1 from grid counts: each side's CDF is taken as linear between its
+    /// minimum, the grid points (at F(x < p)) and its maximum, and |F_ref − F_cur| is
+    /// integrated exactly over those pieces. An approximation of the exact distance whose
+    /// error shrinks with the grid's resolution. `nil` when either side is empty.
+    public static func wasserstein(grid: ReferenceGrid, currentCounts: [UInt64], currentMinimum: Double, currentMaximum: Double) -> Double? {
+        precondition(currentCounts.count == grid.cellCount)
+        guard let ref = PiecewiseLinearCDF(points: grid.points, counts: grid.referenceCounts,
+                                           minimum: grid.referenceMinimum, maximum: grid.referenceMaximum),
+              let cur = PiecewiseLinearCDF(points: grid.points, counts: currentCounts,
+                                           minimum: currentMinimum, maximum: currentMaximum) else { return nil }
+        var xs = ref.knots.map(\.x) + cur.knots.map(\.x)
+        xs.sort()
+        var total = 0.0
+        var previousX = xs[0]
+        var previousD = ref.value(at: previousX) - cur.value(at: previousX)
+        for x in xs.dropFirst() where x > previousX {
+            let d = ref.value(at: x) - cur.value(at: x)
+            let width = x - previousX
+            if (previousD >= 0) == (d >= 0) {
+                total += (Swift.abs(previousD) + Swift.abs(d)) / 2 * width
+            } else {
+                total += (previousD * previousD + d * d) / (2 * (Swift.abs(previousD) + Swift.abs(d))) * width
+            }
+            previousX = x; previousD = d
+        }
+        return total
+    }
+}
+
+/// A CDF drawn through knots (x, F) with straight lines, 0 before the first, 1 after the last.
+struct PiecewiseLinearCDF {
+    var knots: [(x: Double, y: Double)]
+
+    init?(points: [Double], counts: [UInt64], minimum: Double, maximum: Double) {
+        let n = counts.reduce(0, &+)
+        guard n > 0, minimum.isFinite, maximum.isFinite else { return nil }
+        var knots: [(x: Double, y: Double)] = [(minimum, 0)]
+        var cumulative: UInt64 = 0
+        for (k, p) in points.enumerated() {
+            cumulative += counts[k]
+            if p > minimum && p < maximum { knots.append((p, Double(cumulative) / Double(n))) }
+        }
+        knots.append((Swift.max(maximum, minimum), 1))
+        self.knots = knots
+    }
+
+    func value(at x: Double) -> Double {
+        if x <= knots[0].x { return x < knots[0].x ? 0 : (knots.count == 2 && knots[1].x == x ? 1 : 0) }
+        if x >= knots[knots.count - 1].x { return 1 }
+        var low = 0, high = knots.count - 1   // knots[low].x < x < knots[high].x
+        while high - low > 1 {
+            let mid = (low + high) / 2
+            if knots[mid].x <= x { low = mid } else { high = mid }
+        }
+        let a = knots[low], b = knots[high]
+        return a.y + (b.y - a.y) * (x - a.x) / (b.x - a.x)
+    }
+}
