@@ -35,12 +35,13 @@ public enum Fixtures {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     }
 
-    /// Every case of the public goldens (the metadata line skipped).
+    public static var goldensPath: String { sharedDirectory.appendingPathComponent("fixtures/goldens-public.jsonl").path }
+
+    /// Every case of the public goldens (the metadata line skipped); empty when the file
+    /// cannot be read, which `FixturePresenceTests` reports as a failure.
     public static let goldens: [GoldenCase] = {
-        let url = sharedDirectory.appendingPathComponent("fixtures/goldens-public.jsonl")
-        guard let text = try? String(contentsOf: url, encoding: .utf8) else {
-            fatalError("cannot read \(url.path): the tests need ../shared beside the repository (or DRIFTD_SHARED)")
-        }
+        let url = URL(fileURLWithPath: goldensPath)
+        guard let text = try? String(contentsOf: url, encoding: .utf8) else { return [] }
         return text.split(separator: "\n").compactMap { line -> GoldenCase? in
             guard let object = try? JSONValue.parse(String(line)), let id = object["id"]?.string else { return nil }
             let kind = object["kind"]!.string!

@@ -32,12 +32,11 @@ struct JSONScannerTests {
             let v = Double(bitPattern: g.next() & ~(0x7FF << 52) | (UInt64.random(in: 900...1150, using: &g) << 52))
             #expect(try Self.parseNumber(v.description) == v, "\(v)")
         }
-        let cases: [(String, Double)] = [
-            ("0", 0), ("-0", -0.0), ("1e22", 1e22), ("1e23", 1e23), ("0.1", 0.1), ("123456789012345678901234567890", 123456789012345678901234567890),
-            ("2.2250738585072011e-308", 2.2250738585072011e-308), ("4.9e-324", 4.9e-324), ("1.7976931348623157e308", .greatestFiniteMagnitude),
-            ("9007199254740993", 9007199254740993), ("0.000001234", 0.000001234), ("-12.5E+3", -12500),
-            ("3.14159265358979323846264338327950288", 3.14159265358979323846264338327950288), ("1e-400", 0),
-        ]
+        // Expected values from the C library's correctly rounded strtod (via Double(String)).
+        let texts = ["0", "-0", "1e22", "1e23", "0.1", "123456789012345678901234567890", "2.2250738585072011e-308",
+                     "4.9e-324", "1.7976931348623157e308", "9007199254740993", "0.000001234", "-12.5E+3",
+                     "3.14159265358979323846264338327950288", "1e-400", "2.4703282292062327e-324", "0.30000000000000004"]
+        let cases = texts.map { ($0, Double($0)!) }
         for (text, value) in cases {
             let parsed = try Self.parseNumber(text)
             #expect(parsed == value && parsed.sign == value.sign, "\(text)")

@@ -59,24 +59,20 @@ let benchmarks: @Sendable () -> Void = {
     binning("grid counting, 1000 edges, SIMD (values/s)", edges: gridEdges, kernel: BinCountingKernel.accumulateBinarySearchInterleaved)
     binning("grid counting, 1000 edges, scalar (values/s)", edges: gridEdges, kernel: BinCountingKernel.accumulateScalar)
 
-    Benchmark("moments, SIMD (values/s)") { benchmark in
-        var m = Moments.zero
-        column.withUnsafeBufferPointer { c in
-            benchmark.startMeasurement()
-            m.add(c)  // one pass over the 1M-value column
-            benchmark.stopMeasurement()
+    func moments(_ name: String, _ add: @escaping @Sendable (inout Moments, UnsafeBufferPointer<Double>) -> Void) {
+        Benchmark(name) { benchmark in
+            var m = Moments.zero
+            column.withUnsafeBufferPointer { c in
+                benchmark.startMeasurement()
+                add(&m, c)  // one pass over the 1M-value column
+                benchmark.stopMeasurement()
+            }
+            blackHole(m)
         }
-        blackHole(m)
     }
-    Benchmark("moments, scalar Welford (values/s)") { benchmark in
-        var m = Moments.zero
-        column.withUnsafeBufferPointer { c in
-            benchmark.startMeasurement()
-            m.addScalar(c)  // one pass over the 1M-value column
-            benchmark.stopMeasurement()
-        }
-        blackHole(m)
-    }
+
+    moments("moments, SIMD (values/s)") { $0.add($1) }
+    moments("moments, scalar Welford (values/s)") { $0.addScalar($1) }
     Benchmark("histogram accumulator add, 9 edges (values/s)") { benchmark in
         var h = HistogramAccumulator.zero(binCount: decileEdges.count + 1)
         column.withUnsafeBufferPointer { c in
