@@ -13,17 +13,24 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         // Pure numerics: SIMD kernels, accumulators, PSI/KS/JS/Wasserstein/chi², p-values.
         .target(name: "DriftStats"),
         // Pure domain: record scanning, columnar samples, feature comparison. No I/O.
         .target(name: "DriftCore", dependencies: ["DriftStats"]),
+        // SQLite alert store (GRDB): baselines, window reports, alerts, outbox, dead letters,
+        // audit log, checkpoints.
+        .target(name: "DriftStore", dependencies: ["DriftCore", .product(name: "GRDB", package: "GRDB.swift")]),
+        // Composition: configuration and the services that wire sources, pipeline and store.
+        .target(name: "DriftDaemon", dependencies: ["DriftCore", "DriftStore", .product(name: "Yams", package: "Yams")]),
         // The command-line tool.
         .executableTarget(
             name: "driftd",
             dependencies: [
-                "DriftCore", "DriftStats",
+                "DriftCore", "DriftStats", "DriftStore", "DriftDaemon",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -32,6 +39,8 @@ let package = Package(
         .testTarget(name: "DriftStatsTests", dependencies: ["DriftStats", "DriftTesting"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "DriftCoreTests", dependencies: ["DriftCore", "DriftTesting"]),
+        .testTarget(name: "DriftStoreTests", dependencies: ["DriftStore", "DriftTesting"]),
+        .testTarget(name: "DriftDaemonTests", dependencies: ["DriftDaemon", "DriftTesting"]),
         .testTarget(name: "DriftdTests", dependencies: ["driftd", "DriftTesting"]),
     ],
     swiftLanguageModes: [.v6]

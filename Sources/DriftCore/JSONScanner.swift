@@ -21,11 +21,13 @@ public struct JSONScanner {
 
     /// - Parameter scratch: a buffer at least as long as the longest string to unescape
     ///   (the record length is always enough).
-    public init(_ bytes: UnsafeBufferPointer<UInt8>, scratch: UnsafeMutableBufferPointer<UInt8>) {
+    public init(_ bytes: UnsafeBufferPointer<UInt8>, scratch: UnsafeMutableBufferPointer<UInt8>, position: Int = 0) {
         self.bytes = bytes
-        self.position = 0
+        self.position = position
         self.scratch = scratch
     }
+
+    var scratchBuffer: UnsafeMutableBufferPointer<UInt8> { scratch }
 
     public var isAtEnd: Bool { position >= bytes.count }
 

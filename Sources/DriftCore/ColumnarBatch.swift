@@ -1,0 +1,69 @@
+/// Decoded records of one model, column by column: what the accumulators consume. Reused
+/// from batch to batch (cleared, capacity kept), so steady-state decoding allocates nothing.
+public struct ColumnarBatch: Sendable {
+    public let schema: ModelSchema
+    public private(set) var rowCount = 0
+    /// Per numeric feature, one value per row; NaN when missing or of the wrong type.
+    public internal(set) var numeric: [[Double]]
+    /// Per categorical feature, one slot per row; -1 when missing or of the wrong type.
+    public internal(set) var categorical: [[Int32]]
+    /// Rows whose value had the wrong type: (row, feature), numeric features first, then
+    /// categorical ones offset by the number of numeric features. Rare, so kept sparse.
+    public internal(set) var typeErrors: [(row: Int32, feature: Int32)] = []
+    /// Event time in epoch milliseconds; `Int64.min` when the record had none.
+    public internal(set) var eventTime: [Int64] = []
+    /// Per row: 1/0 for a correct/incorrect class prediction, |prediction − label| for a
+    /// numeric one, NaN without a label.
+    public internal(set) var performance: [Double] = []
+    /// Source position just after each row (for commit points inside a batch).
+    public internal(set) var positions: [SourcePosition] = []
+
+    public init(schema: ModelSchema) {
+        self.schema = schema
+        numeric = Array(repeating: [], count: schema.numericFeatures.count)
+        categorical = Array(repeating: [], count: schema.categoricalFeatures.count)
+    }
+
+    public mutating func removeAll() {
+        for k in numeric.indices { numeric[k].removeAll(keepingCapacity: true) }
+        for k in categorical.indices { categorical[k].removeAll(keepingCapacity: true) }
+        typeErrors.removeAll(keepingCapacity: true)
+        eventTime.removeAll(keepingCapacity: true)
+        performance.removeAll(keepingCapacity: true)
+        positions.removeAll(keepingCapacity: true)
+        rowCount = 0
+    }
+
+    /// Type errors of feature `feature` in rows `range`.
+    public func typeErrorCount(feature: Int, rows range: Range<Int>) -> Int {
+        var n = 0
+        for e in typeErrors where Int(e.feature) == feature && range.contains(Int(e.row)) { n += 1 }
+        return n
+    }
+
+    // Row assembly, used by the decoder: values land in staging, then the row commits.
+    mutating func commitRow(numericValues: UnsafeBufferPointer<Double>, categoricalSlots: UnsafeBufferPointer<Int32>,
+                            eventTime ts: Int64, performance p: Double, position: SourcePosition) {
+        for k in 0..<numeric.count { numeric[k].append(numericValues[k]) }
+        for k in 0..<categorical.count { categorical[k].append(categoricalSlots[k]) }
+        eventTime.append(ts)
+        performance.append(p)
+        positions.append(position)
+        rowCount += 1
+    }
+
+    mutating func noteTypeError(feature: Int) {
+        typeErrors.append((Int32(rowCount), Int32(feature)))
+    }
+}
+
+/// Where a record sits in its source: a partition (0 for a file) and the offset just past
+/// the record (the byte offset in a file, the next offset in a Kafka partition).
+public struct SourcePosition: Sendable, Codable, Equatable, Hashable, Comparable {
+    public var partition: Int32
+    public var offset: Int64
+    public init(partition: Int32, offset: Int64) { self.partition = partition; self.offset = offset }
+    public static func < (a: SourcePosition, b: SourcePosition) -> Bool {
+        (a.partition, a.offset) < (b.partition, b.offset)
+    }
+}

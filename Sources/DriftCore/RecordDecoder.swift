@@ -1,0 +1,293 @@
+/// The hot path's first half: inference records (bytes) → columnar batches per monitored
+/// model. Strict about the record format (see `../shared/spec/record-format.md`): every
+/// malformed record is a ``RecordRejection`` and leaves no trace in the batches; a value of
+/// the wrong type for its feature is a type error of that feature, and the record's other
+/// values are used. After warm-up it allocates nothing per record.
+public struct RecordDecoder {
+    public enum Outcome: Sendable, Equatable {
+        /// Decoded into the batch of model `index`.
+        case decoded(model: Int)
+        /// Well-formed, but of a model nobody monitors.
+        case unmonitored
+        case rejected(RecordRejection)
+    }
+
+    public private(set) var batches: [ColumnarBatch]
+    private let models: ByteInterner
+    public let maximumRecordBytes: Int
+    /// Well-formed records of models without a baseline, not decoded further.
+    public private(set) var unmonitoredRecords = 0
+
+    private let scratchStorage = ScratchBuffer()
+    private var scratch: UnsafeMutableBufferPointer<UInt8> { scratchStorage.buffer }
+    private var numericStage: [Double]
+    private var categoricalStage: [Int32]
+    /// The prediction's text, kept to compare with a text label.
+    private var predictionText: [UInt8] = []
+
+    public init(schemas: [ModelSchema], maximumRecordBytes: Int = InferenceRecordParser.defaultMaximumRecordBytes) {
+        var models = ByteInterner()
+        for s in schemas { _ = models.intern(s.model) }
+        self.models = models
+        self.batches = schemas.map(ColumnarBatch.init)
+        self.maximumRecordBytes = maximumRecordBytes
+        self.numericStage = Array(repeating: .nan, count: schemas.map(\.numericFeatures.count).max() ?? 0)
+        self.categoricalStage = Array(repeating: -1, count: schemas.map(\.categoricalFeatures.count).max() ?? 0)
+        predictionText.reserveCapacity(256)
+    }
+
+    /// Empties every batch, keeping capacity.
+    public mutating func clearBatches() { for k in batches.indices { batches[k].removeAll() } }
+
+    public mutating func decode(_ record: UnsafeBufferPointer<UInt8>, position: SourcePosition) -> Outcome {
+        guard record.count <= maximumRecordBytes else {
+            return .rejected(RecordRejection("record of \(record.count) bytes is over the size limit of \(maximumRecordBytes) bytes", at: 0))
+        }
+        scratchStorage.reserve(record.count)
+        pendingModel = nil
+        do throws(RecordRejection) {
+            return try decodeChecked(record, position: position)
+        } catch {
+            // Type errors noted for a record that is then rejected leave with it.
+            if let m = pendingModel {
+                while batches[m].typeErrors.count > pendingMark { batches[m].typeErrors.removeLast() }
+            }
+            return .rejected(error)
+        }
+    }
+
+    /// The batch a record is being decoded into, and its type-error count before it.
+    private var pendingModel: Int? = nil
+    private var pendingMark = 0
+
+    private enum Value { case none, deferred(Int) }
+
+    private mutating func decodeChecked(_ record: UnsafeBufferPointer<UInt8>, position: SourcePosition) throws(RecordRejection) -> Outcome {
+        var s = JSONScanner(record, scratch: scratch)
+        s.skipWhitespace()
+        guard s.peek() == 0x7B else {
+            if s.isAtEnd { throw RecordRejection("empty record", at: 0) }
+            throw s.fail("the record is not a JSON object")
+        }
+        _ = s.consume(0x7B)
+        var model: Int? = nil, sawModel = false, monitored = false
+        var features = Value.none, prediction = Value.none, label = Value.none
+        var featuresParsed = false
+        var eventTime = Int64.min
+        // Stage defaults: every feature missing.
+        for k in numericStage.indices { numericStage[k] = .nan }
+        for k in categoricalStage.indices { categoricalStage[k] = -1 }
+        if !s.consume(0x7D) {
+            repeat {
+                let key = try s.parseString()
+                try s.expect(0x3A, "':' after a key")
+                if bytesEqual(key, "features") {
+                    guard try s.peekValueKind() == .object else { throw s.fail("`features` must be an object") }
+                    if let m = model {
+                        pendingModel = m; pendingMark = batches[m].typeErrors.count
+                        try parseFeatures(&s, model: m)
+                        featuresParsed = true
+                    } else {
+                        features = .deferred(s.position)
+                        try s.skipValue(depth: 1)
+                    }
+                } else if bytesEqual(key, "model") {
+                    guard try s.peekValueKind() == .string else { throw s.fail("`model` must be a string") }
+                    let id = try s.parseString()
+                    if id.isEmpty { throw s.fail("`model` is empty") }
+                    if id.count > InferenceRecordParser.maximumModelIdBytes { throw s.fail("`model` is longer than \(InferenceRecordParser.maximumModelIdBytes) bytes") }
+                    sawModel = true
+                    if let code = models.code(of: id) { model = Int(code); monitored = true }
+                } else if bytesEqual(key, "ts") {
+                    eventTime = try parseEventTime(&s)
+                } else if bytesEqual(key, "prediction") {
+                    prediction = .deferred(s.position)
+                    try s.skipValue(depth: 1)
+                } else if bytesEqual(key, "label") {
+                    label = .deferred(s.position)
+                    try s.skipValue(depth: 1)
+                } else {
+                    try s.skipValue(depth: 1)
+                }
+            } while s.consume(0x2C)
+            try s.expect(0x7D, "',' or '}' after a field")
+        }
+        s.skipWhitespace()
+        guard s.isAtEnd else { throw s.fail("unexpected data after the record") }
+        guard sawModel else { throw RecordRejection("`model` is missing", at: 0) }
+        if featuresParsed {
+            return try finish(&s, model: model!, prediction: prediction, label: label, eventTime: eventTime, position: position)
+        }
+        guard case .deferred(let featuresAt) = features else { throw RecordRejection("`features` is missing", at: 0) }
+        guard monitored, let m = model else { unmonitoredRecords += 1; return .unmonitored }
+        pendingModel = m; pendingMark = batches[m].typeErrors.count
+        s.skip(to: featuresAt)
+        try parseFeatures(&s, model: m)
+        return try finish(&s, model: m, prediction: prediction, label: label, eventTime: eventTime, position: position)
+    }
+
+    private mutating func finish(_ s: inout JSONScanner, model m: Int, prediction: Value, label: Value, eventTime: Int64,
+                                 position: SourcePosition) throws(RecordRejection) -> Outcome {
+            var performance = Double.nan
+            var predictionNumber = Double.nan
+            var predictionIsText = false
+            if case .deferred(let at) = prediction {
+                s.skip(to: at)
+                (predictionNumber, predictionIsText) = try parsePrediction(&s, model: m)
+            }
+            if case .deferred(let at) = label {
+                s.skip(to: at)
+                let kind = try s.peekValueKind()
+                switch kind {
+                case .number:
+                    let l = try s.parseNumber()
+                    if !predictionNumber.isNaN { performance = Swift.abs(predictionNumber - l) }
+                case .string:
+                    let l = try s.parseString()
+                    if predictionIsText { performance = predictionText.withUnsafeBufferPointer { $0.elementsEqual(l) } ? 1 : 0 }
+                case .trueValue, .falseValue:
+                    try s.parseLiteral(kind)
+                    if predictionIsText {
+                        let t: StaticString = kind == .trueValue ? "true" : "false"
+                        performance = predictionText.withUnsafeBufferPointer { bytesEqual($0, t) } ? 1 : 0
+                    }
+                default:
+                    try s.skipValue(depth: 1)
+                }
+            }
+            numericStage.withUnsafeBufferPointer { n in
+                categoricalStage.withUnsafeBufferPointer { c in
+                    batches[m].commitRow(numericValues: n, categoricalSlots: c, eventTime: eventTime, performance: performance, position: position)
+                }
+            }
+            return .decoded(model: m)
+    }
+
+    private mutating func parseFeatures(_ s: inout JSONScanner, model m: Int) throws(RecordRejection) {
+        _ = s.consume(0x7B)
+        if s.consume(0x7D) { return }
+        repeat {
+            let name = try s.parseString()
+            let code = batches[m].schema.featureIndex.code(of: name)
+            try s.expect(0x3A, "':' after a feature name")
+            if let code {
+                let slot = batches[m].schema.featureSlots[Int(code)]
+                try parseFeatureValue(&s, model: m, numeric: slot.numeric, index: slot.index)
+            } else {
+                try s.skipValue(depth: 2)
+            }
+        } while s.consume(0x2C)
+        try s.expect(0x7D, "',' or '}' in `features`")
+    }
+
+    /// Parses the prediction: a feature named "prediction" when the baseline has one, and
+    /// kept for the performance metric.
+    private mutating func parsePrediction(_ s: inout JSONScanner, model m: Int) throws(RecordRejection) -> (Double, Bool) {
+        let start = s.position
+        let kind = try s.peekValueKind()
+        var number = Double.nan, isText = false
+        predictionText.removeAll(keepingCapacity: true)
+        switch kind {
+        case .number: number = try s.parseNumber()
+        case .string: predictionText.append(contentsOf: try s.parseString()); isText = true
+        case .trueValue: try s.parseLiteral(kind); predictionText.append(contentsOf: [0x74, 0x72, 0x75, 0x65]); isText = true
+        case .falseValue: try s.parseLiteral(kind); predictionText.append(contentsOf: [0x66, 0x61, 0x6C, 0x73, 0x65]); isText = true
+        default: try s.skipValue(depth: 1)
+        }
+        if let code = batches[m].schema.featureIndex.code(of: "prediction") {
+            let slot = batches[m].schema.featureSlots[Int(code)]
+            s.skip(to: start)
+            try parseFeatureValue(&s, model: m, numeric: slot.numeric, index: slot.index)
+        }
+        return (number, isText)
+    }
+
+    @inline(__always)
+    private mutating func parseFeatureValue(_ s: inout JSONScanner, model m: Int, numeric: Bool, index k: Int) throws(RecordRejection) {
+        let kind = try s.peekValueKind()
+        if numeric {
+            switch kind {
+            case .number: numericStage[k] = try s.parseNumber()
+            case .null: try s.parseLiteral(kind); numericStage[k] = .nan
+            case .trueValue, .falseValue: try s.parseLiteral(kind); typeError(model: m, numeric: true, index: k)
+            case .string: _ = try s.parseString(); typeError(model: m, numeric: true, index: k)
+            case .object, .array: try s.skipValue(depth: 2); typeError(model: m, numeric: true, index: k)
+            }
+            return
+        }
+        switch kind {
+        case .string:
+            let text = try s.parseString()
+            categoricalStage[k] = batches[m].schema.slot(ofCategory: text, feature: k)
+        case .trueValue, .falseValue:
+            try s.parseLiteral(kind)
+            let t: StaticString = kind == .trueValue ? "true" : "false"
+            categoricalStage[k] = batches[m].schema.slot(ofCategory: UnsafeBufferPointer(start: t.utf8Start, count: t.utf8CodeUnitCount), feature: k)
+        case .number:
+            // Integer codes (zip codes, classes) are categories by their decimal text.
+            let v = try s.parseNumber()
+            if v == v.rounded(), Swift.abs(v) < 1e15 {
+                categoricalStage[k] = withDecimalText(Int64(v)) { batches[m].schema.slot(ofCategory: $0, feature: k) }
+            } else {
+                typeError(model: m, numeric: false, index: k)
+            }
+        case .null: try s.parseLiteral(kind); categoricalStage[k] = -1
+        case .object, .array: try s.skipValue(depth: 2); typeError(model: m, numeric: false, index: k)
+        }
+    }
+
+    private mutating func typeError(model m: Int, numeric: Bool, index k: Int) {
+        if numeric { numericStage[k] = .nan } else { categoricalStage[k] = -1 }
+        // Replace an earlier type error of the same feature in this record (duplicate keys).
+        let feature = numeric ? k : batches[m].schema.numericFeatures.count + k
+        if let last = batches[m].typeErrors.last, Int(last.row) == batches[m].rowCount, Int(last.feature) == feature { return }
+        batches[m].noteTypeError(feature: feature)
+    }
+
+    /// `ts`: integer epoch milliseconds, or an RFC 3339 string.
+    private func parseEventTime(_ s: inout JSONScanner) throws(RecordRejection) -> Int64 {
+        let kind = try s.peekValueKind()
+        switch kind {
+        case .number:
+            let v = try s.parseNumber()
+            guard Swift.abs(v) < 9e15 else { throw s.fail("`ts` is out of range for epoch milliseconds") }
+            return Int64(v.rounded(.down))
+        case .string:
+            let text = try s.parseString()
+            guard let ms = RFC3339.epochMilliseconds(text) else { throw s.fail("`ts` is neither epoch milliseconds nor an RFC 3339 time") }
+            return ms
+        case .null:
+            try s.parseLiteral(kind)
+            return Int64.min
+        default:
+            throw s.fail("`ts` must be epoch milliseconds or an RFC 3339 string")
+        }
+    }
+}
+
+extension JSONScanner {
+    /// Moves to a byte offset found earlier in the same record.
+    mutating func skip(to offset: Int) { self = JSONScanner(bytes, scratch: scratchBuffer, position: offset) }
+}
+
+/// Calls `body` with the decimal digits of `v`, formatted on the stack.
+@inline(__always) func withDecimalText<R>(_ v: Int64, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+    withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 24) { buffer in
+        var n = v.magnitude
+        var i = 24
+        repeat { i -= 1; buffer[i] = UInt8(truncatingIfNeeded: n % 10) + 0x30; n /= 10 } while n > 0
+        if v < 0 { i -= 1; buffer[i] = 0x2D }
+        return body(UnsafeBufferPointer(rebasing: buffer[i..<24]))
+    }
+}
+
+/// A growable byte buffer for unescaped strings, freed with its owner.
+final class ScratchBuffer {
+    private(set) var buffer = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: 4096)
+    func reserve(_ count: Int) {
+        guard count > buffer.count else { return }
+        buffer.deallocate()
+        buffer = .allocate(capacity: Swift.max(count, buffer.count * 2))
+    }
+    deinit { buffer.deallocate() }
+}
