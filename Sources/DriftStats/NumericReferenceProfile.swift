@@ -42,18 +42,21 @@ public struct NumericReferenceProfile: Sendable, Codable, Equatable {
 public struct NumericAccumulator: Sendable, Codable, Equatable {
     public private(set) var psi: HistogramAccumulator
     public private(set) var grid: HistogramAccumulator
-    public private(set) var moments: Moments
+    /// Blocked, so the result does not depend on how the stream was batched.
+    public private(set) var blockedMoments: BlockedMoments
     public private(set) var quality: DataQualityCounts
 
-    public init(psi: HistogramAccumulator, grid: HistogramAccumulator, moments: Moments, quality: DataQualityCounts) {
-        self.psi = psi; self.grid = grid; self.moments = moments; self.quality = quality
+    public var moments: Moments { blockedMoments.moments }
+
+    public init(psi: HistogramAccumulator, grid: HistogramAccumulator, moments: BlockedMoments, quality: DataQualityCounts) {
+        self.psi = psi; self.grid = grid; self.blockedMoments = moments; self.quality = quality
     }
 
     /// Adds a column of values (NaN = missing); every pass is a SIMD kernel.
     public mutating func add(_ column: UnsafeBufferPointer<Double>, profile: NumericReferenceProfile) {
         profile.binning.edges.withUnsafeBufferPointer { psi.add(column, edges: $0) }
         profile.grid.points.withUnsafeBufferPointer { grid.add(column, edges: $0) }
-        moments.add(column)
+        blockedMoments.add(column)
         quality.add(column, referenceRange: profile.grid.referenceMinimum...profile.grid.referenceMaximum)
     }
 
@@ -66,7 +69,7 @@ public struct NumericAccumulator: Sendable, Codable, Equatable {
     }
 
     public mutating func merge(_ o: NumericAccumulator) {
-        psi.merge(o.psi); grid.merge(o.grid); moments.merge(o.moments); quality.merge(o.quality)
+        psi.merge(o.psi); grid.merge(o.grid); blockedMoments = blockedMoments.merged(with: o.blockedMoments); quality.merge(o.quality)
     }
 
     public func merged(with o: NumericAccumulator) -> NumericAccumulator { var r = self; r.merge(o); return r }
@@ -96,15 +99,16 @@ public struct NumericDriftStatistics: Sendable, Codable, Equatable {
         let currentBuckets = window.psi.counts + [window.psi.missing]
         let p = PopulationStabilityIndex.proportions(referenceBuckets), c = PopulationStabilityIndex.proportions(currentBuckets)
         let sd = Swift.max(profile.moments.populationStandardDeviation, 0.001)
+        let moments = window.moments
         let w = GridStatistics.wasserstein(grid: profile.grid, currentCounts: window.grid.counts,
-                                           currentMinimum: window.moments.min, currentMaximum: window.moments.max)
+                                           currentMinimum: moments.min, currentMaximum: moments.max)
         return NumericDriftStatistics(
-            count: window.moments.count,
+            count: moments.count,
             psi: PopulationStabilityIndex.value(reference: p, current: c),
             jensenShannon: JensenShannon.distance(p, c),
             ks: GridStatistics.kolmogorovSmirnov(grid: profile.grid, currentCounts: window.grid.counts),
             wassersteinNormed: w.map { $0 / sd },
-            meanShift: window.moments.count > 0 ? (window.moments.mean - profile.moments.mean) / sd : nil,
+            meanShift: moments.count > 0 ? (moments.mean - profile.moments.mean) / sd : nil,
             missingRate: Double(q.missing) / total,
             outsideReferenceRangeRate: Double(q.outsideReferenceRange) / total,
             typeErrorRate: Double(q.typeErrors) / total,

@@ -1,0 +1,258 @@
+import DriftStats
+
+/// The accumulated values of one pane (the smallest slice of a window) of one model.
+public struct PaneState: Sendable, Codable, Equatable {
+    public var numeric: [NumericAccumulator]
+    public var categorical: [CategoryCounts]
+    public var categoricalTypeErrors: [UInt64]
+    public var records: Int64 = 0
+    public var performance = BlockedMoments.zero
+    public var firstEventTime: Int64?
+    public var lastEventTime: Int64?
+
+    public func merged(with o: PaneState) -> PaneState {
+        var r = self
+        for k in r.numeric.indices { r.numeric[k].merge(o.numeric[k]) }
+        for k in r.categorical.indices { r.categorical[k].merge(o.categorical[k]) }
+        for k in r.categoricalTypeErrors.indices { r.categoricalTypeErrors[k] += o.categoricalTypeErrors[k] }
+        r.records += o.records
+        r.performance = r.performance.merged(with: o.performance)
+        r.firstEventTime = [firstEventTime, o.firstEventTime].compactMap { $0 }.min()
+        r.lastEventTime = [lastEventTime, o.lastEventTime].compactMap { $0 }.max()
+        return r
+    }
+}
+
+/// What a model monitor must remember across a restart: its open panes and its progress.
+public struct ModelMonitorState: Sendable, Codable, Equatable {
+    public var panes: [Int64: PaneState] = [:]
+    /// Count windows: records accumulated so far.
+    public var recordsSeen: Int64 = 0
+    /// Event time: the newest event seen, and the end of the last closed window (earlier
+    /// events are late).
+    public var maxEventTime: Int64?
+    public var lateBoundary: Int64?
+    /// The next window to close (nil until the first record).
+    public var nextWindow: Int64?
+    /// Late records since the last window closed.
+    public var lateRecords: Int64 = 0
+    /// Wall-clock time (ms) of the last record, for idle closing.
+    public var lastArrival: Int64?
+    /// The baseline the panes were accumulated against: a state is only restored into a
+    /// monitor of the same baseline (pane layouts differ between baselines).
+    public var baselineVersion: String?
+    public init() {}
+}
+
+/// One model's windows: accumulates decoded batches into panes and closes windows into
+/// reports. Pure: time arrives as a parameter.
+public struct ModelMonitor: Sendable {
+    public let baseline: Baseline
+    public let configuration: WindowConfiguration
+    public let schema: ModelSchema
+    let numericProfiles: [NumericReferenceProfile]
+    let categoricalProfiles: [CategoricalReferenceProfile]
+    public var state = ModelMonitorState()
+
+    public init(baseline: Baseline, configuration: WindowConfiguration) {
+        self.baseline = baseline
+        self.configuration = configuration
+        self.schema = ModelSchema(baseline: baseline)
+        var numeric: [NumericReferenceProfile] = [], categorical: [CategoricalReferenceProfile] = []
+        for f in baseline.features {
+            switch f.profile {
+            case .numeric(let p): numeric.append(p)
+            case .categorical(let p): categorical.append(p)
+            }
+        }
+        numericProfiles = numeric
+        categoricalProfiles = categorical
+        state.baselineVersion = baseline.version
+    }
+
+    var emptyPane: PaneState {
+        PaneState(numeric: numericProfiles.map(\.emptyAccumulator),
+                  categorical: categoricalProfiles.map { .zero(categoryCount: $0.slotCount) },
+                  categoricalTypeErrors: Array(repeating: 0, count: categoricalProfiles.count))
+    }
+
+    /// Accumulates a batch; returns the reports of the windows it closed, in order.
+    /// - Parameter now: wall-clock time in ms (ingest time of records without `ts`).
+    public mutating func add(_ batch: ColumnarBatch, now: Int64) -> [WindowReport] {
+        guard batch.rowCount > 0 else { return [] }
+        state.lastArrival = now
+        var reports: [WindowReport] = []
+        switch configuration.basis {
+        case .count: addByCount(batch, into: &reports)
+        case .eventTime: addByEventTime(batch, now: now, into: &reports)
+        }
+        return reports
+    }
+
+    private mutating func addByCount(_ batch: ColumnarBatch, into reports: inout [WindowReport]) {
+        if state.nextWindow == nil { state.nextWindow = 0 }
+        var row = 0
+        while row < batch.rowCount {
+            let seq = state.recordsSeen
+            let pane = configuration.pane(of: seq)
+            let boundary = (pane + 1) * configuration.paneSize
+            let run = Swift.min(batch.rowCount - row, Int(boundary - seq))
+            accumulate(batch, rows: row..<(row + run), pane: pane)
+            state.recordsSeen += Int64(run)
+            row += run
+            closeWindows(endingBy: state.recordsSeen, into: &reports)
+        }
+    }
+
+    private mutating func addByEventTime(_ batch: ColumnarBatch, now: Int64, into reports: inout [WindowReport]) {
+        var row = 0
+        while row < batch.rowCount {
+            let t = eventTime(batch, row: row, now: now)
+            if let boundary = state.lateBoundary, t < boundary {
+                state.lateRecords += 1
+                row += 1
+                continue
+            }
+            let pane = configuration.pane(of: t)
+            let first = configuration.firstWindow(containing: t)
+            if state.nextWindow == nil || (state.lateBoundary == nil && first < state.nextWindow!) { state.nextWindow = first }
+            // A run: rows of the same pane, ended at the row whose event time lets the
+            // watermark close a window, so windows close at the same record however the
+            // stream was batched.
+            let closeAt = configuration.end(ofWindow: state.nextWindow!) + configuration.allowedLatenessMilliseconds
+            var newest = Swift.max(state.maxEventTime ?? t, t)
+            var low = t, high = t
+            var end = row + 1
+            while end < batch.rowCount && newest < closeAt {
+                let u = eventTime(batch, row: end, now: now)
+                if configuration.pane(of: u) != pane || (state.lateBoundary.map { u < $0 } ?? false) { break }
+                newest = Swift.max(newest, u)
+                low = Swift.min(low, u); high = Swift.max(high, u)
+                end += 1
+            }
+            accumulate(batch, rows: row..<end, pane: pane, eventTimes: (low, high))
+            state.maxEventTime = newest
+            row = end
+            closeWindows(endingBy: newest - configuration.allowedLatenessMilliseconds, into: &reports)
+        }
+    }
+
+    @inline(__always) private func eventTime(_ batch: ColumnarBatch, row: Int, now: Int64) -> Int64 {
+        let t = batch.eventTime[row]
+        return t == Int64.min ? now : t
+    }
+
+    private mutating func accumulate(_ batch: ColumnarBatch, rows: Range<Int>, pane: Int64, eventTimes: (Int64, Int64)? = nil) {
+        let empty = emptyPane
+        let numericCount = numericProfiles.count
+        let numericProfiles = self.numericProfiles, categoricalProfiles = self.categoricalProfiles
+        // Panes are changed in place: the dictionary's modify accessor avoids copying them.
+        modifyPane(pane, default: empty) { p in
+            for k in 0..<numericCount {
+                batch.numeric[k].withUnsafeBufferPointer { column in
+                    p.numeric[k].add(UnsafeBufferPointer(rebasing: column[rows]), profile: numericProfiles[k])
+                }
+                let errors = batch.typeErrors.isEmpty ? 0 : batch.typeErrorCount(feature: k, rows: rows)
+                if errors > 0 { p.numeric[k].addTypeErrors(UInt64(errors)) }
+            }
+            for k in 0..<categoricalProfiles.count {
+                batch.categorical[k].withUnsafeBufferPointer { column in
+                    p.categorical[k].add(UnsafeBufferPointer(rebasing: column[rows]))
+                }
+                let errors = batch.typeErrors.isEmpty ? 0 : batch.typeErrorCount(feature: numericCount + k, rows: rows)
+                p.categoricalTypeErrors[k] += UInt64(errors)
+            }
+            batch.performance.withUnsafeBufferPointer { p.performance.add(UnsafeBufferPointer(rebasing: $0[rows])) }
+            p.records += Int64(rows.count)
+            if let (first, last) = eventTimes {
+                p.firstEventTime = Swift.min(p.firstEventTime ?? first, first)
+                p.lastEventTime = Swift.max(p.lastEventTime ?? last, last)
+            }
+        }
+    }
+
+    private mutating func modifyPane(_ pane: Int64, default empty: PaneState, _ body: (inout PaneState) -> Void) {
+        body(&state.panes[pane, default: empty])
+    }
+
+
+    /// Closes every window whose end is at or before `limit`.
+    private mutating func closeWindows(endingBy limit: Int64, into reports: inout [WindowReport]) {
+        while let k = state.nextWindow, configuration.end(ofWindow: k) <= limit {
+            reports.append(closeWindow(k))
+        }
+    }
+
+    private mutating func closeWindow(_ k: Int64) -> WindowReport {
+        let c = configuration
+        let firstPane = c.start(ofWindow: k) / c.paneSize
+        var merged = emptyPane
+        for p in firstPane..<(firstPane + c.panesPerWindow) {
+            if let pane = state.panes[p] { merged = merged.merged(with: pane) }
+        }
+        // Panes before the next window's first are no longer needed.
+        let keepFrom = c.start(ofWindow: k + 1) / c.paneSize
+        for p in state.panes.keys where p < keepFrom { state.panes[p] = nil }
+        state.nextWindow = k + 1
+        if c.basis == .eventTime { state.lateBoundary = c.end(ofWindow: k) }
+        let late = state.lateRecords
+        state.lateRecords = 0
+        return report(window: k, merged, lateRecords: late)
+    }
+
+    /// Closes windows on wall-clock silence (event time): as if event time had advanced by
+    /// the idle period, so that a model whose traffic stops is still reported.
+    public mutating func closeIdle(now: Int64) -> [WindowReport] {
+        guard configuration.basis == .eventTime, let idle = configuration.idleCloseMilliseconds,
+              let last = state.lastArrival, let newest = state.maxEventTime, now - last >= idle else { return [] }
+        var reports: [WindowReport] = []
+        closeWindows(endingBy: newest + (now - last) - configuration.allowedLatenessMilliseconds, into: &reports)
+        return reports
+    }
+
+    /// At the end of a finite input: event-time windows up to the newest event close (the
+    /// lateness allowance no longer matters); a partial window stays open.
+    public mutating func closeAtEndOfInput() -> [WindowReport] {
+        guard configuration.basis == .eventTime, let newest = state.maxEventTime else { return [] }
+        var reports: [WindowReport] = []
+        closeWindows(endingBy: newest + 1, into: &reports)
+        return reports
+    }
+
+    func report(window k: Int64, _ pane: PaneState, lateRecords: Int64) -> WindowReport {
+        let minimum = UInt64(configuration.minimumSamples)
+        var features: [FeatureReport] = []
+        var n = 0, c = 0
+        for f in baseline.features {
+            switch f.profile {
+            case .numeric(let profile):
+                let stats = NumericDriftStatistics.compute(pane.numeric[n], profile: profile)
+                n += 1
+                features.append(FeatureReport(name: f.name, kind: .numeric, numeric: stats, categorical: nil,
+                                              baselineMissingRate: profile.quality.missingRate,
+                                              status: stats.count < minimum ? .insufficientData : .ok))
+            case .categorical(let profile):
+                var stats = CategoricalDriftStatistics.compute(pane.categorical[c], profile: profile)
+                let typeErrors = pane.categoricalTypeErrors[c]
+                if typeErrors > 0 { stats.missingRate = Swift.max(0, stats.missingRate - Double(typeErrors) / Double(Swift.max(pane.records, 1))) }
+                c += 1
+                let baselineMissing = Double(profile.counts[profile.missingSlot]) / Double(Swift.max(profile.counts.reduce(0, +), 1))
+                features.append(FeatureReport(name: f.name, kind: .categorical, numeric: nil, categorical: stats,
+                                              baselineMissingRate: baselineMissing,
+                                              status: stats.count < minimum ? .insufficientData : .ok))
+            }
+        }
+        var expected: Double? = nil
+        if configuration.basis == .eventTime, let rate = baseline.eventRate { expected = rate * Double(configuration.size) / 1000 }
+        let performance = pane.performance.moments
+        return WindowReport(
+            model: baseline.model, windowIndex: k, basis: configuration.basis,
+            start: configuration.start(ofWindow: k), end: configuration.end(ofWindow: k),
+            firstEventTime: pane.firstEventTime, lastEventTime: pane.lastEventTime,
+            recordCount: pane.records, lateRecords: lateRecords, baselineVersion: baseline.version,
+            expectedRecords: expected, volumeRatio: expected.map { $0 > 0 ? Double(pane.records) / $0 : 1 },
+            performance: performance.count > 0 ? performance.mean : nil,
+            baselinePerformance: baseline.performance?.value, performanceMetric: baseline.performance?.metric,
+            labelled: Int64(performance.count), features: features, status: .ok)
+    }
+}

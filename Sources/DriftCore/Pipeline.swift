@@ -1,0 +1,133 @@
+/// A record that could not be used, bound for the dead-letter table.
+public struct DeadLetter: Sendable, Codable, Equatable {
+    public var source: String
+    public var position: SourcePosition
+    /// Line number in a file source.
+    public var line: Int64?
+    public var reason: String
+    /// The record's bytes (the first 64 KiB).
+    public var payload: [UInt8]
+    public static let payloadLimit = 64 << 10
+}
+
+public struct PipelineCounters: Sendable, Codable, Equatable {
+    public var records: Int64 = 0
+    public var decoded: Int64 = 0
+    public var rejected: Int64 = 0
+    public var unmonitored: Int64 = 0
+    public var windowsClosed: Int64 = 0
+    public init() {}
+}
+
+/// Everything the pipeline must remember across a restart, stored in the same transaction
+/// as the window reports and transitions it produced.
+public struct PipelineCheckpoint: Sendable, Codable, Equatable {
+    public var monitors: [String: ModelMonitorState]
+    public var alertBook: AlertBook
+    /// The position to resume from, per partition.
+    public var positions: [Int32: Int64]
+    /// Lines consumed so far (file sources).
+    public var line: Int64
+    public var counters: PipelineCounters
+}
+
+/// What a stretch of input produced, to be committed atomically with a checkpoint.
+public struct PipelineOutput: Sendable {
+    public var reports: [WindowReport] = []
+    public var transitions: [AlertTransition] = []
+    public var deadLetters: [DeadLetter] = []
+    public var isEmpty: Bool { reports.isEmpty && transitions.isEmpty && deadLetters.isEmpty }
+}
+
+/// The whole engine between a source and the store, pure: decode → accumulate → close
+/// windows → evaluate → alert book. The daemon and `driftd replay` run exactly this; only
+/// the source differs.
+public struct Pipeline {
+    public let source: String
+    public private(set) var monitors: [ModelMonitor]
+    public let rules: [String: [Rule]]
+    public private(set) var alertBook = AlertBook()
+    public private(set) var counters = PipelineCounters()
+    public private(set) var positions: [Int32: Int64] = [:]
+    public private(set) var line: Int64 = 0
+    private var decoder: RecordDecoder
+    private var output = PipelineOutput()
+
+    public init(source: String, monitors: [ModelMonitor], rules: [String: [Rule]],
+                maximumRecordBytes: Int = InferenceRecordParser.defaultMaximumRecordBytes) {
+        self.source = source
+        self.monitors = monitors
+        self.rules = rules
+        self.decoder = RecordDecoder(schemas: monitors.map(\.schema), maximumRecordBytes: maximumRecordBytes)
+    }
+
+    /// Decodes one record (the hot path); rejections become dead letters.
+    public mutating func ingest(_ record: UnsafeBufferPointer<UInt8>, position: SourcePosition, line: Int64? = nil) {
+        counters.records += 1
+        positions[position.partition] = position.offset
+        if let line { self.line = line }
+        switch decoder.decode(record, position: position) {
+        case .decoded: counters.decoded += 1
+        case .unmonitored: counters.unmonitored += 1
+        case .rejected(let rejection):
+            counters.rejected += 1
+            output.deadLetters.append(DeadLetter(source: source, position: position, line: line, reason: rejection.description,
+                                                 payload: Array(record.prefix(DeadLetter.payloadLimit))))
+        }
+    }
+
+    /// Accumulates the decoded batches; closes and evaluates windows.
+    public mutating func flush(now: Int64) {
+        for m in monitors.indices {
+            let reports = monitors[m].add(decoder.batches[m], now: now)
+            evaluate(reports, model: m)
+        }
+        decoder.clearBatches()
+    }
+
+    /// Event-time windows of silent models close on wall-clock time.
+    public mutating func closeIdle(now: Int64) {
+        flush(now: now)
+        for m in monitors.indices { evaluate(monitors[m].closeIdle(now: now), model: m) }
+    }
+
+    /// The input has ended (a file): close what can close.
+    public mutating func closeAtEndOfInput(now: Int64) {
+        flush(now: now)
+        for m in monitors.indices { evaluate(monitors[m].closeAtEndOfInput(), model: m) }
+    }
+
+    private mutating func evaluate(_ reports: [WindowReport], model m: Int) {
+        let modelRules = rules[monitors[m].baseline.model] ?? Rule.defaults
+        for var report in reports {
+            let findings = Evaluator.evaluate(&report, rules: modelRules)
+            output.transitions += alertBook.apply(findings, windowIndex: report.windowIndex, rules: modelRules)
+            output.reports.append(report)
+            counters.windowsClosed += 1
+        }
+    }
+
+    /// What was produced since the last call.
+    public mutating func takeOutput() -> PipelineOutput {
+        defer { output = PipelineOutput() }
+        return output
+    }
+
+    /// The state to store with the output; call after `flush`.
+    public var checkpoint: PipelineCheckpoint {
+        PipelineCheckpoint(monitors: Dictionary(uniqueKeysWithValues: monitors.map { ($0.baseline.model, $0.state) }),
+                           alertBook: alertBook, positions: positions, line: line, counters: counters)
+    }
+
+    public mutating func restore(_ c: PipelineCheckpoint) {
+        for m in monitors.indices {
+            if let s = c.monitors[monitors[m].baseline.model], s.baselineVersion == monitors[m].baseline.version {
+                monitors[m].state = s
+            }
+        }
+        alertBook = c.alertBook
+        positions = c.positions
+        line = c.line
+        counters = c.counters
+    }
+}

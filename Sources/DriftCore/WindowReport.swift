@@ -1,0 +1,49 @@
+import DriftStats
+
+/// Status of one feature (or model-level signal) in a window, after the rules.
+public enum FeatureStatus: String, Sendable, Codable, Comparable {
+    case ok, warn, critical
+    case insufficientData = "insufficient_data"
+
+    private var rank: Int { switch self { case .insufficientData: 0; case .ok: 1; case .warn: 2; case .critical: 3 } }
+    public static func < (a: FeatureStatus, b: FeatureStatus) -> Bool { a.rank < b.rank }
+}
+
+/// One feature's statistics in a closed window, compared with the baseline.
+public struct FeatureReport: Sendable, Codable, Equatable {
+    public var name: String
+    public var kind: FeatureKind
+    public var numeric: NumericDriftStatistics?
+    public var categorical: CategoricalDriftStatistics?
+    /// The feature's missing rate in the baseline, for the missing-rate change.
+    public var baselineMissingRate: Double
+    public var status: FeatureStatus
+}
+
+/// Everything driftd knows about one closed window of one model.
+public struct WindowReport: Sendable, Codable, Equatable {
+    public var model: String
+    public var windowIndex: Int64
+    public var basis: WindowConfiguration.Basis
+    /// Window bounds: record sequence numbers [start, end) or event time in ms.
+    public var start: Int64
+    public var end: Int64
+    /// Event times of the window's records (ms), when they had any.
+    public var firstEventTime: Int64?
+    public var lastEventTime: Int64?
+    public var recordCount: Int64
+    /// Records that arrived after their window had closed, counted in this window's time.
+    public var lateRecords: Int64
+    public var baselineVersion: String
+    /// Records expected from the baseline's rate (event-time windows), and count / expected.
+    public var expectedRecords: Double?
+    public var volumeRatio: Double?
+    /// Accuracy (class labels) or mean absolute error (numbers), where labels arrived.
+    public var performance: Double?
+    public var baselinePerformance: Double?
+    public var performanceMetric: Baseline.Performance.Metric?
+    public var labelled: Int64
+    public var features: [FeatureReport]
+    /// The worst status over features and model-level rules.
+    public var status: FeatureStatus
+}
