@@ -7,9 +7,12 @@ public enum InferenceRecordParser {
     public static let maximumModelIdBytes = 128
 
     /// Parses `record` into the builder's staged row; the caller commits or rejects it.
+    /// Returns false for a well-formed record of another model than `model` (when given):
+    /// the caller drops its row.
+    @discardableResult
     public static func parse(_ record: UnsafeBufferPointer<UInt8>, scratch: UnsafeMutableBufferPointer<UInt8>,
                              into builder: inout SampleTableBuilder,
-                             maximumRecordBytes: Int = defaultMaximumRecordBytes) throws(RecordRejection) {
+                             maximumRecordBytes: Int = defaultMaximumRecordBytes, model wanted: String? = nil) throws(RecordRejection) -> Bool {
         guard record.count <= maximumRecordBytes else {
             throw RecordRejection("record of \(record.count) bytes is over the size limit of \(maximumRecordBytes) bytes", at: 0)
         }
@@ -21,7 +24,8 @@ public enum InferenceRecordParser {
         }
         builder.beginRow()
         _ = s.consume(0x7B)
-        var sawModel = false, sawFeatures = false
+        var sawModel = false, sawFeatures = false, isWanted = wanted == nil
+        var eventTime: Int64? = nil
         if !s.consume(0x7D) {
             repeat {
                 let key = try s.parseString()
@@ -30,6 +34,7 @@ public enum InferenceRecordParser {
                 else if bytesEqual(key, "model") { field = .model }
                 else if bytesEqual(key, "prediction") { field = .prediction }
                 else if bytesEqual(key, "label") { field = .label }
+                else if bytesEqual(key, "ts") { field = .ts }
                 else { field = .other }
                 try s.expect(0x3A, "':' after a key")
                 switch field {
@@ -43,10 +48,22 @@ public enum InferenceRecordParser {
                     if model.isEmpty { throw s.fail("`model` is empty") }
                     if model.count > maximumModelIdBytes { throw s.fail("`model` is longer than \(maximumModelIdBytes) bytes") }
                     sawModel = true
+                    if let wanted { isWanted = String(decoding: model, as: UTF8.self) == wanted }
                 case .prediction:
                     try parseValue(&s, column: builder.column(named: "prediction"), into: &builder)
                 case .label:
                     try parseValue(&s, column: builder.column(named: "label"), into: &builder)
+                case .ts:
+                    switch try s.peekValueKind() {
+                    case .number:
+                        let v = try s.parseNumber()
+                        if Swift.abs(v) < 9e15 { eventTime = Int64(v.rounded(.down)) } else { throw s.fail("`ts` is out of range for epoch milliseconds") }
+                    case .string:
+                        guard let ms = RFC3339.epochMilliseconds(try s.parseString()) else { throw s.fail("`ts` is neither epoch milliseconds nor an RFC 3339 time") }
+                        eventTime = ms
+                    default:
+                        try s.skipValue(depth: 1)
+                    }
                 case .other:
                     try s.skipValue(depth: 1)
                 }
@@ -57,9 +74,11 @@ public enum InferenceRecordParser {
         guard s.isAtEnd else { throw s.fail("unexpected data after the record") }
         guard sawModel else { throw RecordRejection("`model` is missing", at: 0) }
         guard sawFeatures else { throw RecordRejection("`features` is missing", at: 0) }
+        if isWanted, let eventTime { builder.noteEventTime(eventTime) }
+        return isWanted
     }
 
-    private enum TopLevelField { case model, features, prediction, label, other }
+    private enum TopLevelField { case model, features, prediction, label, ts, other }
 
     private static func parseFeatures(_ s: inout JSONScanner, into builder: inout SampleTableBuilder) throws(RecordRejection) {
         _ = s.consume(0x7B)

@@ -62,6 +62,9 @@ public struct Pipeline {
     }
 
     /// Decodes one record (the hot path); rejections become dead letters.
+    /// - Parameters:
+    ///   - position: where the next record starts (what a restart resumes from).
+    ///   - line: the record's line number in a file.
     public mutating func ingest(_ record: UnsafeBufferPointer<UInt8>, position: SourcePosition, line: Int64? = nil) {
         counters.records += 1
         positions[position.partition] = position.offset
@@ -106,6 +109,9 @@ public struct Pipeline {
             counters.windowsClosed += 1
         }
     }
+
+    /// Whether windows closed (or transitions happened) since the last `takeOutput`.
+    public var hasWindowOutput: Bool { !output.reports.isEmpty || !output.transitions.isEmpty }
 
     /// What was produced since the last call.
     public mutating func takeOutput() -> PipelineOutput {

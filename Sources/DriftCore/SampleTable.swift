@@ -47,6 +47,9 @@ public struct SampleTable: Sendable {
     public internal(set) var columns: [SampleColumn] = []
     public internal(set) var rowCount = 0
     public internal(set) var rejections: [LineRejection] = []
+    /// Earliest and latest event time (`ts`, epoch ms) of the records, when they had one.
+    public internal(set) var eventTimeRange: ClosedRange<Int64>?
+
     /// Lines read, blank ones included.
     public internal(set) var lineCount = 0
 
@@ -101,6 +104,9 @@ public struct SampleTable: Sendable {
             columns[c].missingCount += gap
         }
         rowCount += other.rowCount
+        if let r = other.eventTimeRange {
+            eventTimeRange = eventTimeRange.map { Swift.min($0.lowerBound, r.lowerBound)...Swift.max($0.upperBound, r.upperBound) } ?? r
+        }
         rejections += other.rejections.map { LineRejection(line: $0.line + lineOffset, rejection: $0.rejection) }
         lineCount += other.lineCount
     }
@@ -195,6 +201,15 @@ public struct SampleTableBuilder: Sendable {
             }
         }
         table.rowCount += 1
+    }
+
+    /// Drops the staged row (a record of another model).
+    public mutating func dropRow() {
+        for c in 0..<staged.count { staged[c] = .none }
+    }
+
+    mutating func noteEventTime(_ t: Int64) {
+        table.eventTimeRange = table.eventTimeRange.map { Swift.min($0.lowerBound, t)...Swift.max($0.upperBound, t) } ?? t...t
     }
 
     /// Drops the staged row and records why.

@@ -14,7 +14,7 @@ public enum SampleTableReader {
     /// rejection with its line number (`firstLine` is the number of the part's first line).
     public static func jsonLines(_ bytes: UnsafeBufferPointer<UInt8>, firstLine: Int = 1,
                                  maximumRecordBytes: Int = InferenceRecordParser.defaultMaximumRecordBytes,
-                                 expectedRows: Int? = nil) -> SampleTable {
+                                 expectedRows: Int? = nil, model: String? = nil) -> SampleTable {
         var builder = SampleTableBuilder(expectedRows: expectedRows ?? estimatedLineCount(bytes))
         var scratchCapacity = 4096
         var scratch = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: scratchCapacity)
@@ -29,8 +29,11 @@ public enum SampleTableReader {
                 scratch = .allocate(capacity: scratchCapacity)
             }
             do throws(RecordRejection) {
-                try InferenceRecordParser.parse(record, scratch: scratch, into: &builder, maximumRecordBytes: maximumRecordBytes)
-                builder.commitRow()
+                if try InferenceRecordParser.parse(record, scratch: scratch, into: &builder, maximumRecordBytes: maximumRecordBytes, model: model) {
+                    builder.commitRow()
+                } else {
+                    builder.dropRow()
+                }
             } catch {
                 builder.rejectRow(error, line: line)
             }
@@ -90,7 +93,7 @@ public enum SampleTableReader {
         return Int(Double(bytes.count) / Double(sample.count) * Double(lines) * 1.25) + 16
     }
 
-    static func isBlank(_ line: UnsafeBufferPointer<UInt8>) -> Bool {
+    public static func isBlank(_ line: UnsafeBufferPointer<UInt8>) -> Bool {
         for b in line where b != 0x20 && b != 0x09 && b != 0x0D { return false }
         return true
     }

@@ -7,6 +7,29 @@ public struct ChiSquareResult: Sendable, Codable, Equatable, Hashable {
     public var degreesOfFreedom: Int
     /// Categories present in the current sample that the reference never had.
     public var unseenCategories: Int
+
+    public init(statistic: Double, pValue: Double, degreesOfFreedom: Int, unseenCategories: Int) {
+        self.statistic = statistic; self.pValue = pValue; self.degreesOfFreedom = degreesOfFreedom; self.unseenCategories = unseenCategories
+    }
+
+    // JSON has no infinity: an infinite statistic (unseen categories) is encoded as null.
+    private enum CodingKeys: String, CodingKey { case statistic, pValue, degreesOfFreedom, unseenCategories }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        statistic = try c.decodeIfPresent(Double.self, forKey: .statistic) ?? .infinity
+        pValue = try c.decode(Double.self, forKey: .pValue)
+        degreesOfFreedom = try c.decode(Int.self, forKey: .degreesOfFreedom)
+        unseenCategories = try c.decode(Int.self, forKey: .unseenCategories)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(statistic.isFinite ? statistic : nil, forKey: .statistic)
+        try c.encode(pValue, forKey: .pValue)
+        try c.encode(degreesOfFreedom, forKey: .degreesOfFreedom)
+        try c.encode(unseenCategories, forKey: .unseenCategories)
+    }
 }
 
 /// Chi-square test with Evidently's convention (`chisquare_stattest`): over the categories of

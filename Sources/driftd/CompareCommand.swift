@@ -1,6 +1,7 @@
 import ArgumentParser
 import Dispatch
 import DriftCore
+import DriftDaemon
 import DriftStats
 
 enum OutputFormat: String, ExpressibleByArgument, CaseIterable { case table, json }
@@ -131,30 +132,9 @@ struct CompareCommand: ParsableCommand {
         (text ?? "").split(separator: ",").map { String($0).trimmingCharacters() }.filter { !$0.isEmpty }
     }
 
-    private func format(of path: String) -> InputFormat {
-        if inputFormat != .auto { return inputFormat }
-        let lower = path.lowercased()
-        if lower.hasSuffix(".csv") || lower.hasSuffix(".tsv") { return .csv }
-        return .jsonl
-    }
-
     /// Reads a file, JSON Lines in parallel parts on every core.
     private func load(_ file: MappedFile) throws(InputFailure) -> SampleTable {
-        switch format(of: file.path) {
-        case .csv: return CSVSampleReader.read(file.bytes)
-        case .jsonl, .auto:
-            let parts = SampleTableReader.lineAlignedParts(file.bytes, parts: Swift.max(1, ProcessInfoLite.activeProcessorCount))
-            let tables = ResultSlots<SampleTable>(count: parts.count)
-            let bytes = ReadOnlyBytes(buffer: file.bytes)
-            DispatchQueue.concurrentPerform(iterations: parts.count) { k in
-                tables[k] = SampleTableReader.jsonLines(UnsafeBufferPointer(rebasing: bytes.buffer[parts[k]]))
-            }
-            var all = tables.values
-            var table = all.removeFirst()
-            table.reserveCapacity(rows: all.reduce(table.rowCount) { $0 + $1.rowCount })
-            for part in all { table.append(part, lineOffset: table.lineCount) }
-            return table
-        }
+        SampleFiles.load(file, format: SampleFiles.Format(rawValue: inputFormat.rawValue) ?? .auto)
     }
 
     private func report(_ rejections: [LineRejection], in path: String) {
@@ -167,27 +147,6 @@ struct CompareCommand: ParsableCommand {
         }
     }
 }
-
-/// Slots written by concurrent iterations, each index by exactly one of them.
-final class ResultSlots<T>: @unchecked Sendable {
-    private let slots: UnsafeMutableBufferPointer<T?>
-    init(count: Int) {
-        slots = .allocate(capacity: count)
-        slots.initialize(repeating: nil)
-    }
-    deinit {
-        slots.deinitialize()
-        slots.deallocate()
-    }
-    subscript(k: Int) -> T? {
-        get { slots[k] }
-        set { slots[k] = newValue }
-    }
-    var values: [T] { slots.map { $0! } }
-}
-
-/// A mapped file's bytes, read (never written) by concurrent parsers.
-struct ReadOnlyBytes: @unchecked Sendable { let buffer: UnsafeBufferPointer<UInt8> }
 
 /// Phase timings on standard error (`--timings`), for measuring where time goes.
 final class PhaseClock {
@@ -207,9 +166,6 @@ final class PhaseClock {
     }
 }
 
-enum ProcessInfoLite {
-    static var activeProcessorCount: Int { Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))) }
-}
 
 extension String {
     func trimmingCharacters() -> String {

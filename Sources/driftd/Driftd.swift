@@ -1,4 +1,6 @@
 import ArgumentParser
+import DriftDaemon
+import DriftStore
 
 #if canImport(Glibc)
 import Glibc
@@ -13,7 +15,8 @@ struct Driftd: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "driftd",
         abstract: "Drift monitoring for machine-learning models.",
-        subcommands: [CompareCommand.self]
+        subcommands: [CompareCommand.self, BaselineCommand.self, CheckConfigCommand.self, ReplayCommand.self,
+                      AlertsCommand.self, ReportCommand.self, DeadLettersCommand.self]
     )
 
     static func main() {
@@ -25,6 +28,12 @@ struct Driftd: ParsableCommand {
             Glibc.exit(exit.rawValue)
         } catch let failure as InputFailure {
             writeStandardError("driftd: \(failure.message)\n")
+            Glibc.exit(2)
+        } catch let failure as ConfigurationError {
+            writeStandardError("driftd: \(failure)\n")
+            Glibc.exit(2)
+        } catch let failure as StoreError {
+            writeStandardError("driftd: \(failure)\n")
             Glibc.exit(2)
         } catch {
             let code = exitCode(for: error)
@@ -55,10 +64,6 @@ func tuneAllocator() {
     #endif
 }
 
-/// Bad input the user can fix: a file that cannot be read, a feature that is not there.
-struct InputFailure: Error {
-    var message: String
-}
 
 func writeStandardError(_ text: String) {
     var t = text

@@ -5,12 +5,12 @@ import Darwin
 #endif
 
 /// A whole file mapped read-only into memory: the parsers read it in place, without a copy.
-final class MappedFile {
-    let path: String
-    let bytes: UnsafeBufferPointer<UInt8>
+public final class MappedFile: @unchecked Sendable {
+    public let path: String
+    public let bytes: UnsafeBufferPointer<UInt8>
     private let mapping: UnsafeMutableRawPointer?
 
-    init(path: String) throws(InputFailure) {
+    public init(path: String) throws(InputFailure) {
         self.path = path
         let fd = open(path, O_RDONLY)
         guard fd >= 0 else {
@@ -41,4 +41,11 @@ final class MappedFile {
     deinit {
         if let mapping { munmap(mapping, bytes.count) }
     }
+}
+
+/// Bad input the user can fix: a file that cannot be read, a feature that is not there.
+public struct InputFailure: Error, CustomStringConvertible {
+    public var message: String
+    public init(message: String) { self.message = message }
+    public var description: String { message }
 }

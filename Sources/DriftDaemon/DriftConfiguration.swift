@@ -1,0 +1,283 @@
+import DriftCore
+import Foundation
+import Yams
+
+/// A configuration mistake, with where it is and what is wrong, e.g.
+/// `driftd.yaml:7: models[0].window.size: expected a duration such as 15m or 1h, got 'soon'`.
+public struct ConfigurationError: Error, CustomStringConvertible, Equatable {
+    public var file: String
+    public var line: Int?
+    public var keyPath: String
+    public var reason: String
+    public var description: String {
+        "\(file)\(line.map { ":\($0)" } ?? ""): \(keyPath.isEmpty ? "" : keyPath + ": ")\(reason)"
+    }
+}
+
+/// One monitored model.
+public struct ModelConfiguration: Sendable, Equatable {
+    public var id: String
+    public var window: WindowConfiguration
+    /// Kinds forced for features (others are inferred from the baseline's reference).
+    public var features: [String: FeatureKind]
+    public var rules: [Rule]
+}
+
+/// driftd's configuration file. A minimal one names only the store and the models:
+/// ```yaml
+/// store: w1.sqlite
+/// models:
+///   - id: w1
+///     window: { count: 50000 }
+/// ```
+public struct DriftConfiguration: Sendable, Equatable {
+    public var file: String
+    /// The SQLite store, relative paths taken from the configuration file's folder.
+    public var storePath: String
+    public var models: [ModelConfiguration]
+
+    public func model(_ id: String) -> ModelConfiguration? { models.first { $0.id == id } }
+
+    public static func load(file: String) throws -> DriftConfiguration {
+        guard let data = FileManager.default.contents(atPath: file) else {
+            throw ConfigurationError(file: file, line: nil, keyPath: "", reason: "cannot read the file — check the path given to --config")
+        }
+        return try parse(String(decoding: data, as: UTF8.self), file: file)
+    }
+
+    public static func parse(_ text: String, file: String) throws -> DriftConfiguration {
+        let root: Node
+        do {
+            guard let node = try Yams.compose(yaml: text) else {
+                throw ConfigurationError(file: file, line: nil, keyPath: "", reason: "the file is empty; it needs at least `store:` and `models:`")
+            }
+            root = node
+        } catch let e as ConfigurationError {
+            throw e
+        } catch let e as YamlError {
+            throw ConfigurationError(file: file, line: nil, keyPath: "", reason: "not valid YAML: \(e)")
+        }
+        let reader = NodeReader(file: file)
+        let top = try reader.mapping(root, path: "", allowed: ["store", "models", "defaults"])
+        let storeNode = try reader.required(top, "store", path: "", parent: root)
+        var storePath = try reader.string(storeNode, path: "store")
+        if !storePath.hasPrefix("/") {
+            let folder = URL(fileURLWithPath: file).deletingLastPathComponent().path
+            storePath = folder + "/" + storePath
+        }
+        var defaults = ModelDefaults()
+        if let d = top["defaults"] { defaults = try reader.defaults(d, path: "defaults") }
+        let modelsNode = try reader.required(top, "models", path: "", parent: root)
+        guard case .sequence(let seq) = modelsNode else {
+            throw reader.error(modelsNode, "models", "expected a list of models, each with an `id`")
+        }
+        var models: [ModelConfiguration] = []
+        for (i, node) in seq.enumerated() {
+            let path = "models[\(i)]"
+            let m = try reader.mapping(node, path: path, allowed: ["id", "window", "features", "rules", "min_samples", "default_rules"])
+            let id = try reader.string(try reader.required(m, "id", path: path, parent: node), path: path + ".id")
+            guard !id.isEmpty, id.utf8.count <= 128 else { throw reader.error(node, path + ".id", "a model id has 1 to 128 bytes") }
+            if models.contains(where: { $0.id == id }) { throw reader.error(node, path + ".id", "model '\(id)' is configured twice") }
+            var window = defaults.window
+            if let w = m["window"] { window = try reader.window(w, path: path + ".window") }
+            if let s = m["min_samples"] { window.minimumSamples = try reader.int(s, path: path + ".min_samples", minimum: 1) }
+            else if let s = defaults.minimumSamples { window.minimumSamples = s }
+            var features: [String: FeatureKind] = [:]
+            if let f = m["features"] {
+                for (name, kindNode) in try reader.anyMapping(f, path: path + ".features") {
+                    let text = try reader.string(kindNode, path: path + ".features.\(name)")
+                    guard let kind = FeatureKind(rawValue: text) else {
+                        throw reader.error(kindNode, path + ".features.\(name)", "expected numeric or categorical, got '\(text)'")
+                    }
+                    features[name] = kind
+                }
+            }
+            var rules = defaults.rules
+            let useDefaults = try m["default_rules"].map { try reader.bool($0, path: path + ".default_rules") } ?? true
+            if !useDefaults { rules = [] }
+            if let r = m["rules"] {
+                for rule in try reader.rules(r, path: path + ".rules") {
+                    rules.removeAll { $0.name == rule.name }
+                    rules.append(rule)
+                }
+            }
+            models.append(ModelConfiguration(id: id, window: window, features: features, rules: rules))
+        }
+        if models.isEmpty { throw reader.error(modelsNode, "models", "no models: name at least one with `- id: NAME`") }
+        return DriftConfiguration(file: file, storePath: storePath, models: models)
+    }
+}
+
+struct ModelDefaults {
+    var window = WindowConfiguration(basis: .count, size: 10_000)
+    var minimumSamples: Int?
+    var rules = Rule.defaults
+}
+
+/// Typed reading of a YAML node tree, every error with file, line and key path.
+struct NodeReader {
+    let file: String
+
+    func error(_ node: Node?, _ path: String, _ reason: String) -> ConfigurationError {
+        ConfigurationError(file: file, line: node?.mark.map { $0.line }, keyPath: path, reason: reason)
+    }
+
+    func anyMapping(_ node: Node, path: String) throws -> [(String, Node)] {
+        guard case .mapping(let m) = node else { throw error(node, path, "expected a mapping of keys to values") }
+        return try m.map { key, value in
+            guard case .scalar(let s) = key else { throw error(key, path, "keys must be plain names") }
+            return (s.string, value)
+        }
+    }
+
+    func mapping(_ node: Node, path: String, allowed: Set<String>) throws -> [String: Node] {
+        var result: [String: Node] = [:]
+        for (key, value) in try anyMapping(node, path: path) {
+            guard allowed.contains(key) else {
+                let hint = allowed.min { distance($0, key) < distance($1, key) }.map { " (did you mean '\($0)'?)" } ?? ""
+                throw error(value, path.isEmpty ? key : path + "." + key, "unknown key\(hint); allowed here: \(allowed.sorted().joined(separator: ", "))")
+            }
+            if result[key] != nil { throw error(value, path.isEmpty ? key : path + "." + key, "given twice") }
+            result[key] = value
+        }
+        return result
+    }
+
+    func required(_ m: [String: Node], _ key: String, path: String, parent: Node) throws -> Node {
+        guard let n = m[key] else { throw error(parent, path.isEmpty ? key : path + "." + key, "missing; it is required") }
+        return n
+    }
+
+    func string(_ node: Node, path: String) throws -> String {
+        guard case .scalar(let s) = node else { throw error(node, path, "expected a single value") }
+        return s.string
+    }
+
+    func int(_ node: Node, path: String, minimum: Int) throws -> Int {
+        let text = try string(node, path: path)
+        guard let v = Int(text.replacingOccurrences(of: "_", with: "")), v >= minimum else {
+            throw error(node, path, "expected a whole number ≥ \(minimum), got '\(text)'")
+        }
+        return v
+    }
+
+    func double(_ node: Node, path: String) throws -> Double {
+        let text = try string(node, path: path)
+        guard let v = Double(text), v.isFinite else { throw error(node, path, "expected a number, got '\(text)'") }
+        return v
+    }
+
+    func bool(_ node: Node, path: String) throws -> Bool {
+        switch try string(node, path: path).lowercased() {
+        case "true", "yes", "on": return true
+        case "false", "no", "off": return false
+        case let other: throw error(node, path, "expected true or false, got '\(other)'")
+        }
+    }
+
+    /// Durations: `500ms`, `30s`, `15m`, `1h`, `1d` (or a number of milliseconds).
+    func duration(_ node: Node, path: String) throws -> Int64 {
+        let text = try string(node, path: path).trimmingCharacters(in: .whitespaces)
+        let units: [(String, Int64)] = [("ms", 1), ("s", 1000), ("m", 60_000), ("h", 3_600_000), ("d", 86_400_000)]
+        for (suffix, scale) in units where text.hasSuffix(suffix) {
+            if let v = Double(text.dropLast(suffix.count)), v > 0 { return Int64(v * Double(scale)) }
+        }
+        if let v = Int64(text), v > 0 { return v }
+        throw error(node, path, "expected a duration such as 500ms, 30s, 15m, 1h or 1d, got '\(text)'")
+    }
+
+    func window(_ node: Node, path: String) throws -> WindowConfiguration {
+        let m = try mapping(node, path: path, allowed: ["count", "size", "hop", "allowed_lateness", "idle_close", "min_samples"])
+        var w: WindowConfiguration
+        if let c = m["count"] {
+            if m["size"] != nil { throw error(node, path, "give either `count` (records) or `size` (event time), not both") }
+            for key in ["allowed_lateness", "idle_close"] where m[key] != nil {
+                throw error(m[key], path + "." + key, "only event-time windows (`size`) have \(key)")
+            }
+            let size = Int64(try int(c, path: path + ".count", minimum: 1))
+            let hop = try m["hop"].map { Int64(try int($0, path: path + ".hop", minimum: 1)) } ?? size
+            w = WindowConfiguration(basis: .count, size: size, hop: hop)
+        } else if let s = m["size"] {
+            let size = try duration(s, path: path + ".size")
+            let hop = try m["hop"].map { try duration($0, path: path + ".hop") } ?? size
+            let lateness = try m["allowed_lateness"].map { try duration($0, path: path + ".allowed_lateness") } ?? 0
+            let idle = try m["idle_close"].map { try duration($0, path: path + ".idle_close") }
+            w = WindowConfiguration(basis: .eventTime, size: size, hop: hop, allowedLatenessMilliseconds: lateness, idleCloseMilliseconds: idle)
+        } else {
+            throw error(node, path, "give `count: N` (records per window) or `size: DURATION` (event time, e.g. 1h)")
+        }
+        if w.hop > w.size { throw error(m["hop"], path + ".hop", "a hop longer than the window would skip records; use hop ≤ size") }
+        if w.panesPerWindow > 10_000 { throw error(node, path, "size / gcd(size, hop) must be at most 10,000 panes") }
+        if let s = m["min_samples"] { w.minimumSamples = try int(s, path: path + ".min_samples", minimum: 1) }
+        return w
+    }
+
+    func defaults(_ node: Node, path: String) throws -> ModelDefaults {
+        let m = try mapping(node, path: path, allowed: ["window", "min_samples", "rules", "default_rules"])
+        var d = ModelDefaults()
+        if let w = m["window"] { d.window = try window(w, path: path + ".window") }
+        if let s = m["min_samples"] { d.minimumSamples = try int(s, path: path + ".min_samples", minimum: 1) }
+        if let b = m["default_rules"], try !bool(b, path: path + ".default_rules") { d.rules = [] }
+        if let r = m["rules"] {
+            for rule in try rules(r, path: path + ".rules") { d.rules.removeAll { $0.name == rule.name }; d.rules.append(rule) }
+        }
+        return d
+    }
+
+    func rules(_ node: Node, path: String) throws -> [Rule] {
+        guard case .sequence(let seq) = node else { throw error(node, path, "expected a list of rules") }
+        return try seq.enumerated().map { i, n in
+            let p = "\(path)[\(i)]"
+            let m = try mapping(n, path: p, allowed: ["name", "metric", "scope", "comparator", "warn", "critical", "for", "clear",
+                                                      "resolve_after", "max_p_value", "features"])
+            let metricText = try string(try required(m, "metric", path: p, parent: n), path: p + ".metric")
+            guard let metric = Rule.Metric(rawValue: metricText) else {
+                throw error(m["metric"], p + ".metric", "unknown metric '\(metricText)'; one of: \(Rule.Metric.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            let name = try m["name"].map { try string($0, path: p + ".name") } ?? metricText
+            let scopeText = try m["scope"].map { try string($0, path: p + ".scope") } ?? (metric.isModelLevel ? "model" : "all")
+            guard let scope = Rule.Scope(rawValue: scopeText) else {
+                throw error(m["scope"], p + ".scope", "expected numeric, categorical, all or model, got '\(scopeText)'")
+            }
+            if metric.isModelLevel != (scope == .model) {
+                throw error(m["scope"] ?? n, p + ".scope", metric.isModelLevel ? "\(metricText) is a model-level metric: use scope model" : "scope model is only for volume_ratio and performance_drop")
+            }
+            let comparatorText = try m["comparator"].map { try string($0, path: p + ".comparator") } ?? (metric == .volumeRatio ? "below" : "above")
+            guard let comparator = Rule.Comparator(rawValue: comparatorText) else {
+                throw error(m["comparator"], p + ".comparator", "expected above or below, got '\(comparatorText)'")
+            }
+            let warn = try double(try required(m, "warn", path: p, parent: n), path: p + ".warn")
+            let critical = try m["critical"].map { try double($0, path: p + ".critical") }
+            if let critical, comparator == .above ? critical < warn : critical > warn {
+                throw error(m["critical"], p + ".critical", "critical must be beyond warn (\(comparator == .above ? "≥" : "≤") \(warn))")
+            }
+            var features: [String] = []
+            if let f = m["features"] {
+                guard case .sequence(let names) = f else { throw error(f, p + ".features", "expected a list of feature names") }
+                features = try names.enumerated().map { try string($1, path: "\(p).features[\($0)]") }
+            }
+            return Rule(name: name, metric: metric, scope: scope, comparator: comparator, warn: warn, critical: critical,
+                        forWindows: try m["for"].map { try int($0, path: p + ".for", minimum: 1) } ?? 1,
+                        clear: try m["clear"].map { try double($0, path: p + ".clear") },
+                        resolveAfter: try m["resolve_after"].map { try int($0, path: p + ".resolve_after", minimum: 1) } ?? 2,
+                        maximumPValue: try m["max_p_value"].map { try double($0, path: p + ".max_p_value") },
+                        features: features)
+        }
+    }
+}
+
+/// Edit distance, for "did you mean" hints.
+func distance(_ a: String, _ b: String) -> Int {
+    let a = Array(a), b = Array(b)
+    var row = Array(0...b.count)
+    for i in 1...Swift.max(a.count, 1) where i <= a.count {
+        var previous = row[0]
+        row[0] = i
+        for j in 1...Swift.max(b.count, 1) where j <= b.count {
+            let current = row[j]
+            row[j] = Swift.min(row[j] + 1, row[j - 1] + 1, previous + (a[i - 1] == b[j - 1] ? 0 : 1))
+            previous = current
+        }
+    }
+    return row[b.count]
+}

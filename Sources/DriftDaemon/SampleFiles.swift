@@ -1,0 +1,62 @@
+import Dispatch
+import DriftCore
+
+/// Reading whole sample files (JSON Lines or CSV) into columnar tables, JSON Lines in
+/// parallel parts on every core.
+public enum SampleFiles {
+    public enum Format: String, Sendable, CaseIterable { case auto, jsonl, csv }
+
+    public static func format(of path: String, requested: Format = .auto) -> Format {
+        if requested != .auto { return requested }
+        let lower = path.lowercased()
+        return lower.hasSuffix(".csv") || lower.hasSuffix(".tsv") ? .csv : .jsonl
+    }
+
+    /// - Parameter model: keep only the records of this model (JSON Lines).
+    public static func load(_ file: MappedFile, format requested: Format = .auto, model: String? = nil) -> SampleTable {
+        switch format(of: file.path, requested: requested) {
+        case .csv: return CSVSampleReader.read(file.bytes)
+        case .jsonl, .auto:
+            let parts = SampleTableReader.lineAlignedParts(file.bytes, parts: Swift.max(1, processorCount))
+            let tables = ResultSlots<SampleTable>(count: parts.count)
+            let bytes = ReadOnlyBytes(buffer: file.bytes)
+            DispatchQueue.concurrentPerform(iterations: parts.count) { k in
+                tables[k] = SampleTableReader.jsonLines(UnsafeBufferPointer(rebasing: bytes.buffer[parts[k]]), model: model)
+            }
+            var all = tables.values
+            var table = all.removeFirst()
+            table.reserveCapacity(rows: all.reduce(table.rowCount) { $0 + $1.rowCount })
+            for part in all { table.append(part, lineOffset: table.lineCount) }
+            return table
+        }
+    }
+
+    public static var processorCount: Int { Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))) }
+}
+
+/// Slots written by concurrent iterations, each index by exactly one of them.
+public final class ResultSlots<T>: @unchecked Sendable {
+    private let slots: UnsafeMutableBufferPointer<T?>
+    public init(count: Int) {
+        slots = .allocate(capacity: count)
+        slots.initialize(repeating: nil)
+    }
+    deinit {
+        slots.deinitialize()
+        slots.deallocate()
+    }
+    public subscript(k: Int) -> T? {
+        get { slots[k] }
+        set { slots[k] = newValue }
+    }
+    public var values: [T] { slots.map { $0! } }
+}
+
+/// A mapped file's bytes, read (never written) by concurrent parsers.
+struct ReadOnlyBytes: @unchecked Sendable { let buffer: UnsafeBufferPointer<UInt8> }
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif

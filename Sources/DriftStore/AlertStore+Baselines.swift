@@ -1,0 +1,65 @@
+import DriftCore
+import Foundation
+import GRDB
+
+/// One stored baseline version, without its profiles.
+public struct BaselineSummary: Sendable, Equatable {
+    public var model: String
+    public var version: String
+    public var createdAt: Double
+    public var active: Bool
+    public var recordCount: Int
+}
+
+extension AlertStore {
+    /// Stores a baseline version; the first of a model, or `activate`, makes it active.
+    public func saveBaseline(_ baseline: Baseline, activate: Bool, actor: String) throws {
+        let body = try Self.json(baseline)
+        try writer.write { db in
+            if try Bool.fetchOne(db, sql: "SELECT 1 FROM baselines WHERE model = ? AND version = ?", arguments: [baseline.model, baseline.version]) == true {
+                throw StoreError("baseline \(baseline.model) version \(baseline.version) exists already — give another --version")
+            }
+            let hasActive = try Bool.fetchOne(db, sql: "SELECT 1 FROM baselines WHERE model = ? AND active = 1", arguments: [baseline.model]) == true
+            let makeActive = activate || !hasActive
+            if makeActive { try db.execute(sql: "UPDATE baselines SET active = 0 WHERE model = ?", arguments: [baseline.model]) }
+            try db.execute(sql: """
+                INSERT INTO baselines (model, version, created_at, active, record_count, body) VALUES (?, ?, ?, ?, ?, ?)
+                """, arguments: [baseline.model, baseline.version, Date().timeIntervalSince1970, makeActive, baseline.recordCount, body])
+            try Self.audit(db, actor: actor, action: "baseline.fit",
+                           detail: "model \(baseline.model) version \(baseline.version), \(baseline.recordCount) records\(makeActive ? ", active" : "")")
+        }
+    }
+
+    public func baselines(model: String? = nil) throws -> [BaselineSummary] {
+        try writer.read { db in
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT model, version, created_at, active, record_count FROM baselines
+                WHERE (? IS NULL OR model = ?) ORDER BY model, created_at
+                """, arguments: [model, model])
+            return rows.map { BaselineSummary(model: $0["model"], version: $0["version"], createdAt: $0["created_at"],
+                                              active: $0["active"], recordCount: $0["record_count"]) }
+        }
+    }
+
+    public func baseline(model: String, version: String? = nil) throws -> Baseline? {
+        try writer.read { db in
+            let body: String?
+            if let version {
+                body = try String.fetchOne(db, sql: "SELECT body FROM baselines WHERE model = ? AND version = ?", arguments: [model, version])
+            } else {
+                body = try String.fetchOne(db, sql: "SELECT body FROM baselines WHERE model = ? AND active = 1", arguments: [model])
+            }
+            return try body.map { try Self.decode(Baseline.self, $0) }
+        }
+    }
+
+    public func activateBaseline(model: String, version: String, actor: String) throws {
+        try writer.write { db in
+            guard try Bool.fetchOne(db, sql: "SELECT 1 FROM baselines WHERE model = ? AND version = ?", arguments: [model, version]) == true else {
+                throw StoreError("no baseline \(model) version \(version) — `driftd baseline list` shows the versions")
+            }
+            try db.execute(sql: "UPDATE baselines SET active = (version = ?) WHERE model = ?", arguments: [version, model])
+            try Self.audit(db, actor: actor, action: "baseline.activate", detail: "model \(model) version \(version)")
+        }
+    }
+}

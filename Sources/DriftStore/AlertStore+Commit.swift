@@ -1,0 +1,63 @@
+import DriftCore
+import Foundation
+import GRDB
+
+extension AlertStore {
+    /// One commit point: the window reports, alert transitions (with their outbox rows),
+    /// dead letters, and the checkpoint, in a single transaction.
+    public func commit(_ output: PipelineOutput, checkpoint: PipelineCheckpoint, source: String) throws {
+        let reports = try output.reports.map { ($0, try Self.json($0)) }
+        let checkpointBody = try Self.json(checkpoint)
+        let now = Date().timeIntervalSince1970
+        try writer.write { db in
+            for (r, body) in reports {
+                try db.execute(sql: """
+                    INSERT INTO window_reports (model, window_index, baseline_version, basis, start_bound, end_bound,
+                        first_event_ms, last_event_ms, record_count, status, body)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """, arguments: [r.model, r.windowIndex, r.baselineVersion, r.basis.rawValue, r.start, r.end,
+                                     r.firstEventTime, r.lastEventTime, r.recordCount, r.status.rawValue, body])
+            }
+            for t in output.transitions {
+                let fp = t.fingerprint
+                let state = t.to?.rawValue ?? "cancelled"
+                try db.execute(sql: """
+                    INSERT INTO alerts (fingerprint, model, feature, rule, state, severity, value, started_window, updated_window, updated_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    ON CONFLICT(fingerprint) DO UPDATE SET state = excluded.state, severity = excluded.severity,
+                        value = excluded.value, updated_window = excluded.updated_window, updated_at = excluded.updated_at,
+                        started_window = CASE WHEN alerts.state IN ('resolved', 'cancelled') THEN excluded.started_window ELSE alerts.started_window END
+                    """, arguments: [fp.description, fp.model, fp.feature, fp.rule, state, t.severity?.rawValue, t.value,
+                                     t.windowIndex, t.windowIndex, now])
+                let alertID = try Int64.fetchOne(db, sql: "SELECT id FROM alerts WHERE fingerprint = ?", arguments: [fp.description])!
+                try db.execute(sql: """
+                    INSERT INTO alert_transitions (alert_id, fingerprint, kind, from_state, to_state, severity, value, window_index, created_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """, arguments: [alertID, fp.description, t.kind.rawValue, t.from?.rawValue, t.to?.rawValue, t.severity?.rawValue,
+                                     t.value, t.windowIndex, now])
+                if t.notifies {
+                    let transitionID = db.lastInsertedRowID
+                    try db.execute(sql: "INSERT INTO outbox (transition_id, payload, created_at) VALUES (?, ?, ?)",
+                                   arguments: [transitionID, try Self.json(t), now])
+                }
+            }
+            for d in output.deadLetters {
+                try db.execute(sql: """
+                    INSERT INTO dead_letters (source, partition, position, line, reason, payload, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+                    """, arguments: [d.source, d.position.partition, d.position.offset, d.line, d.reason, Data(d.payload), now])
+            }
+            try db.execute(sql: """
+                INSERT INTO checkpoints (source, body, updated_at) VALUES (?, ?, ?)
+                ON CONFLICT(source) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at
+                """, arguments: [source, checkpointBody, now])
+        }
+    }
+
+    /// The last checkpoint of a source, if any.
+    public func checkpoint(source: String) throws -> PipelineCheckpoint? {
+        try writer.read { db in
+            try String.fetchOne(db, sql: "SELECT body FROM checkpoints WHERE source = ?", arguments: [source])
+                .map { try Self.decode(PipelineCheckpoint.self, $0) }
+        }
+    }
+}

@@ -1,0 +1,93 @@
+import GRDB
+
+/// The store's schema, one migration per shipped change. Never edit a migration once it has
+/// shipped: add a new one.
+enum StoreMigrations {
+    static var migrator: DatabaseMigrator {
+        var m = DatabaseMigrator()
+        m.registerMigration("v1: baselines, windows, alerts, outbox, dead letters, audit, checkpoints") { db in
+            try db.execute(sql: """
+                CREATE TABLE baselines (
+                    model TEXT NOT NULL,
+                    version TEXT NOT NULL,
+                    created_at REAL NOT NULL,
+                    active INTEGER NOT NULL DEFAULT 0,
+                    record_count INTEGER NOT NULL,
+                    body TEXT NOT NULL,
+                    PRIMARY KEY (model, version)
+                );
+                CREATE TABLE window_reports (
+                    model TEXT NOT NULL,
+                    window_index INTEGER NOT NULL,
+                    baseline_version TEXT NOT NULL,
+                    basis TEXT NOT NULL,
+                    start_bound INTEGER NOT NULL,
+                    end_bound INTEGER NOT NULL,
+                    first_event_ms INTEGER,
+                    last_event_ms INTEGER,
+                    record_count INTEGER NOT NULL,
+                    status TEXT NOT NULL,
+                    body TEXT NOT NULL,
+                    PRIMARY KEY (model, window_index)
+                );
+                CREATE TABLE alerts (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    fingerprint TEXT NOT NULL UNIQUE,
+                    model TEXT NOT NULL,
+                    feature TEXT NOT NULL,
+                    rule TEXT NOT NULL,
+                    state TEXT NOT NULL,
+                    severity TEXT,
+                    value REAL NOT NULL,
+                    started_window INTEGER NOT NULL,
+                    updated_window INTEGER NOT NULL,
+                    updated_at REAL NOT NULL
+                );
+                CREATE INDEX alerts_by_state ON alerts (state, model);
+                CREATE TABLE alert_transitions (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    alert_id INTEGER NOT NULL REFERENCES alerts(id),
+                    fingerprint TEXT NOT NULL,
+                    kind TEXT NOT NULL,
+                    from_state TEXT,
+                    to_state TEXT,
+                    severity TEXT,
+                    value REAL NOT NULL,
+                    window_index INTEGER NOT NULL,
+                    created_at REAL NOT NULL
+                );
+                CREATE INDEX transitions_by_alert ON alert_transitions (alert_id);
+                CREATE TABLE outbox (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    transition_id INTEGER NOT NULL REFERENCES alert_transitions(id),
+                    payload TEXT NOT NULL,
+                    status TEXT NOT NULL DEFAULT 'pending',
+                    created_at REAL NOT NULL
+                );
+                CREATE TABLE dead_letters (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    source TEXT NOT NULL,
+                    partition INTEGER NOT NULL,
+                    position INTEGER NOT NULL,
+                    line INTEGER,
+                    reason TEXT NOT NULL,
+                    payload BLOB NOT NULL,
+                    created_at REAL NOT NULL
+                );
+                CREATE TABLE audit_log (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    at REAL NOT NULL,
+                    actor TEXT NOT NULL,
+                    action TEXT NOT NULL,
+                    detail TEXT NOT NULL
+                );
+                CREATE TABLE checkpoints (
+                    source TEXT PRIMARY KEY,
+                    body TEXT NOT NULL,
+                    updated_at REAL NOT NULL
+                );
+                """)
+        }
+        return m
+    }
+}

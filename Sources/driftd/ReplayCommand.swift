@@ -1,0 +1,163 @@
+import ArgumentParser
+import DriftCore
+import DriftDaemon
+import DriftStore
+import Foundation
+
+struct ReplayCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "replay",
+        abstract: "Run the monitoring pipeline over a JSON Lines file into the store.",
+        discussion: """
+        Runs exactly the daemon's pipeline (decode, windows, rules, alerts) with the file as its
+        source. Resumes from the store's checkpoint for the file: run it again after an
+        interruption and it continues; a finished file is a no-op. At the end of the file the
+        last full window closes and a partial one stays open.
+        """)
+
+    @OptionGroup var options: ConfigOption
+    @Argument(help: "Inference records, one JSON object per line.") var file: String
+    @Option(help: "Records between commit points when no window closes.") var commitEvery: Int = 100_000
+    @Flag(help: "No progress line.") var quiet = false
+
+    func run() throws {
+        let (c, store) = try options.openStore()
+        var replayOptions = Replay.Options()
+        replayOptions.commitEveryRecords = Swift.max(1, commitEvery)
+        let showProgress = !quiet && isatty(2) != 0
+        let summary = try Replay.run(file: file, configuration: c, store: store, options: replayOptions) { p in
+            guard showProgress else { return }
+            let rate = p.seconds > 0 ? Double(p.records) / p.seconds : 0
+            let percent = p.totalBytes > 0 ? Double(p.bytes) / Double(p.totalBytes) * 100 : 100
+            writeStandardError(String(format: "\r%5.1f%%  %ld records  %.0f records/s  %ld windows closed  %d alerts firing  %ld rejected ",
+                                      percent, p.records, rate, p.windowsClosed, p.firing, p.rejected))
+        }
+        if showProgress { writeStandardError("\n") }
+        if summary.alreadyComplete {
+            print("\(file): already replayed to the end; nothing to do (\(summary.firing.count) alerts firing)")
+            return
+        }
+        let rate = summary.seconds > 0 ? Double(summary.records) / summary.seconds : 0
+        print("replayed \(summary.records) records" + (summary.resumedFrom > 0 ? " (resumed at byte \(summary.resumedFrom))" : "") +
+              String(format: " in %.2f s (%.0f records/s): ", summary.seconds, rate) +
+              "\(summary.windowsClosed) windows closed in all, \(summary.transitions) alert transitions, " +
+              "\(summary.rejected) rejected (driftd deadletters), \(summary.unmonitored) of unmonitored models")
+        if summary.firing.isEmpty { print("no alerts firing") } else {
+            print("firing: " + summary.firing.map(\.description).joined(separator: ", "))
+        }
+        print("store: \(c.storePath)")
+    }
+}
+
+struct AlertsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "alerts", abstract: "List alerts from the store.")
+    @OptionGroup var options: ConfigOption
+    @Option(help: "Only alerts in this state: firing, pending or resolved.") var state: String?
+    @Option(help: "Only this model.") var model: String?
+    @Option(help: "table or json.") var format: OutputFormat = .table
+
+    func run() throws {
+        if let state, !["firing", "pending", "resolved"].contains(state) {
+            throw ValidationError("--state must be firing, pending or resolved, got '\(state)'")
+        }
+        let (_, store) = try options.openStore()
+        let alerts = try store.alerts(state: state, model: model)
+        switch format {
+        case .json:
+            let items: [[String: Any?]] = alerts.map { a in
+                ["id": a.id, "model": a.model, "feature": a.feature.isEmpty ? nil : a.feature, "rule": a.rule, "severity": a.severity,
+                 "state": a.state, "value": a.value, "started_window": a.startedWindow, "updated_window": a.updatedWindow,
+                 "transitions": a.transitions.map { t -> [String: Any?] in
+                     ["kind": t.kind, "from": t.from, "to": t.to, "severity": t.severity, "value": t.value, "window": t.windowIndex]
+                 }]
+            }
+            print(JSONWriter.write(items))
+        case .table:
+            if alerts.isEmpty { print("no alerts"); return }
+            print(TextTable.render([["id", "model", "feature", "rule", "severity", "state", "value", "since window", "last change"]] + alerts.map {
+                [String($0.id), $0.model, $0.feature.isEmpty ? "-" : $0.feature, $0.rule, $0.severity ?? "-", $0.state,
+                 Format.f4($0.value), String($0.startedWindow), String($0.updatedWindow)]
+            }))
+        }
+    }
+}
+
+struct ReportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "report", abstract: "Show a model's window reports.")
+    @OptionGroup var options: ConfigOption
+    @Option(help: "The model.") var model: String
+    @Option(help: "Only the last N windows.") var last: Int?
+    @Option(help: "table or json.") var format: OutputFormat = .table
+
+    func run() throws {
+        let (_, store) = try options.openStore()
+        let reports = try store.windowReports(model: model, last: last)
+        switch format {
+        case .json:
+            let encoder = JSONEncoder()
+            encoder.keyEncodingStrategy = .convertToSnakeCase
+            encoder.outputFormatting = [.sortedKeys]
+            print(String(decoding: try encoder.encode(reports), as: UTF8.self))
+        case .table:
+            if reports.isEmpty { print("no window reports for \(model) yet — driftd replay or driftd run produce them"); return }
+            var rows = [["window", "records", "feature", "psi", "ks_d", "js", "w1_norm", "unseen", "missing", "status"]]
+            for r in reports {
+                for f in r.features {
+                    rows.append([String(r.windowIndex), String(r.recordCount), f.name,
+                                 Format.f4(f.numeric?.psi ?? f.categorical?.psi), Format.f4(f.numeric?.ks?.statistic),
+                                 Format.f4(f.numeric?.jensenShannon ?? f.categorical?.jensenShannon), Format.f4(f.numeric?.wassersteinNormed),
+                                 f.categorical.map { Format.percent($0.unseenRate) } ?? "-",
+                                 Format.percent(f.numeric?.missingRate ?? f.categorical?.missingRate ?? 0), f.status.rawValue])
+                }
+            }
+            print(TextTable.render(rows))
+        }
+    }
+}
+
+struct DeadLettersCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "deadletters", abstract: "List rejected records with their reason and position.")
+    @OptionGroup var options: ConfigOption
+    @Option(help: "At most this many.") var limit: Int = 100
+    @Option(help: "table or json.") var format: OutputFormat = .table
+
+    func run() throws {
+        let (_, store) = try options.openStore()
+        let rows = try store.deadLetters(limit: limit)
+        switch format {
+        case .json:
+            print(JSONWriter.write(rows.map { d -> [String: Any?] in
+                ["id": d.id, "source": d.source, "partition": Int(d.partition), "position": d.position, "line": d.line, "reason": d.reason,
+                 "record": String(decoding: d.payload.prefix(4096), as: UTF8.self)]
+            }))
+        case .table:
+            if rows.isEmpty { print("no dead letters"); return }
+            print(TextTable.render([["id", "source", "line", "position", "reason"]] + rows.map {
+                [String($0.id), $0.source, $0.line.map(String.init) ?? "-", "\($0.partition):\($0.position)", $0.reason]
+            }))
+        }
+    }
+}
+
+/// JSON for the read commands' plain dictionaries.
+enum JSONWriter {
+    static func write(_ value: Any?) -> String {
+        switch value {
+        case nil: return "null"
+        case let v as Any?:
+            switch v {
+            case nil: return "null"
+            case let s as String: return JSONText.string(s)
+            case let b as Bool: return b ? "true" : "false"
+            case let i as Int: return String(i)
+            case let i as Int64: return String(i)
+            case let d as Double: return JSONText.number(d)
+            case let a as [[String: Any?]]: return "[" + a.map { write($0) }.joined(separator: ",\n ") + "]"
+            case let a as [Any?]: return "[" + a.map { write($0) }.joined(separator: ", ") + "]"
+            case let o as [String: Any?]:
+                return "{" + o.keys.sorted().map { "\(JSONText.string($0)): \(write(o[$0]!))" }.joined(separator: ", ") + "}"
+            default: return JSONText.string("\(v!)")
+            }
+        }
+    }
+}

@@ -1,0 +1,151 @@
+import ArgumentParser
+import DriftCore
+import DriftDaemon
+import DriftStats
+import DriftStore
+import Foundation
+
+/// Options every command that works on the store takes.
+struct ConfigOption: ParsableArguments {
+    @Option(name: .long, help: "The driftd configuration file (YAML).")
+    var config: String
+
+    func load() throws -> DriftConfiguration { try DriftConfiguration.load(file: config) }
+
+    func openStore() throws -> (DriftConfiguration, AlertStore) {
+        let c = try load()
+        return (c, try AlertStore(path: c.storePath))
+    }
+}
+
+/// Who did it, for the audit log.
+var operatorName: String { ProcessInfo.processInfo.environment["USER"] ?? "unknown" }
+
+struct CheckConfigCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "check-config", abstract: "Validate a configuration file.")
+    @Argument(help: "The configuration file.") var file: String
+
+    func run() throws {
+        let c = try DriftConfiguration.load(file: file)
+        print("\(file): ok — store \(c.storePath), \(c.models.count) model\(c.models.count == 1 ? "" : "s"): " +
+              c.models.map { m in
+                  let w = m.window
+                  let window = w.basis == .count ? "count \(w.size)\(w.hop != w.size ? " hop \(w.hop)" : "")"
+                                                  : "event time \(w.size) ms\(w.hop != w.size ? " hop \(w.hop) ms" : "")"
+                  return "\(m.id) (\(window), \(m.rules.count) rules)"
+              }.joined(separator: "; "))
+    }
+}
+
+struct BaselineCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "baseline", abstract: "Fit, list, show and activate model baselines.",
+        subcommands: [Fit.self, List.self, Show.self, Activate.self])
+
+    struct Fit: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Fit a baseline from a reference file and make it active.")
+        @OptionGroup var options: ConfigOption
+        @Option(help: "The model.") var model: String
+        @Option(help: "Reference records (JSON Lines or CSV).") var from: String
+        @Option(help: "Version name (default: the time of fitting).") var version: String?
+
+        func run() throws {
+            let (c, store) = try options.openStore()
+            let result = try BaselineFitting.fit(configuration: c, model: model, reference: from, version: version, store: store, actor: operatorName)
+            for r in result.rejections.prefix(20) { writeStandardError("driftd: \(from):\(r.line): skipped: \(r.rejection)\n") }
+            let b = result.baseline
+            print("baseline \(b.model) \(b.version): \(b.recordCount) records, \(b.features.count) features " +
+                  "(\(b.features.filter { $0.profile.kind == .numeric }.count) numeric, \(b.features.filter { $0.profile.kind == .categorical }.count) categorical)" +
+                  (b.performance.map { ", \($0.metric.rawValue) \($0.value)" } ?? "") + " — active")
+        }
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List baseline versions.")
+        @OptionGroup var options: ConfigOption
+        @Option(help: "Only this model.") var model: String?
+
+        func run() throws {
+            let (_, store) = try options.openStore()
+            let rows = try store.baselines(model: model)
+            if rows.isEmpty { print("no baselines — fit one with driftd baseline fit"); return }
+            print(TextTable.render([["model", "version", "records", "created", "active"]] + rows.map {
+                [$0.model, $0.version, String($0.recordCount), Timestamps.text(seconds: $0.createdAt), $0.active ? "yes" : ""]
+            }))
+        }
+    }
+
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show a model's active (or given) baseline.")
+        @OptionGroup var options: ConfigOption
+        @Argument(help: "The model.") var model: String
+        @Option(help: "A version other than the active one.") var version: String?
+
+        func run() throws {
+            let (_, store) = try options.openStore()
+            guard let b = try store.baseline(model: model, version: version) else {
+                throw InputFailure(message: "no baseline for \(model)\(version.map { " version \($0)" } ?? "") — driftd baseline list shows what there is")
+            }
+            print("baseline \(b.model) \(b.version): \(b.recordCount) records" + (b.eventRate.map { String(format: ", %.1f records/s", $0) } ?? ""))
+            var rows = [["feature", "type", "n", "mean", "sd", "min", "max", "missing", "bins / categories"]]
+            for f in b.features {
+                switch f.profile {
+                case .numeric(let p):
+                    rows.append([f.name, "numeric", String(p.moments.count), Format.g(p.moments.mean), Format.g(p.moments.populationStandardDeviation),
+                                 Format.g(p.moments.min), Format.g(p.moments.max), Format.percent(p.quality.missingRate), "\(p.binning.binCount) bins"])
+                case .categorical(let p):
+                    let n = p.counts.reduce(0, +)
+                    rows.append([f.name, "categorical", String(n - p.counts[p.missingSlot]), "", "", "", "",
+                                 Format.percent(Double(p.counts[p.missingSlot]) / Double(Swift.max(n, 1))),
+                                 "\(p.categories.count) categories" + (p.otherCategories.isEmpty ? "" : " + \(p.otherCategories.count) other")])
+                }
+            }
+            print(TextTable.render(rows))
+        }
+    }
+
+    struct Activate: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Make a stored baseline version the active one.")
+        @OptionGroup var options: ConfigOption
+        @Argument(help: "The model.") var model: String
+        @Argument(help: "The version.") var version: String
+
+        func run() throws {
+            let (_, store) = try options.openStore()
+            try store.activateBaseline(model: model, version: version, actor: operatorName)
+            print("baseline \(model) \(version) is active")
+        }
+    }
+}
+
+enum Timestamps {
+    static func text(seconds: Double) -> String {
+        let f = DateFormatter()
+        f.dateFormat = "yyyy-MM-dd HH:mm:ss"
+        f.timeZone = TimeZone(identifier: "UTC")
+        return f.string(from: Date(timeIntervalSince1970: seconds))
+    }
+    static func text(milliseconds: Int64) -> String {
+        let f = ISO8601DateFormatter()
+        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return f.string(from: Date(timeIntervalSince1970: Double(milliseconds) / 1000))
+    }
+}
+
+enum Format {
+    static func g(_ v: Double) -> String { v.isFinite ? String(format: "%.4g", v) : "-" }
+    static func f4(_ v: Double?) -> String { v.map { $0.isFinite ? String(format: "%.4f", $0) : "inf" } ?? "-" }
+    static func percent(_ v: Double) -> String { String(format: "%.2f%%", v * 100) }
+}
+
+/// Aligned plain-text tables.
+enum TextTable {
+    static func render(_ rows: [[String]]) -> String {
+        guard let header = rows.first else { return "" }
+        let widths = header.indices.map { c in rows.map { c < $0.count ? $0[c].count : 0 }.max()! }
+        return rows.map { row in
+            row.enumerated().map { c, text in text.padding(toLength: widths[c], withPad: " ", startingAt: 0) }
+                .joined(separator: "  ").trimmingCharacters(in: .whitespaces)
+        }.joined(separator: "\n")
+    }
+}
