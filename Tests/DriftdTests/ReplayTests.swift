@@ -1,0 +1,119 @@
+import DriftTesting
+import Foundation
+import Testing
+
+/// `driftd replay` as operators run it: baselines, windows, alerts, dead letters, and a
+/// replay killed with SIGKILL and restarted giving exactly the uninterrupted result.
+@Suite("driftd replay end to end", .serialized)
+struct ReplayTests {
+    struct Workspace {
+        let dir: TemporaryDirectory
+        let config: String
+        let store: String
+        init(window: String = "{ count: 2000 }") throws {
+            dir = try TemporaryDirectory()
+            store = dir.url.appendingPathComponent("store.sqlite").path
+            config = try dir.write("driftd.yaml", "store: store.sqlite\nmodels:\n  - id: shop\n    window: \(window)\n")
+        }
+        func driftd(_ arguments: [String]) throws -> DriftdRun {
+            try DriftdProcess.run(arguments.map { $0 == "CONFIG" ? config : $0 })
+        }
+        func fitBaseline() throws {
+            let ref = try dir.write("reference.jsonl", SyntheticStream(seed: 7).text(6000))
+            let fit = try driftd(["baseline", "fit", "--config", "CONFIG", "--model", "shop", "--from", ref, "--version", "v1"])
+            #expect(fit.status == 0, "\(fit.standardError)")
+        }
+        func json(_ arguments: [String]) throws -> JSONValue {
+            let run = try driftd(arguments + ["--format", "json"])
+            #expect(run.status == 0, "\(run.standardError)")
+            return try JSONValue.parse(run.standardOutput)
+        }
+    }
+
+    @Test("drift in the stream fires alerts at the window where it starts, and nothing before")
+    func alertsFireWhereDriftStarts() throws {
+        let w = try Workspace()
+        try w.fitBaseline()
+        let stream = try w.dir.write("stream.jsonl", SyntheticStream(seed: 8, driftFrom: 10_000).text(20_000))
+        let replay = try w.driftd(["replay", "--config", "CONFIG", stream])
+        #expect(replay.status == 0, "\(replay.standardError)")
+        #expect(replay.standardOutput.contains("replayed 20000 records"))
+        let alerts = try w.json(["alerts", "--config", "CONFIG"]).array!
+        let fired = Set(alerts.map { "\($0["feature"]?.string ?? "-")/\($0["rule"]!.string!)" })
+        #expect(fired.contains("amount/psi") && fired.contains("amount/ks"), "\(fired)")
+        #expect(fired.contains("channel/unseen_categories"), "\(fired)")
+        #expect(!fired.contains { $0.hasPrefix("items/") }, "a stable feature never alerts: \(fired)")
+        for a in alerts { #expect(a["started_window"]!.number! == 5, "\(a)") }
+        let report = try w.json(["report", "--config", "CONFIG", "--model", "shop"]).array!
+        #expect(report.count == 10)
+        #expect(report.first?["window_index"]?.number == 0)
+        #expect(report.first?["record_count"]?.number == 2000)
+        let again = try w.driftd(["replay", "--config", "CONFIG", stream])
+        #expect(again.standardOutput.contains("already replayed to the end"))
+    }
+
+    @Test("malformed lines go to dead letters with their line and reason, and change no report")
+    func deadLetters() throws {
+        let clean = try Workspace(), dirty = try Workspace()
+        try clean.fitBaseline(); try dirty.fitBaseline()
+        var lines = SyntheticStream(seed: 9).records(9000)
+        let cleanFile = try clean.dir.write("stream.jsonl", lines.joined(separator: "\n") + "\n")
+        let bad = ["{\"model\":\"shop\",\"features\":{\"amount\":NaN}}", "{\"features\":{}}", "[]", "{\"model\":\"shop\"",
+                   "{\"model\":\"shop\",\"features\":\"x\"}", "\u{FF}\u{FE}"]
+        for (k, b) in bad.enumerated() { lines.insert(b, at: 1000 * (k + 1)) }
+        let dirtyFile = try dirty.dir.write("stream.jsonl", lines.joined(separator: "\n") + "\n")
+        #expect(try clean.driftd(["replay", "--config", "CONFIG", cleanFile]).status == 0)
+        #expect(try dirty.driftd(["replay", "--config", "CONFIG", dirtyFile]).status == 0)
+        let letters = try dirty.json(["deadletters", "--config", "CONFIG"]).array!
+        #expect(letters.count == bad.count)
+        let lineNumbers: [Double] = letters.map { $0["line"]!.number! }
+        let expectedLines: [Double] = (1...bad.count).map { k in Double(1000 * k + 1) }
+        #expect(lineNumbers == expectedLines)
+        #expect(letters[0]["reason"]?.string?.contains("NaN and Infinity") == true)
+        #expect(letters[1]["reason"]?.string?.contains("`model` is missing") == true)
+        let cleanReports = try clean.json(["report", "--config", "CONFIG", "--model", "shop"])
+        let dirtyReports = try dirty.json(["report", "--config", "CONFIG", "--model", "shop"])
+        #expect(cleanReports == dirtyReports)
+    }
+
+    @Test("SIGKILL at random moments, then restart: reports and transitions identical to an uninterrupted run")
+    func crashEquivalence() throws {
+        let reference = try Workspace(window: "{ count: 1500, hop: 500 }"), crashed = try Workspace(window: "{ count: 1500, hop: 500 }")
+        try reference.fitBaseline(); try crashed.fitBaseline()
+        let text = SyntheticStream(seed: 10, driftFrom: 15_000).text(30_000)
+        let file1 = try reference.dir.write("stream.jsonl", text), file2 = try crashed.dir.write("stream.jsonl", text)
+        #expect(try reference.driftd(["replay", "--config", "CONFIG", file1, "--commit-every", "700"]).status == 0)
+
+        var g = SeededGenerator(seed: 99)
+        var kills = 0, finished = false
+        for _ in 0..<40 where !finished {
+            let process = Process()
+            process.executableURL = DriftdProcess.executable
+            process.arguments = ["replay", "--config", crashed.config, file2, "--commit-every", "700", "--quiet"]
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            let delay = UInt32.random(in: 15_000...150_000, using: &g)
+            usleep(delay)
+            if process.isRunning {
+                kill(process.processIdentifier, SIGKILL)
+                kills += 1
+            }
+            process.waitUntilExit()
+            finished = process.terminationReason == .exit && process.terminationStatus == 0
+        }
+        #expect(finished, "the replay finished after \(kills) kills")
+        #expect(kills >= 3, "several kills landed mid-run")
+        print("crash equivalence: \(kills) SIGKILLs before the replay finished")
+        let finish = try crashed.driftd(["replay", "--config", "CONFIG", file2])
+        #expect(finish.status == 0)
+
+        let a = try reference.json(["report", "--config", "CONFIG", "--model", "shop"])
+        let b = try crashed.json(["report", "--config", "CONFIG", "--model", "shop"])
+        #expect(a.array?.count == 58, "windows of 1,500 every 500 records over 30,000")
+        #expect(a == b, "window reports identical row for row")
+        let alertsA = try reference.json(["alerts", "--config", "CONFIG"]), alertsB = try crashed.json(["alerts", "--config", "CONFIG"])
+        #expect(alertsA == alertsB, "alert transitions identical")
+        #expect((alertsA.array?.count ?? 0) > 0)
+    }
+}
