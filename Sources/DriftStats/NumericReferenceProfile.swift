@@ -92,6 +92,13 @@ public struct NumericDriftStatistics: Sendable, Codable, Equatable {
     public var typeErrorRate: Double
     public var nonFiniteRate: Double
 
+    public init(count: UInt64, psi: Double, jensenShannon: Double, ks: GridKSResult?, wassersteinNormed: Double?, meanShift: Double?,
+                missingRate: Double, outsideReferenceRangeRate: Double, typeErrorRate: Double, nonFiniteRate: Double) {
+        self.count = count; self.psi = psi; self.jensenShannon = jensenShannon; self.ks = ks
+        self.wassersteinNormed = wassersteinNormed; self.meanShift = meanShift; self.missingRate = missingRate
+        self.outsideReferenceRangeRate = outsideReferenceRangeRate; self.typeErrorRate = typeErrorRate; self.nonFiniteRate = nonFiniteRate
+    }
+
     public static func compute(_ window: NumericAccumulator, profile: NumericReferenceProfile) -> NumericDriftStatistics {
         let q = window.quality
         let total = Swift.max(Double(q.total), 1)

@@ -63,6 +63,10 @@ public struct GridKSResult: Sendable, Codable, Equatable, Hashable {
     public var errorBound: Double
     /// The asymptotic p-value (scipy's `asymp`) of ``statistic`` for the two sample sizes.
     public var pValue: Double
+
+    public init(statistic: Double, errorBound: Double, pValue: Double) {
+        self.statistic = statistic; self.errorBound = errorBound; self.pValue = pValue
+    }
 }
 
 /// Statistics of a current sample known only through its counts on a ``ReferenceGrid``.
