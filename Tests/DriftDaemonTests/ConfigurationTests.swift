@@ -1,0 +1,71 @@
+import DriftCore
+@testable import DriftDaemon
+import Testing
+
+/// Configuration files: the minimal one works as written, every mistake names file, line,
+/// key path and reason.
+@Suite("Configuration")
+struct ConfigurationTests {
+    @Test("the minimal configuration works as written, everything else defaulted")
+    func minimal() throws {
+        let c = try DriftConfiguration.parse("store: w1.sqlite\nmodels:\n  - id: w1\n    window: { count: 50000 }\n", file: "/etc/driftd/w1.yaml")
+        #expect(c.storePath == "/etc/driftd/w1.sqlite")
+        let m = try #require(c.model("w1"))
+        #expect(m.window == WindowConfiguration(basis: .count, size: 50_000))
+        #expect(m.rules == Rule.defaults)
+    }
+
+    @Test("event-time windows, defaults, feature kinds and rule overrides")
+    func full() throws {
+        let text = """
+        store: /var/lib/driftd/store.sqlite
+        defaults:
+          window: { size: 1h, hop: 15m, allowed_lateness: 5m, idle_close: 10m }
+          min_samples: 200
+        models:
+          - id: credit
+            features: { zip: categorical, income: numeric }
+            rules:
+              - { name: psi, metric: psi, warn: 0.15, critical: 0.3, for: 2 }
+              - { name: wide, metric: wasserstein_normed, scope: numeric, warn: 0.5, features: [income] }
+          - id: fraud
+            window: { count: 1000, hop: 250 }
+            default_rules: false
+            rules:
+              - { metric: volume_ratio, warn: 0.5 }
+        """
+        let c = try DriftConfiguration.parse(text, file: "d.yaml")
+        let credit = try #require(c.model("credit"))
+        #expect(credit.window.basis == .eventTime)
+        #expect(credit.window.size == 3_600_000 && credit.window.hop == 900_000)
+        #expect(credit.window.allowedLatenessMilliseconds == 300_000 && credit.window.idleCloseMilliseconds == 600_000)
+        #expect(credit.window.minimumSamples == 200)
+        #expect(credit.features == ["zip": .categorical, "income": .numeric])
+        #expect(credit.rules.first { $0.name == "psi" }?.forWindows == 2)
+        #expect(credit.rules.count == Rule.defaults.count + 1)
+        let fraud = try #require(c.model("fraud"))
+        #expect(fraud.rules.map(\.name) == ["volume_ratio"])
+        #expect(fraud.rules[0].comparator == .below && fraud.rules[0].scope == .model)
+    }
+
+    @Test("mistakes name the file, the line, the key path and what to do", arguments: [
+        ("models:\n  - id: a\n", "x.yaml:1: store: missing; it is required"),
+        ("store: s\nmodels:\n  - id: a\n    windw: { count: 5 }\n", "x.yaml:4: models[0].windw: unknown key (did you mean 'window'?)"),
+        ("store: s\nmodels:\n  - id: a\n    window: { size: soon }\n", "models[0].window.size: expected a duration such as 500ms, 30s, 15m, 1h or 1d, got 'soon'"),
+        ("store: s\nmodels:\n  - id: a\n    window: { count: 10, hop: 20 }\n", "models[0].window.hop: a hop longer than the window would skip records"),
+        ("store: s\nmodels:\n  - id: a\n  - id: a\n", "models[1].id: model 'a' is configured twice"),
+        ("store: s\nmodels:\n  - id: a\n    rules:\n      - { metric: psy, warn: 1 }\n", "models[0].rules[0].metric: unknown metric 'psy'"),
+        ("store: s\nmodels:\n  - id: a\n    features: { x: text }\n", "models[0].features.x: expected numeric or categorical, got 'text'"),
+        ("store: s\nmodels: []\n", "models: no models"),
+        ("store: [s\n", "not valid YAML"),
+    ])
+    func errors(_ text: String, _ message: String) {
+        do {
+            _ = try DriftConfiguration.parse(text, file: "x.yaml")
+            Issue.record("expected an error containing \(message)")
+        } catch {
+            #expect("\(error)".contains(message), "\(error)")
+            #expect("\(error)".hasPrefix("x.yaml"))
+        }
+    }
+}

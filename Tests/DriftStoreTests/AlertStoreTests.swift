@@ -1,0 +1,60 @@
+import DriftCore
+import DriftStore
+import DriftTesting
+import Foundation
+import Testing
+
+/// The store: baselines versioned with one active, commit points atomic, checkpoints that
+/// survive reopening a WAL database, and an audit trail of operator actions.
+@Suite("Alert store")
+struct AlertStoreTests {
+    static let baseline: Baseline = {
+        var bytes = Array(SyntheticStream(seed: 3).text(1000).utf8)
+        let table = bytes.withUnsafeMutableBufferPointer { SampleTableReader.jsonLines(UnsafeBufferPointer($0)) }
+        return Baseline.fit(model: "shop", version: "v1", reference: table)
+    }()
+
+    @Test("baselines are versioned, one active per model, every change audited")
+    func baselines() throws {
+        let store = try AlertStore()
+        try store.saveBaseline(Self.baseline, activate: false, actor: "ana")
+        var v2 = Self.baseline; v2.version = "v2"
+        try store.saveBaseline(v2, activate: false, actor: "ana")
+        #expect(try store.baseline(model: "shop")?.version == "v1", "the first baseline of a model becomes active")
+        try store.activateBaseline(model: "shop", version: "v2", actor: "bo")
+        #expect(try store.baseline(model: "shop")?.version == "v2")
+        #expect(try store.baseline(model: "shop", version: "v1") == Self.baseline, "a baseline reads back exactly")
+        #expect(try store.baselines().map(\.active) == [false, true])
+        #expect(throws: StoreError.self) { try store.saveBaseline(v2, activate: true, actor: "ana") }
+        #expect(throws: StoreError.self) { try store.activateBaseline(model: "shop", version: "v9", actor: "bo") }
+        #expect(try store.auditLog().map(\.action) == ["baseline.activate", "baseline.fit", "baseline.fit"])
+    }
+
+    @Test("a commit point stores reports, transitions, outbox rows and the checkpoint; a WAL store reopens with them")
+    func commitAndReopen() throws {
+        let dir = try TemporaryDirectory()
+        let path = dir.url.appendingPathComponent("s.sqlite").path
+        let monitor = ModelMonitor(baseline: Self.baseline, configuration: WindowConfiguration(basis: .count, size: 500, minimumSamples: 10))
+        var pipeline = Pipeline(source: "test", monitors: [monitor], rules: ["shop": Rule.defaults])
+        for (i, r) in SyntheticStream(seed: 5, driftFrom: 500).records(1200).enumerated() {
+            var bytes = Array(r.utf8)
+            bytes.withUnsafeMutableBufferPointer { pipeline.ingest(UnsafeBufferPointer($0), position: SourcePosition(partition: 0, offset: Int64(i + 1))) }
+        }
+        pipeline.flush(now: 0)
+        let output = pipeline.takeOutput()
+        #expect(output.reports.count == 2)
+        #expect(!output.transitions.isEmpty)
+        do {
+            let store = try AlertStore(path: path)
+            try store.saveBaseline(Self.baseline, activate: true, actor: "t")
+            try store.commit(output, checkpoint: pipeline.checkpoint, source: "test")
+        }
+        let reopened = try AlertStore(path: path)
+        #expect(try reopened.windowReports(model: "shop") == output.reports)
+        #expect(try reopened.checkpoint(source: "test") == pipeline.checkpoint, "the open pane state survives exactly")
+        #expect(try reopened.outboxCount() == output.transitions.filter(\.notifies).count)
+        let firing = try reopened.alerts(state: "firing")
+        #expect(firing.count == output.transitions.filter { $0.kind == .firing }.count)
+        #expect(firing.allSatisfy { $0.startedWindow == 1 && $0.transitions.count == 1 })
+    }
+}
