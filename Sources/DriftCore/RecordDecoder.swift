@@ -24,6 +24,8 @@ public struct RecordDecoder {
     private var categoricalStage: [Int32]
     /// The prediction's text, kept to compare with a text label.
     private var predictionText: [UInt8] = []
+    /// Per model, the feature code seen at each key position of the previous record.
+    private let keyOrderHints: [KeyOrderHints]
 
     public init(schemas: [ModelSchema], maximumRecordBytes: Int = InferenceRecordParser.defaultMaximumRecordBytes) {
         var models = ByteInterner()
@@ -34,6 +36,7 @@ public struct RecordDecoder {
         self.numericStage = Array(repeating: .nan, count: schemas.map(\.numericFeatures.count).max() ?? 0)
         self.categoricalStage = Array(repeating: -1, count: schemas.map(\.categoricalFeatures.count).max() ?? 0)
         predictionText.reserveCapacity(256)
+        keyOrderHints = schemas.map { _ in KeyOrderHints() }
     }
 
     /// Empties every batch, keeping capacity.
@@ -166,13 +169,16 @@ public struct RecordDecoder {
     private mutating func parseFeatures(_ s: inout JSONScanner, model m: Int) throws(RecordRejection) {
         _ = s.consume(0x7B)
         if s.consume(0x7D) { return }
+        var position = 0
+        let schema = batches[m].schema, hints = keyOrderHints[m]
         repeat {
             let name = try s.parseString()
-            let code = batches[m].schema.featureIndex.code(of: name)
+            let code = schema.featureCode(of: name, hints: hints, position: position)
+            position += 1
             try s.expect(0x3A, "':' after a feature name")
             if let code {
-                let slot = batches[m].schema.featureSlots[Int(code)]
-                try parseFeatureValue(&s, model: m, numeric: slot.numeric, index: slot.index)
+                let slot = schema.featureSlots[Int(code)]
+                try parseFeatureValue(&s, schema: schema, model: m, numeric: slot.numeric, index: slot.index)
             } else {
                 try s.skipValue(depth: 2)
             }
@@ -194,16 +200,17 @@ public struct RecordDecoder {
         case .falseValue: try s.parseLiteral(kind); predictionText.append(contentsOf: [0x66, 0x61, 0x6C, 0x73, 0x65]); isText = true
         default: try s.skipValue(depth: 1)
         }
-        if let code = batches[m].schema.featureIndex.code(of: "prediction") {
-            let slot = batches[m].schema.featureSlots[Int(code)]
+        let schema = batches[m].schema
+        if let code = schema.predictionFeature {
+            let slot = schema.featureSlots[Int(code)]
             s.skip(to: start)
-            try parseFeatureValue(&s, model: m, numeric: slot.numeric, index: slot.index)
+            try parseFeatureValue(&s, schema: schema, model: m, numeric: slot.numeric, index: slot.index)
         }
         return (number, isText)
     }
 
     @inline(__always)
-    private mutating func parseFeatureValue(_ s: inout JSONScanner, model m: Int, numeric: Bool, index k: Int) throws(RecordRejection) {
+    private mutating func parseFeatureValue(_ s: inout JSONScanner, schema: ModelSchema, model m: Int, numeric: Bool, index k: Int) throws(RecordRejection) {
         let kind = try s.peekValueKind()
         if numeric {
             switch kind {
@@ -218,16 +225,16 @@ public struct RecordDecoder {
         switch kind {
         case .string:
             let text = try s.parseString()
-            categoricalStage[k] = batches[m].schema.slot(ofCategory: text, feature: k)
+            categoricalStage[k] = schema.slot(ofCategory: text, feature: k)
         case .trueValue, .falseValue:
             try s.parseLiteral(kind)
             let t: StaticString = kind == .trueValue ? "true" : "false"
-            categoricalStage[k] = batches[m].schema.slot(ofCategory: UnsafeBufferPointer(start: t.utf8Start, count: t.utf8CodeUnitCount), feature: k)
+            categoricalStage[k] = schema.slot(ofCategory: UnsafeBufferPointer(start: t.utf8Start, count: t.utf8CodeUnitCount), feature: k)
         case .number:
             // Integer codes (zip codes, classes) are categories by their decimal text.
             let v = try s.parseNumber()
             if v == v.rounded(), Swift.abs(v) < 1e15 {
-                categoricalStage[k] = withDecimalText(Int64(v)) { batches[m].schema.slot(ofCategory: $0, feature: k) }
+                categoricalStage[k] = withDecimalText(Int64(v)) { schema.slot(ofCategory: $0, feature: k) }
             } else {
                 typeError(model: m, numeric: false, index: k)
             }
@@ -239,7 +246,7 @@ public struct RecordDecoder {
     private mutating func typeError(model m: Int, numeric: Bool, index k: Int) {
         if numeric { numericStage[k] = .nan } else { categoricalStage[k] = -1 }
         // Replace an earlier type error of the same feature in this record (duplicate keys).
-        let feature = numeric ? k : batches[m].schema.numericFeatures.count + k
+        let feature = numeric ? k : batches[m].schema.numericFeatures.count + k  // rare path
         if let last = batches[m].typeErrors.last, Int(last.row) == batches[m].rowCount, Int(last.feature) == feature { return }
         batches[m].noteTypeError(feature: feature)
     }
