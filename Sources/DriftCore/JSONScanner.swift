@@ -261,11 +261,15 @@ public struct JSONScanner {
 
     /// The C library's strtod (correctly rounded in glibc) on a NUL-terminated copy.
     static func correctlyRounded(_ lexeme: UnsafeBufferPointer<UInt8>) -> Double {
-        withUnsafeTemporaryAllocation(of: CChar.self, capacity: lexeme.count + 1) { buffer in
+        func convert(_ buffer: UnsafeMutableBufferPointer<CChar>) -> Double {
             for k in 0..<lexeme.count { buffer[k] = CChar(bitPattern: lexeme[k]) }
             buffer[lexeme.count] = 0
             return strtod(buffer.baseAddress!, nil)
         }
+        // A number can be as long as the record: only short ones go on the stack.
+        if lexeme.count < 512 { return withUnsafeTemporaryAllocation(of: CChar.self, capacity: lexeme.count + 1, convert) }
+        var heap = [CChar](repeating: 0, count: lexeme.count + 1)
+        return heap.withUnsafeMutableBufferPointer { convert($0) }
     }
 
     // MARK: values

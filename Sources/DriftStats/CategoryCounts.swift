@@ -21,22 +21,31 @@ public struct CategoryCounts: Sendable, Codable, Equatable, Hashable {
         for c in codes where c > largest { largest = c }
         if Int(largest) >= counts.count { counts.append(contentsOf: repeatElement(0, count: Int(largest) + 1 - counts.count)) }
         let size = counts.count + 1  // slot 0 holds missing, code c is at c + 1
-        withUnsafeTemporaryAllocation(of: UInt64.self, capacity: size * 4) { local in
-            local.initialize(repeating: 0)
-            let unrolled = codes.count / 4 * 4
-            var i = 0
-            while i < unrolled {
-                local[Int(Swift.max(codes[i], -1)) &+ 1] &+= 1
-                local[size &+ Int(Swift.max(codes[i &+ 1], -1)) &+ 1] &+= 1
-                local[2 &* size &+ Int(Swift.max(codes[i &+ 2], -1)) &+ 1] &+= 1
-                local[3 &* size &+ Int(Swift.max(codes[i &+ 3], -1)) &+ 1] &+= 1
-                i &+= 4
-            }
-            while i < codes.count { local[Int(Swift.max(codes[i], -1)) &+ 1] &+= 1; i &+= 1 }
-            for t in 0..<4 {
-                missing &+= local[t * size]
-                for c in 0..<counts.count { counts[c] &+= local[t * size + c + 1] }
-            }
+        // Small tables on the stack; large ones on the heap (a big stack allocation on a
+        // thread with a small stack can jump its guard page).
+        if size * 4 <= 2048 {
+            withUnsafeTemporaryAllocation(of: UInt64.self, capacity: size * 4) { countInto($0, codes, size: size) }
+        } else {
+            var heap = [UInt64](repeating: 0, count: size * 4)
+            heap.withUnsafeMutableBufferPointer { countInto($0, codes, size: size) }
+        }
+    }
+
+    private mutating func countInto(_ local: UnsafeMutableBufferPointer<UInt64>, _ codes: UnsafeBufferPointer<Int32>, size: Int) {
+        local.initialize(repeating: 0)
+        let unrolled = codes.count / 4 * 4
+        var i = 0
+        while i < unrolled {
+            local[Int(Swift.max(codes[i], -1)) &+ 1] &+= 1
+            local[size &+ Int(Swift.max(codes[i &+ 1], -1)) &+ 1] &+= 1
+            local[2 &* size &+ Int(Swift.max(codes[i &+ 2], -1)) &+ 1] &+= 1
+            local[3 &* size &+ Int(Swift.max(codes[i &+ 3], -1)) &+ 1] &+= 1
+            i &+= 4
+        }
+        while i < codes.count { local[Int(Swift.max(codes[i], -1)) &+ 1] &+= 1; i &+= 1 }
+        for t in 0..<4 {
+            missing &+= local[t * size]
+            for c in 0..<counts.count { counts[c] &+= local[t * size + c + 1] }
         }
     }
 

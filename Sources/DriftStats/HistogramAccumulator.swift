@@ -43,15 +43,29 @@ public struct HistogramAccumulator: Sendable, Codable, Equatable, Hashable {
     ) {
         precondition(edges.count + 1 == counts.count, "the histogram was made for \(counts.count - 1) edges, not \(edges.count)")
         let edgeCount = edges.count
-        withUnsafeTemporaryAllocation(of: UInt64.self, capacity: BinCountingKernel.slotCount(edgeCount: edgeCount)) { slots in
-            slots.initialize(repeating: 0)
-            kernel(column, edges, slots)
-            counts.withUnsafeMutableBufferPointer { c in
-                for b in 0..<c.count { c[b] &+= slots[b] }
-            }
-            missing &+= slots[BinCountingKernel.missingSlot(edgeCount: edgeCount)]
-            nonFinite &+= slots[BinCountingKernel.nonFiniteSlot(edgeCount: edgeCount)]
+        let slotCount = BinCountingKernel.slotCount(edgeCount: edgeCount)
+        // Small on the stack; the fine grid's thousand slots on the heap (a big stack
+        // allocation on a thread with a small stack can jump its guard page).
+        if slotCount <= 256 {
+            withUnsafeTemporaryAllocation(of: UInt64.self, capacity: slotCount) { fold($0, column, edges, kernel) }
+        } else {
+            var heap = [UInt64](repeating: 0, count: slotCount)
+            heap.withUnsafeMutableBufferPointer { fold($0, column, edges, kernel) }
         }
+    }
+
+    private mutating func fold(
+        _ slots: UnsafeMutableBufferPointer<UInt64>, _ column: UnsafeBufferPointer<Double>, _ edges: UnsafeBufferPointer<Double>,
+        _ kernel: (UnsafeBufferPointer<Double>, UnsafeBufferPointer<Double>, UnsafeMutableBufferPointer<UInt64>) -> Void
+    ) {
+        let edgeCount = edges.count
+        slots.initialize(repeating: 0)
+        kernel(column, edges, slots)
+        counts.withUnsafeMutableBufferPointer { c in
+            for b in 0..<c.count { c[b] &+= slots[b] }
+        }
+        missing &+= slots[BinCountingKernel.missingSlot(edgeCount: edgeCount)]
+        nonFinite &+= slots[BinCountingKernel.nonFiniteSlot(edgeCount: edgeCount)]
     }
 
     public mutating func merge(_ other: HistogramAccumulator) {

@@ -21,11 +21,14 @@ public enum RadixSort {
         }
         // The result array is the second buffer of the ping-pong passes.
         return [Double](unsafeUninitializedCapacity: n) { result, count in
-            result.withMemoryRebound(to: UInt64.self) { other in
+            result.withMemoryRebound(to: UInt64.self) { storage in
+                // The array's storage may be larger than asked for: use exactly n slots.
+                let other = UnsafeMutableBufferPointer(rebasing: storage[0..<n])
                 keys.withUnsafeMutableBufferPointer { first in
                     var source = first, target = other
-                    withUnsafeTemporaryAllocation(of: Int.self, capacity: radix * passes) { histogram in
-                        histogram.initialize(repeating: 0)
+                    // On the heap: 96 KiB is too much for a cooperative thread's stack.
+                    var histogramStorage = [Int](repeating: 0, count: radix * passes)
+                    histogramStorage.withUnsafeMutableBufferPointer { histogram in
                         // One pass over the data fills all six histograms.
                         for k in source {
                             for p in 0..<passes { histogram[p &* radix &+ Int((k >> UInt64(p &* bitsPerPass)) & UInt64(radix - 1))] &+= 1 }
