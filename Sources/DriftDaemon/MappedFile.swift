@@ -10,7 +10,9 @@ public final class MappedFile: @unchecked Sendable {
     public let bytes: UnsafeBufferPointer<UInt8>
     private let mapping: UnsafeMutableRawPointer?
 
-    public init(path: String) throws(InputFailure) {
+    /// - Parameter populate: read the whole file in at once (fast for whole-file work);
+    ///   without it pages come in as they are read and can be released (streaming).
+    public init(path: String, populate: Bool = true) throws(InputFailure) {
         self.path = path
         let fd = open(path, O_RDONLY)
         guard fd >= 0 else {
@@ -30,13 +32,25 @@ public final class MappedFile: @unchecked Sendable {
             bytes = UnsafeBufferPointer(start: nil, count: 0)
             return
         }
-        guard let m = mmap(nil, size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0), m != MAP_FAILED else {
+        guard let m = mmap(nil, size, PROT_READ, MAP_PRIVATE | (populate ? MAP_POPULATE : 0), fd, 0), m != MAP_FAILED else {
             throw InputFailure(message: "cannot map \(path) into memory: \(String(cString: strerror(errno)))")
         }
         _ = madvise(m, size, MADV_SEQUENTIAL)
         mapping = m
         bytes = UnsafeBufferPointer(start: m.assumingMemoryBound(to: UInt8.self), count: size)
     }
+
+    /// Lets the kernel drop the pages before `offset`: a long replay then keeps a bounded
+    /// resident size instead of holding the whole file mapped in memory.
+    public func release(before offset: Int) {
+        guard let mapping else { return }
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let end = offset / page * page
+        guard end > releasedUpTo else { return }
+        _ = madvise(mapping + releasedUpTo, end - releasedUpTo, MADV_DONTNEED)
+        releasedUpTo = end
+    }
+    private var releasedUpTo = 0
 
     deinit {
         if let mapping { munmap(mapping, bytes.count) }

@@ -51,7 +51,7 @@ public struct Replay {
     public static func run(file path: String, configuration: DriftConfiguration, store: AlertStore, options: Options = Options(),
                            progress: ((Progress) -> Void)? = nil) throws -> Summary {
         let started = Date()
-        let file = try MappedFile(path: path)
+        let file = try MappedFile(path: path, populate: false)
         let source = "file:" + URL(fileURLWithPath: path).standardizedFileURL.path
         let (monitors, rules) = try monitors(configuration: configuration, store: store)
         var pipeline = Pipeline(source: source, monitors: monitors, rules: rules)
@@ -70,6 +70,7 @@ public struct Replay {
         var sinceCommit = 0, inBatch = 0
         var transitions = 0
         var lastProgress = Date()
+        var releasedAt = offset
         var line = pipeline.line
         func commit() throws {
             let output = pipeline.takeOutput()
@@ -105,10 +106,12 @@ public struct Replay {
                 pipeline.flush(now: Clock.milliseconds())
                 if pipeline.hasWindowOutput || sinceCommit >= options.commitEveryRecords { try commit() }
                 if Date().timeIntervalSince(lastProgress) >= 0.5 { report(); lastProgress = Date() }
+                if offset - releasedAt >= 32 << 20 { file.release(before: offset); releasedAt = offset }
             }
         }
         pipeline.closeAtEndOfInput(now: Clock.milliseconds())
         try commit()
+        withExtendedLifetime(file) {}
         report()
         return Summary(resumedFrom: resumedFrom, records: pipeline.counters.records - recordsAtStart,
                        rejected: pipeline.counters.rejected, unmonitored: pipeline.counters.unmonitored,

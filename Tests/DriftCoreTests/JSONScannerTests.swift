@@ -43,6 +43,13 @@ struct JSONScannerTests {
         }
     }
 
+    @Test("a number as long as a record parses without exhausting the stack")
+    func longNumber() throws {
+        let digits = "1" + String(repeating: "0", count: 200_000)
+        #expect(try Self.parseNumber(digits + "e-200000") == 1)
+        #expect(throws: RecordRejection.self) { try Self.parseNumber(digits) }
+    }
+
     @Test("not JSON numbers are rejected", arguments: ["NaN", "Infinity", "-Infinity", "01", "1.", ".5", "+1", "1e", "1e+", "-", "1e400", "0x10"])
     func invalidNumbers(_ text: String) {
         #expect(throws: RecordRejection.self) { try Self.parseNumber(text) }
