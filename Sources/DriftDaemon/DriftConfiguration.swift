@@ -63,7 +63,7 @@ public struct DriftConfiguration: Sendable, Equatable {
         var storePath = try reader.string(storeNode, path: "store")
         if !storePath.hasPrefix("/") {
             let folder = URL(fileURLWithPath: file).deletingLastPathComponent().path
-            storePath = folder + "/" + storePath
+            storePath = URL(fileURLWithPath: folder + "/" + storePath).standardizedFileURL.path
         }
         var defaults = ModelDefaults()
         if let d = top["defaults"] { defaults = try reader.defaults(d, path: "defaults") }
