@@ -146,7 +146,6 @@ public struct ModelMonitor: Sendable {
         let empty = emptyPane
         let numericCount = numericProfiles.count
         let numericProfiles = self.numericProfiles, categoricalProfiles = self.categoricalProfiles
-        // Panes are changed in place: the dictionary's modify accessor avoids copying them.
         modifyPane(pane, default: empty) { p in
             for k in 0..<numericCount {
                 batch.numeric[k].withUnsafeBufferPointer { column in
@@ -171,8 +170,13 @@ public struct ModelMonitor: Sendable {
         }
     }
 
+    /// Changes a pane outside the dictionary's modify accessor: the kernels use stack
+    /// temporaries, which must not live inside that accessor's coroutine frame (debug builds
+    /// corrupted the stack that way). Taking the value out and back is a move, not a copy.
     private mutating func modifyPane(_ pane: Int64, default empty: PaneState, _ body: (inout PaneState) -> Void) {
-        body(&state.panes[pane, default: empty])
+        var p = state.panes.removeValue(forKey: pane) ?? empty
+        body(&p)
+        state.panes[pane] = p
     }
 
 

@@ -47,9 +47,10 @@ public struct Pipeline {
     public private(set) var monitors: [ModelMonitor]
     public let rules: [String: [Rule]]
     public private(set) var alertBook = AlertBook()
-    public private(set) var counters = PipelineCounters()
-    public private(set) var positions: [Int32: Int64] = [:]
-    public private(set) var line: Int64 = 0
+    public internal(set) var counters = PipelineCounters()
+    public internal(set) var positions: [Int32: Int64] = [:]
+    public internal(set) var line: Int64 = 0
+    let maximumRecordBytes: Int
     private var decoder: RecordDecoder
     private var output = PipelineOutput()
 
@@ -58,6 +59,7 @@ public struct Pipeline {
         self.source = source
         self.monitors = monitors
         self.rules = rules
+        self.maximumRecordBytes = maximumRecordBytes
         self.decoder = RecordDecoder(schemas: monitors.map(\.schema), maximumRecordBytes: maximumRecordBytes)
     }
 
@@ -87,6 +89,15 @@ public struct Pipeline {
         }
         decoder.clearBatches()
     }
+
+    mutating func accumulate(_ batches: [ColumnarBatch], now: Int64) {
+        for m in monitors.indices {
+            let reports = monitors[m].add(batches[m], now: now)
+            evaluate(reports, model: m)
+        }
+    }
+
+    mutating func appendDeadLetter(_ letter: DeadLetter) { output.deadLetters.append(letter) }
 
     /// Event-time windows of silent models close on wall-clock time.
     public mutating func closeIdle(now: Int64) {

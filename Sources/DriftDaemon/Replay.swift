@@ -1,4 +1,5 @@
 import DriftCore
+import Dispatch
 import DriftStore
 import Foundation
 
@@ -9,8 +10,10 @@ public struct Replay {
     public struct Options: Sendable {
         /// Records between commit points when no window closes.
         public var commitEveryRecords = 100_000
-        /// Records decoded before they are accumulated (the hot loop's batch).
-        public var batchRecords = 4096
+        /// Bytes of the file decoded by one thread before accumulation (about 2,900 W1 records).
+        public var chunkBytes = 1 << 20
+        /// Threads decoding chunks (default: one per core).
+        public var decodingThreads: Int? = nil
         public init() {}
     }
 
@@ -67,11 +70,10 @@ public struct Replay {
         let bytes = file.bytes
         let total = bytes.count
         let recordsAtStart = pipeline.counters.records
-        var sinceCommit = 0, inBatch = 0
+        var sinceCommit = 0
         var transitions = 0
         var lastProgress = Date()
         var releasedAt = offset
-        var line = pipeline.line
         func commit() throws {
             let output = pipeline.takeOutput()
             transitions += output.transitions.count
@@ -89,25 +91,38 @@ public struct Replay {
             return Summary(resumedFrom: resumedFrom, records: 0, rejected: 0, unmonitored: 0, windowsClosed: 0, transitions: 0,
                            firing: pipeline.alertBook.firing, seconds: Date().timeIntervalSince(started), alreadyComplete: true)
         }
+        // Chunks of about `chunkBytes` are decoded on every core at once, then accumulated
+        // in file order on this thread.
+        let workers = Swift.max(1, Swift.min(options.decodingThreads ?? SampleFiles.processorCount, 8))
+        let slots = (0..<workers).map { _ in DecodingSlot(decoder: pipeline.makeDecoder()) }
+        let shared = ReadOnlyBytes(buffer: bytes)
+        let chunkBytes = options.chunkBytes
         while offset < total {
-            let found = memchr(base + offset, 0x0A, total - offset)
-            let end = found.map { UnsafeRawPointer($0).assumingMemoryBound(to: UInt8.self) - base } ?? total
-            let next = Swift.min(end + 1, total)
-            line += 1
-            var lineEnd = end
-            if lineEnd > offset && base[lineEnd - 1] == 0x0D { lineEnd -= 1 }
-            let record = UnsafeBufferPointer(start: base + offset, count: lineEnd - offset)
-            offset = next
-            if SampleTableReader.isBlank(record) { continue }
-            pipeline.ingest(record, position: SourcePosition(partition: 0, offset: Int64(next)), line: line)
-            inBatch += 1; sinceCommit += 1
-            if inBatch == options.batchRecords {
-                inBatch = 0
-                pipeline.flush(now: Clock.milliseconds())
-                if pipeline.hasWindowOutput || sinceCommit >= options.commitEveryRecords { try commit() }
-                if Date().timeIntervalSince(lastProgress) >= 0.5 { report(); lastProgress = Date() }
-                if offset - releasedAt >= 32 << 20 { file.release(before: offset); releasedAt = offset }
+            var ranges: [Range<Int>] = []
+            var start = offset
+            while ranges.count < workers && start < total {
+                var end = Swift.min(start + chunkBytes, total)
+                if end < total {
+                    let found = memchr(base + end - 1, 0x0A, total - end + 1)
+                    end = found.map { UnsafeRawPointer($0).assumingMemoryBound(to: UInt8.self) - base + 1 } ?? total
+                }
+                ranges.append(start..<end)
+                start = end
             }
+            let chunks = ranges
+            DispatchQueue.concurrentPerform(iterations: chunks.count) { k in
+                let range = chunks[k]
+                slots[k].chunk = Pipeline.decodeLines(UnsafeBufferPointer(rebasing: shared.buffer[range]), startOffset: Int64(range.lowerBound),
+                                                      source: source, into: &slots[k].decoder)
+            }
+            for k in ranges.indices {
+                pipeline.absorb(slots[k].chunk, from: &slots[k].decoder, now: Clock.milliseconds())
+                sinceCommit += Int(slots[k].chunk.records)
+                if pipeline.hasWindowOutput || sinceCommit >= options.commitEveryRecords { try commit() }
+            }
+            offset = start
+            if Date().timeIntervalSince(lastProgress) >= 0.5 { report(); lastProgress = Date() }
+            if offset - releasedAt >= 32 << 20 { file.release(before: offset); releasedAt = offset }
         }
         pipeline.closeAtEndOfInput(now: Clock.milliseconds())
         try commit()
@@ -118,6 +133,13 @@ public struct Replay {
                        windowsClosed: pipeline.counters.windowsClosed, transitions: transitions,
                        firing: pipeline.alertBook.firing, seconds: Date().timeIntervalSince(started), alreadyComplete: false)
     }
+}
+
+/// One decoding thread's decoder and its last chunk.
+final class DecodingSlot: @unchecked Sendable {
+    var decoder: RecordDecoder
+    var chunk = DecodedChunk()
+    init(decoder: RecordDecoder) { self.decoder = decoder }
 }
 
 enum Clock {

@@ -13,33 +13,10 @@ public struct BlockedMoments: Sendable, Codable, Equatable {
     public init() {}
 
     public mutating func add(_ column: UnsafeBufferPointer<Double>) {
-        var i = 0
-        let n = column.count
-        // Fill the pending block first.
-        if !pending.isEmpty {
-            while i < n && pending.count < Self.blockSize {
-                if column[i].isFinite { pending.append(column[i]) }
-                i += 1
-            }
+        if pending.capacity < Self.blockSize { pending.reserveCapacity(Self.blockSize) }
+        for v in column where v.isFinite {
+            pending.append(v)
             if pending.count == Self.blockSize { settlePending() }
-        }
-        // Whole blocks straight from the column (a block counts 64 finite values).
-        withUnsafeTemporaryAllocation(of: Double.self, capacity: Self.blockSize) { block in
-            var filled = 0
-            while i < n {
-                let v = column[i]
-                i += 1
-                guard v.isFinite else { continue }
-                block[filled] = v
-                filled += 1
-                if filled == Self.blockSize {
-                    var m = Moments.zero
-                    m.add(UnsafeBufferPointer(block))
-                    settled.merge(m)
-                    filled = 0
-                }
-            }
-            if filled > 0 { pending.append(contentsOf: block[0..<filled]) }
         }
     }
 

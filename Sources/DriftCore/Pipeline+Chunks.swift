@@ -1,0 +1,81 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// What decoding one chunk of lines produced, besides the rows in the decoder's batches.
+public struct DecodedChunk: Sendable {
+    public var records: Int64 = 0
+    public var decoded: Int64 = 0
+    public var rejected: Int64 = 0
+    public var unmonitored: Int64 = 0
+    /// Dead letters with line numbers relative to the chunk's first line (1-based).
+    public var deadLetters: [DeadLetter] = []
+    /// Lines in the chunk, blank ones included.
+    public var lines: Int64 = 0
+    /// Where the next chunk starts.
+    public var endOffset: Int64 = 0
+    public init() {}
+}
+
+/// Decoding chunks of JSON Lines apart from accumulating them, so that a file source can
+/// decode on every core while one thread accumulates in order. The results are those of
+/// `ingest` record by record: windows close at a record fixed by the data, and moments are
+/// kept in fixed blocks, so batching changes nothing.
+extension Pipeline {
+    /// A decoder for this pipeline's models, one per decoding thread.
+    public func makeDecoder() -> RecordDecoder {
+        RecordDecoder(schemas: monitors.map(\.schema), maximumRecordBytes: maximumRecordBytes)
+    }
+
+    /// Decodes the lines of `bytes`, which start at byte `startOffset` of partition 0.
+    public static func decodeLines(_ bytes: UnsafeBufferPointer<UInt8>, startOffset: Int64, source: String,
+                                   into decoder: inout RecordDecoder) -> DecodedChunk {
+        var chunk = DecodedChunk()
+        chunk.endOffset = startOffset
+        guard let base = bytes.baseAddress else { return chunk }
+        var offset = 0
+        let total = bytes.count
+        while offset < total {
+            let found = memchr(base + offset, 0x0A, total - offset)
+            let end = found.map { UnsafeRawPointer($0).assumingMemoryBound(to: UInt8.self) - base } ?? total
+            let next = Swift.min(end + 1, total)
+            chunk.lines += 1
+            var lineEnd = end
+            if lineEnd > offset && base[lineEnd - 1] == 0x0D { lineEnd -= 1 }
+            let record = UnsafeBufferPointer(start: base + offset, count: lineEnd - offset)
+            offset = next
+            if SampleTableReader.isBlank(record) { continue }
+            chunk.records += 1
+            let position = SourcePosition(partition: 0, offset: startOffset + Int64(next))
+            switch decoder.decode(record, position: position) {
+            case .decoded: chunk.decoded += 1
+            case .unmonitored: chunk.unmonitored += 1
+            case .rejected(let rejection):
+                chunk.rejected += 1
+                chunk.deadLetters.append(DeadLetter(source: source, position: position, line: chunk.lines, reason: rejection.description,
+                                                    payload: Array(record.prefix(DeadLetter.payloadLimit))))
+            }
+        }
+        chunk.endOffset = startOffset + Int64(total)
+        return chunk
+    }
+
+    /// Accumulates a decoded chunk (its rows are in `decoder`), in source order.
+    public mutating func absorb(_ chunk: DecodedChunk, from decoder: inout RecordDecoder, now: Int64) {
+        let firstLine = line
+        counters.records += chunk.records
+        counters.decoded += chunk.decoded
+        counters.rejected += chunk.rejected
+        counters.unmonitored += chunk.unmonitored
+        for var letter in chunk.deadLetters {
+            letter.line = letter.line.map { $0 + firstLine }
+            appendDeadLetter(letter)
+        }
+        line += chunk.lines
+        positions[0] = chunk.endOffset
+        accumulate(decoder.batches, now: now)
+        decoder.clearBatches()
+    }
+}
