@@ -54,16 +54,7 @@ public enum InferenceRecordParser {
                 case .label:
                     try parseValue(&s, column: builder.column(named: "label"), into: &builder)
                 case .ts:
-                    switch try s.peekValueKind() {
-                    case .number:
-                        let v = try s.parseNumber()
-                        if Swift.abs(v) < 9e15 { eventTime = Int64(v.rounded(.down)) } else { throw s.fail("`ts` is out of range for epoch milliseconds") }
-                    case .string:
-                        guard let ms = RFC3339.epochMilliseconds(try s.parseString()) else { throw s.fail("`ts` is neither epoch milliseconds nor an RFC 3339 time") }
-                        eventTime = ms
-                    default:
-                        try s.skipValue(depth: 1)
-                    }
+                    eventTime = try s.parseEventTime()
                 case .other:
                     try s.skipValue(depth: 1)
                 }

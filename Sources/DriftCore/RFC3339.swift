@@ -58,3 +58,27 @@ public enum RFC3339 {
         return era * 146_097 + doe - 719_468
     }
 }
+
+extension JSONScanner {
+    /// The record format's `ts`: integer epoch milliseconds or an RFC 3339 string; `nil` for
+    /// null. Anything else rejects the record.
+    mutating func parseEventTime() throws(RecordRejection) -> Int64? {
+        let kind = try peekValueKind()
+        switch kind {
+        case .number:
+            let v = try parseNumber()
+            guard Swift.abs(v) < 9e15 else { throw fail("`ts` is out of range for epoch milliseconds") }
+            return Int64(v.rounded(.down))
+        case .string:
+            guard let ms = RFC3339.epochMilliseconds(try parseString()) else {
+                throw fail("`ts` is neither epoch milliseconds nor an RFC 3339 time")
+            }
+            return ms
+        case .null:
+            try parseLiteral(kind)
+            return nil
+        default:
+            throw fail("`ts` must be epoch milliseconds or an RFC 3339 string")
+        }
+    }
+}

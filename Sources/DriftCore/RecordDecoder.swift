@@ -102,7 +102,7 @@ public struct RecordDecoder {
                     sawModel = true
                     if let code = models.code(of: id) { model = Int(code); monitored = true }
                 } else if bytesEqual(key, "ts") {
-                    eventTime = try parseEventTime(&s)
+                    eventTime = try s.parseEventTime() ?? Int64.min
                 } else if bytesEqual(key, "prediction") {
                     prediction = .deferred(s.position)
                     try s.skipValue(depth: 1)
@@ -251,25 +251,6 @@ public struct RecordDecoder {
         batches[m].noteTypeError(feature: feature)
     }
 
-    /// `ts`: integer epoch milliseconds, or an RFC 3339 string.
-    private func parseEventTime(_ s: inout JSONScanner) throws(RecordRejection) -> Int64 {
-        let kind = try s.peekValueKind()
-        switch kind {
-        case .number:
-            let v = try s.parseNumber()
-            guard Swift.abs(v) < 9e15 else { throw s.fail("`ts` is out of range for epoch milliseconds") }
-            return Int64(v.rounded(.down))
-        case .string:
-            let text = try s.parseString()
-            guard let ms = RFC3339.epochMilliseconds(text) else { throw s.fail("`ts` is neither epoch milliseconds nor an RFC 3339 time") }
-            return ms
-        case .null:
-            try s.parseLiteral(kind)
-            return Int64.min
-        default:
-            throw s.fail("`ts` must be epoch milliseconds or an RFC 3339 string")
-        }
-    }
 }
 
 extension JSONScanner {

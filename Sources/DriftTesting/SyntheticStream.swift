@@ -31,3 +31,20 @@ public struct SyntheticStream: Sendable {
 
     public func text(_ count: Int) -> String { records(count).joined(separator: "\n") + "\n" }
 }
+
+import DriftCore
+
+extension SampleTable {
+    /// A table read from JSON Lines text, as `driftd` reads files.
+    public static func parsing(_ text: String) -> SampleTable {
+        var bytes = Array(text.utf8)
+        return bytes.withUnsafeMutableBufferPointer { SampleTableReader.jsonLines(UnsafeBufferPointer($0)) }
+    }
+}
+
+extension SyntheticStream {
+    /// A baseline fitted on `count` records of this stream.
+    public func baseline(records count: Int, version: String = "v1") -> Baseline {
+        Baseline.fit(model: model, version: version, reference: .parsing(text(count)))
+    }
+}

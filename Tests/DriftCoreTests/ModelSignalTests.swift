@@ -7,11 +7,6 @@ import Testing
 /// time, and performance where labels arrive.
 @Suite("Model-level signals")
 struct ModelSignalTests {
-    static func table(_ text: String) -> SampleTable {
-        var bytes = Array(text.utf8)
-        return bytes.withUnsafeMutableBufferPointer { SampleTableReader.jsonLines(UnsafeBufferPointer($0)) }
-    }
-
     static func feed(_ records: [String], into monitor: inout ModelMonitor, now: Int64) -> [WindowReport] {
         var decoder = RecordDecoder(schemas: [monitor.schema])
         for (i, r) in records.enumerated() {
@@ -24,7 +19,7 @@ struct ModelSignalTests {
     @Test("a traffic drop shows as volume against the baseline's rate and breaches the volume rule")
     func volume() throws {
         let reference = SyntheticStream(seed: 1)  // 10 records a second
-        let reference_table = Self.table(reference.text(6000))
+        let reference_table = SampleTable.parsing(reference.text(6000))
         let span = Double(reference_table.eventTimeRange!.upperBound - reference_table.eventTimeRange!.lowerBound)
         let baseline = Baseline.fit(model: "shop", version: "v1", reference: reference_table, eventTimeSpanMilliseconds: span)
         #expect(isClose(baseline.eventRate!, 10, relative: 0.01))
@@ -41,7 +36,7 @@ struct ModelSignalTests {
 
     @Test("a model that goes silent still has its window closed, on wall-clock time")
     func idleClose() {
-        let baseline = Baseline.fit(model: "shop", version: "v1", reference: Self.table(SyntheticStream(seed: 1).text(2000)))
+        let baseline = SyntheticStream(seed: 1).baseline(records: 2000)
         var monitor = ModelMonitor(baseline: baseline, configuration: WindowConfiguration(
             basis: .eventTime, size: 60_000, allowedLatenessMilliseconds: 5_000, idleCloseMilliseconds: 120_000, minimumSamples: 10))
         let stream = SyntheticStream(seed: 3)
@@ -64,7 +59,7 @@ struct ModelSignalTests {
                 return #"{"model":"churn","features":{"x":\#(Double(g.next() % 100))},"prediction":"\#(prediction)","label":"\#(label)"}"#
             }
         }
-        let baseline = Baseline.fit(model: "churn", version: "v1", reference: Self.table(records(4000, correct: 0.9, seed: 1).joined(separator: "\n")))
+        let baseline = Baseline.fit(model: "churn", version: "v1", reference: SampleTable.parsing(records(4000, correct: 0.9, seed: 1).joined(separator: "\n")))
         let performance = try #require(baseline.performance)
         #expect(performance.metric == .accuracy)
         #expect(isClose(performance.value, 0.9, relative: 0.03))

@@ -6,11 +6,7 @@ import Testing
 /// The streaming decoder: routing, type errors, order of keys, timestamps, and a fuzz run.
 @Suite("Record decoder")
 struct RecordDecoderTests {
-    static let baseline: Baseline = {
-        var bytes = Array(SyntheticStream(seed: 3).text(2000).utf8)
-        let table = bytes.withUnsafeMutableBufferPointer { SampleTableReader.jsonLines(UnsafeBufferPointer($0)) }
-        return Baseline.fit(model: "shop", version: "v1", reference: table)
-    }()
+    static let baseline = SyntheticStream(seed: 3).baseline(records: 2000)
 
     static func decode(_ records: [String], into decoder: inout RecordDecoder) -> [RecordDecoder.Outcome] {
         records.enumerated().map { i, r in

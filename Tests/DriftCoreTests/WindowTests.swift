@@ -6,11 +6,7 @@ import Testing
 /// Windows over decoded batches: counts, event time, lateness, sliding merges, batching.
 @Suite("Model monitor windows")
 struct WindowTests {
-    static let baseline: Baseline = {
-        var bytes = Array(SyntheticStream(seed: 3).text(4000).utf8)
-        let table = bytes.withUnsafeMutableBufferPointer { SampleTableReader.jsonLines(UnsafeBufferPointer($0)) }
-        return Baseline.fit(model: "shop", version: "v1", reference: table)
-    }()
+    static let baseline = SyntheticStream(seed: 3).baseline(records: 4000)
 
     /// Runs records through a monitor in batches of `batchSize`; returns the reports.
     static func run(_ records: [String], window: WindowConfiguration, batchSize: Int, now: Int64 = 0) -> ([WindowReport], ModelMonitor) {

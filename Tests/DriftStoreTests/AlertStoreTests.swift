@@ -8,11 +8,7 @@ import Testing
 /// survive reopening a WAL database, and an audit trail of operator actions.
 @Suite("Alert store")
 struct AlertStoreTests {
-    static let baseline: Baseline = {
-        var bytes = Array(SyntheticStream(seed: 3).text(1000).utf8)
-        let table = bytes.withUnsafeMutableBufferPointer { SampleTableReader.jsonLines(UnsafeBufferPointer($0)) }
-        return Baseline.fit(model: "shop", version: "v1", reference: table)
-    }()
+    static let baseline = SyntheticStream(seed: 3).baseline(records: 1000)
 
     @Test("baselines are versioned, one active per model, every change audited")
     func baselines() throws {
