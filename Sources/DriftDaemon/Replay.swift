@@ -10,8 +10,9 @@ public struct Replay {
     public struct Options: Sendable {
         /// Records between commit points when no window closes.
         public var commitEveryRecords = 100_000
-        /// Bytes of the file decoded by one thread before accumulation (about 2,900 W1 records).
-        public var chunkBytes = 1 << 20
+        /// Bytes of the file decoded by one thread before accumulation, at most (about 11,500
+        /// W1 records); smaller files use a sixteenth of their size per thread and set.
+        public var chunkBytes = 4 << 20
         /// Threads decoding chunks (default: one per core).
         public var decodingThreads: Int? = nil
         public init() {}
@@ -91,15 +92,16 @@ public struct Replay {
             return Summary(resumedFrom: resumedFrom, records: 0, rejected: 0, unmonitored: 0, windowsClosed: 0, transitions: 0,
                            firing: pipeline.alertBook.firing, seconds: Date().timeIntervalSince(started), alreadyComplete: true)
         }
-        // Chunks of about `chunkBytes` are decoded on every core at once, then accumulated
-        // in file order on this thread.
+        // Chunks of about `chunkBytes` are decoded on every core at once while this thread
+        // accumulates the previous set in file order (two sets of decoders, double-buffered).
         let workers = Swift.max(1, Swift.min(options.decodingThreads ?? SampleFiles.processorCount, 8))
-        let slots = (0..<workers).map { _ in DecodingSlot(decoder: pipeline.makeDecoder()) }
+        let sets = (0..<2).map { _ in (0..<workers).map { _ in DecodingSlot(decoder: pipeline.makeDecoder()) } }
         let shared = ReadOnlyBytes(buffer: bytes)
-        let chunkBytes = options.chunkBytes
-        while offset < total {
+        // Smaller files get smaller chunks, so that commit points (and progress) still come often.
+        let chunkBytes = Swift.max(64 << 10, Swift.min(options.chunkBytes, (total - offset) / (workers * 16)))
+        func cut(from first: Int) -> [Range<Int>] {
             var ranges: [Range<Int>] = []
-            var start = offset
+            var start = first
             while ranges.count < workers && start < total {
                 var end = Swift.min(start + chunkBytes, total)
                 if end < total {
@@ -109,20 +111,39 @@ public struct Replay {
                 ranges.append(start..<end)
                 start = end
             }
-            let chunks = ranges
-            DispatchQueue.concurrentPerform(iterations: chunks.count) { k in
-                let range = chunks[k]
+            return ranges
+        }
+        @Sendable func decode(_ ranges: [Range<Int>], into slots: [DecodingSlot]) {
+            DispatchQueue.concurrentPerform(iterations: ranges.count) { k in
+                let range = ranges[k]
                 slots[k].chunk = Pipeline.decodeLines(UnsafeBufferPointer(rebasing: shared.buffer[range]), startOffset: Int64(range.lowerBound),
                                                       source: source, into: &slots[k].decoder)
             }
-            for k in ranges.indices {
-                pipeline.absorb(slots[k].chunk, from: &slots[k].decoder, now: Clock.milliseconds())
-                sinceCommit += Int(slots[k].chunk.records)
-                if pipeline.hasWindowOutput || sinceCommit >= options.commitEveryRecords { try commit() }
+        }
+        let ahead = DispatchGroup()
+        var current = 0
+        var ranges = cut(from: offset)
+        decode(ranges, into: sets[current])
+        while !ranges.isEmpty {
+            let next = cut(from: ranges.last!.upperBound)
+            let nextSlots = sets[1 - current]
+            if !next.isEmpty {
+                DispatchQueue.global().async(group: ahead) { decode(next, into: nextSlots) }
             }
-            offset = start
+            for k in ranges.indices {
+                let slot = sets[current][k]
+                pipeline.absorb(slot.chunk, from: &slot.decoder, now: Clock.milliseconds())
+                sinceCommit += Int(slot.chunk.records)
+                if pipeline.hasWindowOutput || sinceCommit >= options.commitEveryRecords {
+                    do { try commit() } catch { ahead.wait(); throw error }
+                }
+            }
+            offset = ranges.last!.upperBound
+            ahead.wait()
             if Date().timeIntervalSince(lastProgress) >= 0.5 { report(); lastProgress = Date() }
             if offset - releasedAt >= 32 << 20 { file.release(before: offset); releasedAt = offset }
+            ranges = next
+            current = 1 - current
         }
         pipeline.closeAtEndOfInput(now: Clock.milliseconds())
         try commit()
