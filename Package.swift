@@ -24,8 +24,12 @@ let package = Package(
         // SQLite alert store (GRDB): baselines, window reports, alerts, outbox, dead letters,
         // audit log, checkpoints.
         .target(name: "DriftStore", dependencies: ["DriftCore", .product(name: "GRDB", package: "GRDB.swift")]),
+        // librdkafka through Debian's package; only DriftKafka imports it.
+        .systemLibrary(name: "CRdKafka", pkgConfig: "rdkafka", providers: [.apt(["librdkafka-dev"])]),
+        // Kafka source (consumer group, batch polling, offsets) and the embedded broker.
+        .target(name: "DriftKafka", dependencies: ["DriftCore", "CRdKafka"]),
         // Composition: configuration and the services that wire sources, pipeline and store.
-        .target(name: "DriftDaemon", dependencies: ["DriftCore", "DriftStore", .product(name: "Yams", package: "Yams")]),
+        .target(name: "DriftDaemon", dependencies: ["DriftCore", "DriftStore", "DriftKafka", .product(name: "Yams", package: "Yams")]),
         // The command-line tool.
         .executableTarget(
             name: "driftd",
@@ -41,6 +45,7 @@ let package = Package(
         .testTarget(name: "DriftCoreTests", dependencies: ["DriftCore", "DriftTesting"]),
         .testTarget(name: "DriftStoreTests", dependencies: ["DriftStore", "DriftTesting"]),
         .testTarget(name: "DriftDaemonTests", dependencies: ["DriftDaemon", "DriftTesting"]),
+        .testTarget(name: "DriftKafkaTests", dependencies: ["DriftKafka", "DriftTesting"]),
         .testTarget(name: "DriftdTests", dependencies: ["driftd", "DriftTesting"]),
     ],
     swiftLanguageModes: [.v6]

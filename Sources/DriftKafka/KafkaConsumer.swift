@@ -1,0 +1,147 @@
+import CRdKafka
+
+/// A topic and partition.
+public struct TopicPartition: Hashable, Codable, Sendable, CustomStringConvertible {
+    public var topic: String
+    public var partition: Int32
+    public init(topic: String, partition: Int32) { self.topic = topic; self.partition = partition }
+    public var description: String { "\(topic)/\(partition)" }
+}
+
+/// A consumer in a consumer group, polled in batches on the caller's thread (no per-message
+/// async hop). Where to start each assigned partition is asked of the owner (its checkpoint is
+/// the source of truth); partitions it never saw start at `auto.offset.reset`. Before
+/// partitions are revoked the owner is told, so it can checkpoint them first.
+public final class KafkaConsumer {
+    /// One polled message; the payload is valid only inside the `poll` body.
+    public struct Message {
+        public var topicIndex: Int
+        public var partition: Int32
+        public var offset: Int64
+        public var payload: UnsafeBufferPointer<UInt8>
+    }
+
+    public typealias AssignHandler = ([TopicPartition]) -> [TopicPartition: Int64]
+    public typealias RevokeHandler = ([TopicPartition]) -> Void
+
+    private let handle: OpaquePointer
+    private var onAssign: AssignHandler
+    private var onRevoke: RevokeHandler
+    /// Topic handles seen in messages → index in `topics`, so no String is made per message.
+    private var topicIndexByHandle: [OpaquePointer: Int] = [:]
+    public private(set) var topics: [String] = []
+    public private(set) var assignment: [TopicPartition] = []
+    /// The last error librdkafka reported (broker down, …), for status and logs.
+    public private(set) var lastError: String?
+
+    public init(properties: KafkaProperties, subscribe patterns: [String],
+                onAssign: @escaping AssignHandler, onRevoke: @escaping RevokeHandler) throws {
+        var props = properties
+        props["enable.auto.commit"] = "false"
+        props["enable.auto.offset.store"] = "false"
+        props["log_level"] = props["log_level"] ?? "3"
+        let conf = try RDKafkaConfiguration(props)
+        self.onAssign = onAssign
+        self.onRevoke = onRevoke
+        // The rebalance callback reaches this object through a context made before the
+        // handle (librdkafka takes the opaque pointer with the configuration).
+        let context = RebalanceContext()
+        self.context = context
+        rd_kafka_conf_set_opaque(conf.handle, Unmanaged.passUnretained(context).toOpaque())
+        rd_kafka_conf_set_rebalance_cb(conf.handle) { rk, err, partitions, opaque in
+            guard let rk, let partitions, let opaque else { return }
+            let context = Unmanaged<RebalanceContext>.fromOpaque(opaque).takeUnretainedValue()
+            context.consumer?.rebalance(rk, err, partitions)
+        }
+        var error = [CChar](repeating: 0, count: 512)
+        guard let rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf.handle, &error, error.count) else {
+            throw KafkaError("cannot create the Kafka consumer: \(String(cString: error)) — check `kafka` in the configuration")
+        }
+        handle = rk
+        context.consumer = self
+        _ = rd_kafka_poll_set_consumer(rk)
+        let list = rd_kafka_topic_partition_list_new(Int32(patterns.count))
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        for p in patterns { _ = rd_kafka_topic_partition_list_add(list, p, RD_KAFKA_PARTITION_UA) }
+        let e = rd_kafka_subscribe(rk, list)
+        if e != RD_KAFKA_RESP_ERR_NO_ERROR {
+            throw KafkaError("cannot subscribe to \(patterns.joined(separator: ", ")): \(String(cString: rd_kafka_err2str(e)))")
+        }
+    }
+
+    private let context: RebalanceContext
+
+    deinit { rd_kafka_destroy(handle) }
+
+    fileprivate func rebalance(_ rk: OpaquePointer, _ err: rd_kafka_resp_err_t, _ list: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>) {
+        var parts: [TopicPartition] = []
+        for i in 0..<Int(list.pointee.cnt) {
+            let e = list.pointee.elems[i]
+            parts.append(TopicPartition(topic: String(cString: e.topic), partition: e.partition))
+        }
+        if err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS {
+            let starts = onAssign(parts)
+            for i in 0..<Int(list.pointee.cnt) {
+                let tp = parts[i]
+                list.pointee.elems[i].offset = starts[tp] ?? Int64(RD_KAFKA_OFFSET_INVALID)
+            }
+            _ = rd_kafka_assign(rk, list)
+            assignment = parts
+        } else {
+            onRevoke(parts)
+            _ = rd_kafka_assign(rk, nil)
+            assignment = []
+        }
+    }
+
+    /// Polls up to `maximum` messages, waiting at most `timeoutMilliseconds` for the first;
+    /// calls `body` for each. Returns how many were handed over.
+    @discardableResult
+    public func poll(maximum: Int, timeoutMilliseconds: Int32, _ body: (Message) -> Void) -> Int {
+        var handed = 0
+        var wait = timeoutMilliseconds
+        while handed < maximum {
+            guard let message = rd_kafka_consumer_poll(handle, wait) else { break }
+            wait = 0
+            defer { rd_kafka_message_destroy(message) }
+            let m = message.pointee
+            if m.err != RD_KAFKA_RESP_ERR_NO_ERROR {
+                if m.err != RD_KAFKA_RESP_ERR__PARTITION_EOF { lastError = String(cString: rd_kafka_err2str(m.err)) }
+                continue
+            }
+            let topicIndex: Int
+            if let rkt = m.rkt, let known = topicIndexByHandle[rkt] { topicIndex = known } else {
+                let name = m.rkt.map { String(cString: rd_kafka_topic_name($0)) } ?? "?"
+                topicIndex = topics.firstIndex(of: name) ?? { topics.append(name); return topics.count - 1 }()
+                if let rkt = m.rkt { topicIndexByHandle[rkt] = topicIndex }
+            }
+            let payload = UnsafeBufferPointer(start: m.payload?.assumingMemoryBound(to: UInt8.self), count: m.len)
+            body(Message(topicIndex: topicIndex, partition: m.partition, offset: m.offset, payload: payload))
+            handed += 1
+        }
+        return handed
+    }
+
+    /// Commits the next offsets to read, so Kafka's lag tools see driftd's progress.
+    public func commit(_ offsets: [TopicPartition: Int64], synchronously: Bool = false) {
+        guard !offsets.isEmpty else { return }
+        let list = rd_kafka_topic_partition_list_new(Int32(offsets.count))
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        for (tp, offset) in offsets {
+            let element = rd_kafka_topic_partition_list_add(list, tp.topic, tp.partition)
+            element?.pointee.offset = offset
+        }
+        let e = rd_kafka_commit(handle, list, synchronously ? 0 : 1)
+        if e != RD_KAFKA_RESP_ERR_NO_ERROR && e != RD_KAFKA_RESP_ERR__NO_OFFSET { lastError = String(cString: rd_kafka_err2str(e)) }
+    }
+
+    /// Leaves the group cleanly (partitions revoked through the handler first).
+    public func close() {
+        _ = rd_kafka_consumer_close(handle)
+    }
+}
+
+/// Where the rebalance callback finds its consumer.
+final class RebalanceContext {
+    weak var consumer: KafkaConsumer?
+}
