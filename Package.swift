@@ -34,7 +34,7 @@ let package = Package(
         .executableTarget(
             name: "driftd",
             dependencies: [
-                "DriftCore", "DriftStats", "DriftStore", "DriftDaemon",
+                "DriftCore", "DriftStats", "DriftStore", "DriftDaemon", "DriftKafka",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -46,7 +46,7 @@ let package = Package(
         .testTarget(name: "DriftStoreTests", dependencies: ["DriftStore", "DriftTesting"]),
         .testTarget(name: "DriftDaemonTests", dependencies: ["DriftDaemon", "DriftTesting"]),
         .testTarget(name: "DriftKafkaTests", dependencies: ["DriftKafka", "DriftTesting"]),
-        .testTarget(name: "DriftdTests", dependencies: ["driftd", "DriftTesting"]),
+        .testTarget(name: "DriftdTests", dependencies: ["driftd", "DriftTesting", "DriftKafka"]),
     ],
     swiftLanguageModes: [.v6]
 )

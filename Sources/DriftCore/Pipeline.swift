@@ -29,6 +29,8 @@ public struct PipelineCheckpoint: Sendable, Codable, Equatable {
     /// Lines consumed so far (file sources).
     public var line: Int64
     public var counters: PipelineCounters
+    /// Kafka sources: "topic/partition" → the partition number used in `positions`.
+    public var partitionKeys: [String: Int32]?
 }
 
 /// What a stretch of input produced, to be committed atomically with a checkpoint.
@@ -50,6 +52,8 @@ public struct Pipeline {
     public internal(set) var counters = PipelineCounters()
     public internal(set) var positions: [Int32: Int64] = [:]
     public internal(set) var line: Int64 = 0
+    /// Sources with named partitions (Kafka): "topic/partition" → partition number.
+    public var partitionKeys: [String: Int32] = [:]
     let maximumRecordBytes: Int
     private var decoder: RecordDecoder
     private var output = PipelineOutput()
@@ -67,7 +71,9 @@ public struct Pipeline {
     /// - Parameters:
     ///   - position: where the next record starts (what a restart resumes from).
     ///   - line: the record's line number in a file.
-    public mutating func ingest(_ record: UnsafeBufferPointer<UInt8>, position: SourcePosition, line: Int64? = nil) {
+    ///   - origin: where a dead letter says the record came from (default: the source).
+    public mutating func ingest(_ record: UnsafeBufferPointer<UInt8>, position: SourcePosition, line: Int64? = nil,
+                                origin: @autoclosure () -> String? = nil) {
         counters.records += 1
         positions[position.partition] = position.offset
         if let line { self.line = line }
@@ -76,7 +82,7 @@ public struct Pipeline {
         case .unmonitored: counters.unmonitored += 1
         case .rejected(let rejection):
             counters.rejected += 1
-            output.deadLetters.append(DeadLetter(source: source, position: position, line: line, reason: rejection.description,
+            output.deadLetters.append(DeadLetter(source: origin() ?? source, position: position, line: line, reason: rejection.description,
                                                  payload: Array(record.prefix(DeadLetter.payloadLimit))))
         }
     }
@@ -133,7 +139,8 @@ public struct Pipeline {
     /// The state to store with the output; call after `flush`.
     public var checkpoint: PipelineCheckpoint {
         PipelineCheckpoint(monitors: Dictionary(uniqueKeysWithValues: monitors.map { ($0.baseline.model, $0.state) }),
-                           alertBook: alertBook, positions: positions, line: line, counters: counters)
+                           alertBook: alertBook, positions: positions, line: line, counters: counters,
+                           partitionKeys: partitionKeys.isEmpty ? nil : partitionKeys)
     }
 
     public mutating func restore(_ c: PipelineCheckpoint) {
@@ -146,5 +153,6 @@ public struct Pipeline {
         positions = c.positions
         line = c.line
         counters = c.counters
+        partitionKeys = c.partitionKeys ?? [:]
     }
 }

@@ -23,6 +23,27 @@ public struct ModelConfiguration: Sendable, Equatable {
     public var rules: [Rule]
 }
 
+/// Where `driftd run` consumes from.
+public struct KafkaConfiguration: Sendable, Equatable {
+    public var bootstrapServers: String
+    /// Topic names, or regular expressions starting with `^`.
+    public var topics: [String]
+    public var group: String
+    /// Where partitions driftd has never checkpointed start: earliest or latest.
+    public var autoOffsetReset: String
+    /// Any other librdkafka property (security.protocol, sasl.*, ssl.*, client.id, fetch sizes…).
+    public var properties: [String: String]
+
+    /// librdkafka properties of the consumer.
+    public var consumerProperties: [String: String] {
+        var p = properties
+        p["bootstrap.servers"] = bootstrapServers
+        p["group.id"] = group
+        p["auto.offset.reset"] = autoOffsetReset
+        return p
+    }
+}
+
 /// driftd's configuration file. A minimal one names only the store and the models:
 /// ```yaml
 /// store: w1.sqlite
@@ -35,6 +56,8 @@ public struct DriftConfiguration: Sendable, Equatable {
     /// The SQLite store, relative paths taken from the configuration file's folder.
     public var storePath: String
     public var models: [ModelConfiguration]
+    /// The Kafka source of `driftd run` (absent: only file replay).
+    public var kafka: KafkaConfiguration?
 
     public func model(_ id: String) -> ModelConfiguration? { models.first { $0.id == id } }
 
@@ -58,7 +81,7 @@ public struct DriftConfiguration: Sendable, Equatable {
             throw ConfigurationError(file: file, line: nil, keyPath: "", reason: "not valid YAML: \(e)")
         }
         let reader = NodeReader(file: file)
-        let top = try reader.mapping(root, path: "", allowed: ["store", "models", "defaults"])
+        let top = try reader.mapping(root, path: "", allowed: ["store", "models", "defaults", "kafka"])
         let storeNode = try reader.required(top, "store", path: "", parent: root)
         var storePath = try reader.string(storeNode, path: "store")
         if !storePath.hasPrefix("/") {
@@ -104,7 +127,8 @@ public struct DriftConfiguration: Sendable, Equatable {
             models.append(ModelConfiguration(id: id, window: window, features: features, rules: rules))
         }
         if models.isEmpty { throw reader.error(modelsNode, "models", "no models: name at least one with `- id: NAME`") }
-        return DriftConfiguration(file: file, storePath: storePath, models: models)
+        let kafka = try top["kafka"].map { try reader.kafka($0, path: "kafka") }
+        return DriftConfiguration(file: file, storePath: storePath, models: models, kafka: kafka)
     }
 }
 
@@ -210,6 +234,30 @@ struct NodeReader {
         if w.panesPerWindow > 10_000 { throw error(node, path, "size / gcd(size, hop) must be at most 10,000 panes") }
         if let s = m["min_samples"] { w.minimumSamples = try int(s, path: path + ".min_samples", minimum: 1) }
         return w
+    }
+
+    func kafka(_ node: Node, path: String) throws -> KafkaConfiguration {
+        let m = try mapping(node, path: path, allowed: ["bootstrap", "topics", "group", "auto_offset_reset", "properties"])
+        let bootstrap = try string(try required(m, "bootstrap", path: path, parent: node), path: path + ".bootstrap")
+        let topicsNode = try required(m, "topics", path: path, parent: node)
+        var topics: [String] = []
+        if case .sequence(let seq) = topicsNode {
+            topics = try seq.enumerated().map { try string($1, path: "\(path).topics[\($0)]") }
+        } else {
+            topics = [try string(topicsNode, path: path + ".topics")]
+        }
+        if topics.isEmpty { throw error(topicsNode, path + ".topics", "name at least one topic (or a regular expression starting with ^)") }
+        let reset = try m["auto_offset_reset"].map { try string($0, path: path + ".auto_offset_reset") } ?? "earliest"
+        guard ["earliest", "latest"].contains(reset) else {
+            throw error(m["auto_offset_reset"], path + ".auto_offset_reset", "expected earliest or latest, got '\(reset)'")
+        }
+        var properties: [String: String] = [:]
+        if let p = m["properties"] {
+            for (key, value) in try anyMapping(p, path: path + ".properties") { properties[key] = try string(value, path: path + ".properties." + key) }
+        }
+        return KafkaConfiguration(bootstrapServers: bootstrap, topics: topics,
+                                  group: try m["group"].map { try string($0, path: path + ".group") } ?? "driftd",
+                                  autoOffsetReset: reset, properties: properties)
     }
 
     func defaults(_ node: Node, path: String) throws -> ModelDefaults {

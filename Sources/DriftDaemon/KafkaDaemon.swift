@@ -1,0 +1,120 @@
+import DriftCore
+import DriftKafka
+import DriftStore
+import Foundation
+
+/// `driftd run`: the pipeline fed from Kafka. One thread polls batches, decodes and
+/// accumulates; at each commit point the store transaction (reports, transitions, outbox,
+/// dead letters, pane state, offsets) comes first and the Kafka offset commit after, so the
+/// store stays the source of truth: on assignment each partition resumes at the offset in
+/// the checkpoint, partitions never seen at `auto.offset.reset`.
+public enum KafkaDaemon {
+    public struct Options: Sendable {
+        public var commitEveryRecords = 100_000
+        public var commitIntervalSeconds = 1.0
+        public var pollBatch = 10_000
+        public var pollTimeoutMilliseconds: Int32 = 100
+        /// Overrides `kafka.bootstrap` (the demo's embedded broker).
+        public var bootstrapServers: String?
+        public init() {}
+    }
+
+    public struct Status: Sendable {
+        public var records: Int64
+        public var windowsClosed: Int64
+        public var firing: Int
+        public var rejected: Int64
+        public var partitions: Int
+        public var lastError: String?
+        public var seconds: Double
+    }
+
+    /// Runs until `shouldStop` says so; then drains, commits and leaves the group cleanly.
+    public static func run(configuration: DriftConfiguration, store: AlertStore, options: Options = Options(),
+                           shouldStop: () -> Bool, onStatus: ((Status) -> Void)? = nil,
+                           onOutput: ((PipelineOutput) -> Void)? = nil) throws -> Status {
+        guard var kafka = configuration.kafka else {
+            throw InputFailure(message: "\(configuration.file) has no `kafka:` section — add bootstrap, topics and group to consume from Kafka")
+        }
+        if let b = options.bootstrapServers { kafka.bootstrapServers = b }
+        let started = Date()
+        let source = "kafka:" + kafka.group
+        let (monitors, rules) = try Replay.monitors(configuration: configuration, store: store)
+        var pipeline = Pipeline(source: source, monitors: monitors, rules: rules)
+        if let checkpoint = try store.checkpoint(source: source) { pipeline.restore(checkpoint) }
+
+        // "topic/partition" ↔ the partition number the pipeline's positions use.
+        var numbers: [TopicPartition: Int32] = [:]
+        for (key, n) in pipeline.partitionKeys {
+            if let slash = key.lastIndex(of: "/"), let p = Int32(key[key.index(after: slash)...]) {
+                numbers[TopicPartition(topic: String(key[..<slash]), partition: p)] = n
+            }
+        }
+        func number(_ tp: TopicPartition) -> Int32 {
+            if let n = numbers[tp] { return n }
+            let n = Int32(numbers.count)
+            numbers[tp] = n
+            pipeline.partitionKeys["\(tp.topic)/\(tp.partition)"] = n
+            return n
+        }
+        var lastCommit = Date()
+        var sinceCommit = 0
+        var consumerRef: KafkaConsumer?
+        func commit(synchronously: Bool = false) throws {
+            pipeline.flush(now: Clock.milliseconds())
+            let output = pipeline.takeOutput()
+            try store.commit(output, checkpoint: pipeline.checkpoint, source: source)
+            onOutput?(output)
+            var offsets: [TopicPartition: Int64] = [:]
+            for (tp, n) in numbers { if let next = pipeline.positions[n] { offsets[tp] = next } }
+            consumerRef?.commit(offsets, synchronously: synchronously)
+            lastCommit = Date()
+            sinceCommit = 0
+        }
+        var commitFailure: Error?
+        let consumer = try KafkaConsumer(
+            properties: kafka.consumerProperties, subscribe: kafka.topics,
+            onAssign: { parts in
+                var starts: [TopicPartition: Int64] = [:]
+                for tp in parts { if let next = pipeline.positions[number(tp)] { starts[tp] = next } }
+                return starts
+            },
+            onRevoke: { _ in
+                // Checkpoint before the partitions go to another member.
+                do { try commit(synchronously: true) } catch { commitFailure = error }
+            })
+        consumerRef = consumer
+        // (topic index, partition) → partition number, without hashing strings per message.
+        var fast: [Int64: Int32] = [:]
+        func status() -> Status {
+            Status(records: pipeline.counters.records, windowsClosed: pipeline.counters.windowsClosed, firing: pipeline.alertBook.firing.count,
+                   rejected: pipeline.counters.rejected, partitions: consumer.assignment.count, lastError: consumer.lastError,
+                   seconds: Date().timeIntervalSince(started))
+        }
+        var lastStatus = Date()
+        while !shouldStop() {
+            let n = consumer.poll(maximum: options.pollBatch, timeoutMilliseconds: options.pollTimeoutMilliseconds) { m in
+                let key = Int64(m.topicIndex) << 32 | Int64(UInt32(bitPattern: m.partition))
+                let partition: Int32
+                if let known = fast[key] { partition = known } else {
+                    partition = number(TopicPartition(topic: consumer.topics[m.topicIndex], partition: m.partition))
+                    fast[key] = partition
+                }
+                pipeline.ingest(m.payload, position: SourcePosition(partition: partition, offset: m.offset + 1),
+                                origin: "kafka:\(consumer.topics[m.topicIndex])/\(m.partition)@\(m.offset)")
+            }
+            if let failure = commitFailure { throw failure }
+            sinceCommit += n
+            let now = Clock.milliseconds()
+            if n > 0 { pipeline.flush(now: now) } else { pipeline.closeIdle(now: now) }
+            if pipeline.hasWindowOutput || sinceCommit >= options.commitEveryRecords
+                || (sinceCommit > 0 && Date().timeIntervalSince(lastCommit) >= options.commitIntervalSeconds) {
+                try commit()
+            }
+            if let onStatus, Date().timeIntervalSince(lastStatus) >= 1 { onStatus(status()); lastStatus = Date() }
+        }
+        try commit(synchronously: true)
+        consumer.close()
+        return status()
+    }
+}

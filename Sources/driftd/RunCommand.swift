@@ -1,0 +1,84 @@
+import ArgumentParser
+import DriftCore
+import DriftDaemon
+import DriftKafka
+import DriftStore
+import Foundation
+
+/// SIGTERM/SIGINT: the first asks the daemon to drain, checkpoint and leave; a second exits
+/// at once.
+enum StopSignal {
+    nonisolated(unsafe) static var requested: Int32 = 0
+
+    static func install() {
+        let handler: @convention(c) (Int32) -> Void = { _ in
+            if StopSignal.requested != 0 { _exit(130) }
+            StopSignal.requested = 1
+        }
+        signal(SIGTERM, handler)
+        signal(SIGINT, handler)
+        // A parent may have started us with these signals blocked (the mask is inherited);
+        // unblock them, or SIGTERM would stay pending forever.
+        var set = sigset_t()
+        sigemptyset(&set)
+        sigaddset(&set, SIGTERM)
+        sigaddset(&set, SIGINT)
+        pthread_sigmask(SIG_UNBLOCK, &set, nil)
+    }
+
+    static var isRequested: Bool { requested != 0 }
+}
+
+struct RunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run the monitoring daemon: consume inference records from Kafka.",
+        discussion: """
+        Consumes the `kafka:` topics of the configuration in a consumer group and runs the
+        pipeline; SIGTERM or SIGINT drains the current batch, writes a checkpoint, commits the
+        offsets and leaves the group (a second signal exits at once).
+        """)
+
+    @OptionGroup var options: ConfigOption
+    @Option(help: "Kafka bootstrap servers, overriding the configuration's.") var bootstrap: String?
+
+    func run() throws {
+        let (c, store) = try options.openStore()
+        StopSignal.install()
+        var daemonOptions = KafkaDaemon.Options()
+        daemonOptions.bootstrapServers = bootstrap
+        let interactive = isatty(2) != 0
+        let final = try KafkaDaemon.run(configuration: c, store: store, options: daemonOptions, shouldStop: { StopSignal.isRequested },
+                                        onStatus: { s in
+            let line = String(format: "%ld records  %ld windows closed  %d alerts firing  %ld rejected  %d partitions%@",
+                              s.records, s.windowsClosed, s.firing, s.rejected, s.partitions, s.lastError.map { "  (kafka: \($0))" } ?? "")
+            writeStandardError(interactive ? "\r" + line + " " : line + "\n")
+        })
+        if interactive { writeStandardError("\n") }
+        print("stopped after \(final.records) records, \(final.windowsClosed) windows closed, \(final.firing) alerts firing; store \(c.storePath)")
+    }
+}
+
+struct BrokerCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "broker",
+        abstract: "Run driftd's embedded Kafka broker (librdkafka's mock cluster) until interrupted.",
+        discussion: "Prints the bootstrap address for kcat or any Kafka client. It keeps only about 5 MB per partition log.")
+
+    @Option(help: "Topics to create, as NAME or NAME:PARTITIONS, comma-separated.") var topics: String = "inference:4"
+    @Option(help: "Number of brokers in the cluster.") var brokers: Int = 1
+
+    func run() throws {
+        let broker = try EmbeddedBroker(brokers: Swift.max(1, brokers))
+        for spec in topics.split(separator: ",") {
+            let parts = spec.split(separator: ":")
+            let partitions = parts.count > 1 ? Int(parts[1]) ?? 1 : 1
+            try broker.createTopic(String(parts[0]), partitions: partitions)
+        }
+        print(broker.bootstrapServers)
+        fflush(nil)
+        StopSignal.install()
+        while !StopSignal.isRequested { usleep(100_000) }
+        withExtendedLifetime(broker) {}
+    }
+}

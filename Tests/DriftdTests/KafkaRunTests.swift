@@ -1,0 +1,78 @@
+import DriftKafka
+import DriftTesting
+import Foundation
+import Testing
+
+/// `driftd run` against the embedded broker: records published with a real producer give
+/// the same window reports as `driftd replay` of the same records; malformed messages go to
+/// dead letters with topic, partition and offset; SIGTERM drains and exits 0.
+@Suite("driftd run on the embedded broker", .serialized)
+struct KafkaRunTests {
+    @Test("published records give the replay's window reports; SIGTERM checkpoints and exits 0")
+    func runMatchesReplay() throws {
+        let broker = try EmbeddedBroker()
+        let topic = "inference-\(UUID().uuidString.prefix(6))"
+        try broker.createTopic(topic, partitions: 1)
+        let dir = try TemporaryDirectory()
+        let config = try dir.write("driftd.yaml", """
+            store: run.sqlite
+            models:
+              - id: shop
+                window: { count: 2000 }
+            kafka:
+              bootstrap: \(broker.bootstrapServers)
+              topics: [\(topic)]
+              group: driftd-test
+              properties: { session.timeout.ms: "6000" }
+            """)
+        let replayConfig = try dir.write("replay.yaml", "store: replay.sqlite\nmodels:\n  - id: shop\n    window: { count: 2000 }\n")
+        let reference = try dir.write("reference.jsonl", SyntheticStream(seed: 7).text(6000))
+        for c in [config, replayConfig] {
+            let fit = try DriftdProcess.run(["baseline", "fit", "--config", c, "--model", "shop", "--from", reference, "--version", "v1"])
+            #expect(fit.status == 0, "\(fit.standardError)")
+        }
+        var records = SyntheticStream(seed: 8, driftFrom: 8_000).records(16_000)
+        let stream = try dir.write("stream.jsonl", records.joined(separator: "\n") + "\n")
+        records.insert("{\"model\":\"shop\",\"features\":{\"amount\":NaN}}", at: 5_000)
+        let producer = try KafkaProducer(properties: ["bootstrap.servers": broker.bootstrapServers])
+        for r in records { try producer.send(topic: topic, key: "shop", value: r) }
+        try producer.flush()
+
+        let daemon = Process()
+        daemon.executableURL = DriftdProcess.executable
+        daemon.arguments = ["run", "--config", config]
+        let err = Pipe()
+        daemon.standardError = err
+        daemon.standardOutput = FileHandle.nullDevice
+        try daemon.run()
+        // Wait (bounded) until the daemon has closed all 8 windows.
+        var windows = 0
+        let deadline = Date().addingTimeInterval(40)
+        while windows < 8 && Date() < deadline {
+            usleep(300_000)
+            let report = try DriftdProcess.run(["report", "--config", config, "--model", "shop", "--format", "json"])
+            windows = (try? JSONValue.parse(report.standardOutput))?.array?.count ?? 0
+        }
+        kill(daemon.processIdentifier, SIGTERM)
+        let exitDeadline = Date().addingTimeInterval(30)
+        while daemon.isRunning && Date() < exitDeadline { usleep(100_000) }
+        if daemon.isRunning { kill(daemon.processIdentifier, SIGKILL); Issue.record("the daemon did not exit within 30 s of SIGTERM") }
+        daemon.waitUntilExit()
+        let log = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        print("driftd run log:\n\(log)")
+        #expect(daemon.terminationStatus == 0, "\(log)")
+        #expect(windows == 8)
+
+        let replay = try DriftdProcess.run(["replay", "--config", replayConfig, stream])
+        #expect(replay.status == 0)
+        let a = try JSONValue.parse(try DriftdProcess.run(["report", "--config", config, "--model", "shop", "--format", "json"]).standardOutput)
+        let b = try JSONValue.parse(try DriftdProcess.run(["report", "--config", replayConfig, "--model", "shop", "--format", "json"]).standardOutput)
+        #expect(a == b, "Kafka and file give the same window reports")
+        let alertsA = try JSONValue.parse(try DriftdProcess.run(["alerts", "--config", config, "--format", "json"]).standardOutput)
+        let alertsB = try JSONValue.parse(try DriftdProcess.run(["alerts", "--config", replayConfig, "--format", "json"]).standardOutput)
+        #expect(alertsA == alertsB)
+        let letters = try JSONValue.parse(try DriftdProcess.run(["deadletters", "--config", config, "--format", "json"]).standardOutput).array ?? []
+        #expect(letters.count == 1)
+        #expect(letters.first?["source"]?.string == "kafka:\(topic)/0@5000")
+    }
+}
