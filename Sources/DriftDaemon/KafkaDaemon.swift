@@ -115,6 +115,10 @@ public enum KafkaDaemon {
         }
         try commit(synchronously: true)
         consumer.close()
-        return status()
+        let last = status()
+        // The revocation handler refers back to the consumer: break that cycle so the
+        // consumer (and its librdkafka threads) go away now.
+        consumerRef = nil
+        return last
     }
 }

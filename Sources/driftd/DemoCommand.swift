@@ -1,0 +1,49 @@
+import ArgumentParser
+import DriftDaemon
+import Foundation
+
+struct DemoCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "demo",
+        abstract: "See driftd work end to end: embedded Kafka, a drifting stream, the daemon, alerts.",
+        discussion: """
+        Starts the embedded broker, fits a baseline from generated reference data, publishes
+        a synthetic stream with drift injected half-way and a traffic drop near the end, runs
+        the daemon against it and prints each alert as it fires. Leaves a store (and a
+        configuration) in --directory for driftd alerts and driftd report.
+        """)
+
+    @Option(help: "How long to publish, in seconds.") var duration: Double = 60
+    @Option(help: "Records published per second.") var rate: Double = 1000
+    @Option(help: "Where the store and configuration are left.") var directory: String = "driftd-demo"
+
+    func validate() throws {
+        guard duration >= 5 else { throw ValidationError("--duration must be at least 5 seconds") }
+        guard rate >= 50 && rate <= 20_000 else { throw ValidationError("--rate must be between 50 and 20000 records per second") }
+    }
+
+    func run() throws {
+        StopSignal.install()
+        var options = Demo.Options()
+        options.durationSeconds = duration
+        options.recordsPerSecond = rate
+        options.directory = directory
+        let interactive = isatty(1) != 0
+        let summary = try Demo.run(options: options, say: { line in
+            print((interactive ? "\r\u{1B}[K" : "") + line)
+        }, status: { s in
+            guard interactive else { return }
+            writeStandardError(String(format: "\r  %ld records consumed, %ld windows closed, %d alerts firing ", s.records, s.windowsClosed, s.firing))
+        })
+        print((interactive ? "\r\u{1B}[K" : "") + """
+
+        demo finished: \(summary.published) records published, \(summary.consumed) consumed, \(summary.windowsClosed) windows closed, \(summary.alertsFired) alerts fired
+        """ + (summary.commitDelayMedianMilliseconds.map { String(format: "\nwindow end → report committed: median %.0f ms, max %.0f ms", $0, summary.commitDelayMaxMilliseconds ?? 0) } ?? "") + """
+
+        store: \(summary.store)
+        look around:
+          driftd alerts --config \(summary.configuration)
+          driftd report --config \(summary.configuration) --model credit-risk --last 3
+        """)
+    }
+}

@@ -1,0 +1,25 @@
+import DriftTesting
+import Foundation
+import Testing
+
+/// `driftd demo`, shortened: it publishes, the daemon consumes everything, alerts fire, and
+/// the store it leaves is readable by the other commands.
+@Suite("driftd demo")
+struct DemoTests {
+    @Test("a short demo consumes what it published, fires alerts and leaves a readable store")
+    func shortDemo() throws {
+        let dir = try TemporaryDirectory()
+        let run = try DriftdProcess.run(["demo", "--duration", "8", "--rate", "600", "--directory", dir.url.appendingPathComponent("demo").path])
+        #expect(run.status == 0, "\(run.standardError)")
+        let summary = try #require(run.standardOutput.split(separator: "\n").first { $0.hasPrefix("demo finished:") })
+        let numbers = summary.split(whereSeparator: { !$0.isNumber }).compactMap { Int($0) }
+        #expect(numbers.count >= 4)
+        #expect(numbers[0] > 3000 && numbers[0] == numbers[1], "everything published was consumed: \(summary)")
+        #expect(run.standardOutput.contains("ALERT firing"))
+        let config = dir.url.appendingPathComponent("demo/driftd.yaml").path
+        let alerts = try DriftdProcess.run(["alerts", "--config", config, "--format", "json"])
+        #expect(alerts.status == 0)
+        let list = try JSONValue.parse(alerts.standardOutput).array ?? []
+        #expect(list.contains { $0["feature"]?.string == "country" }, "the new category is caught")
+    }
+}
