@@ -107,7 +107,7 @@ public enum Demo {
         var consumed: Int64 = 0
         let final = try KafkaDaemon.run(
             configuration: configuration, store: store,
-            shouldStop: {
+            shouldStop: { _ in
                 guard published.isFinished else { return false }
                 if finishedAt == nil { finishedAt = Date() }
                 // Let idle close report the last windows, then stop.

@@ -27,11 +27,13 @@ public enum KafkaDaemon {
         public var partitions: Int
         public var lastError: String?
         public var seconds: Double
+        /// Seconds since the first message arrived (throughput without the group join).
+        public var secondsFromFirstMessage: Double?
     }
 
     /// Runs until `shouldStop` says so; then drains, commits and leaves the group cleanly.
     public static func run(configuration: DriftConfiguration, store: AlertStore, options: Options = Options(),
-                           shouldStop: () -> Bool, onStatus: ((Status) -> Void)? = nil,
+                           shouldStop: (Int64) -> Bool, onStatus: ((Status) -> Void)? = nil,
                            onOutput: ((PipelineOutput) -> Void)? = nil) throws -> Status {
         guard var kafka = configuration.kafka else {
             throw InputFailure(message: "\(configuration.file) has no `kafka:` section — add bootstrap, topics and group to consume from Kafka")
@@ -89,10 +91,11 @@ public enum KafkaDaemon {
         func status() -> Status {
             Status(records: pipeline.counters.records, windowsClosed: pipeline.counters.windowsClosed, firing: pipeline.alertBook.firing.count,
                    rejected: pipeline.counters.rejected, partitions: consumer.assignment.count, lastError: consumer.lastError,
-                   seconds: Date().timeIntervalSince(started))
+                   seconds: Date().timeIntervalSince(started), secondsFromFirstMessage: firstMessage.map { Date().timeIntervalSince($0) })
         }
         var lastStatus = Date()
-        while !shouldStop() {
+        var firstMessage: Date?
+        while !shouldStop(pipeline.counters.records) {
             let n = consumer.poll(maximum: options.pollBatch, timeoutMilliseconds: options.pollTimeoutMilliseconds) { m in
                 let key = Int64(m.topicIndex) << 32 | Int64(UInt32(bitPattern: m.partition))
                 let partition: Int32
@@ -104,6 +107,7 @@ public enum KafkaDaemon {
                                 origin: "kafka:\(consumer.topics[m.topicIndex])/\(m.partition)@\(m.offset)")
             }
             if let failure = commitFailure { throw failure }
+            if n > 0 && firstMessage == nil { firstMessage = Date() }
             sinceCommit += n
             let now = Clock.milliseconds()
             if n > 0 { pipeline.flush(now: now) } else { pipeline.closeIdle(now: now) }

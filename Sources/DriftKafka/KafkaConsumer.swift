@@ -71,7 +71,12 @@ public final class KafkaConsumer {
 
     private let context: RebalanceContext
 
-    deinit { rd_kafka_destroy(handle) }
+    deinit {
+        if let q = consumerQueue { rd_kafka_queue_destroy(q) }
+        rd_kafka_destroy(handle)
+    }
+    private var consumerQueue: OpaquePointer? { queueCreated ? queue : nil }
+    private var queueCreated = false
 
     fileprivate func rebalance(_ rk: OpaquePointer, _ err: rd_kafka_resp_err_t, _ list: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>) {
         var parts: [TopicPartition] = []
@@ -98,11 +103,16 @@ public final class KafkaConsumer {
     /// calls `body` for each. Returns how many were handed over.
     @discardableResult
     public func poll(maximum: Int, timeoutMilliseconds: Int32, _ body: (Message) -> Void) -> Int {
+        if batch.count < maximum { batch = Array(repeating: nil, count: maximum) }
+        queueCreated = true
+        // librdkafka's batch call: up to `maximum` messages, waiting at most the timeout.
+        let n = batch.withUnsafeMutableBufferPointer { buffer in
+            Int(rd_kafka_consume_batch_queue(queue, Int32(timeoutMilliseconds), buffer.baseAddress, maximum))
+        }
+        guard n > 0 else { return 0 }
         var handed = 0
-        var wait = timeoutMilliseconds
-        while handed < maximum {
-            guard let message = rd_kafka_consumer_poll(handle, wait) else { break }
-            wait = 0
+        for i in 0..<n {
+            guard let message = batch[i] else { continue }
             defer { rd_kafka_message_destroy(message) }
             let m = message.pointee
             if m.err != RD_KAFKA_RESP_ERR_NO_ERROR {
@@ -121,6 +131,9 @@ public final class KafkaConsumer {
         }
         return handed
     }
+
+    private var batch: [UnsafeMutablePointer<rd_kafka_message_t>?] = []
+    private lazy var queue: OpaquePointer = rd_kafka_queue_get_consumer(handle)
 
     /// Commits the next offsets to read, so Kafka's lag tools see driftd's progress.
     public func commit(_ offsets: [TopicPartition: Int64], synchronously: Bool = false) {

@@ -41,6 +41,7 @@ struct RunCommand: ParsableCommand {
 
     @OptionGroup var options: ConfigOption
     @Option(help: "Kafka bootstrap servers, overriding the configuration's.") var bootstrap: String?
+    @Option(help: .hidden) var exitAfterRecords: Int64?
 
     func run() throws {
         let (c, store) = try options.openStore()
@@ -48,7 +49,7 @@ struct RunCommand: ParsableCommand {
         var daemonOptions = KafkaDaemon.Options()
         daemonOptions.bootstrapServers = bootstrap
         let interactive = isatty(2) != 0
-        let final = try KafkaDaemon.run(configuration: c, store: store, options: daemonOptions, shouldStop: { StopSignal.isRequested },
+        let final = try KafkaDaemon.run(configuration: c, store: store, options: daemonOptions, shouldStop: { records in StopSignal.isRequested || exitAfterRecords.map { records >= $0 } == true },
                                         onStatus: { s in
             let line = String(format: "%ld records  %ld windows closed  %d alerts firing  %ld rejected  %d partitions%@",
                               s.records, s.windowsClosed, s.firing, s.rejected, s.partitions, s.lastError.map { "  (kafka: \($0))" } ?? "")
@@ -56,6 +57,10 @@ struct RunCommand: ParsableCommand {
         })
         if interactive { writeStandardError("\n") }
         print("stopped after \(final.records) records, \(final.windowsClosed) windows closed, \(final.firing) alerts firing; store \(c.storePath)")
+        if let s = final.secondsFromFirstMessage, s > 0 {
+            print(String(format: "throughput: %.0f records/s over %.3f s from the first message (%.3f s with the group join)",
+                         Double(final.records) / s, s, final.seconds))
+        }
     }
 }
 
