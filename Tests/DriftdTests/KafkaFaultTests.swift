@@ -1,0 +1,127 @@
+import DriftKafka
+import DriftTesting
+import Foundation
+import Testing
+
+/// Faults on Kafka: the broker goes down mid-stream and comes back; the daemon is killed
+/// with SIGKILL and restarted. Either way the window reports and alerts equal those of
+/// `driftd replay` over the same records: nothing lost, nothing counted twice.
+@Suite("driftd run under faults", .serialized)
+struct KafkaFaultTests {
+    struct Setup {
+        let broker: EmbeddedBroker
+        let topic: String
+        let dir: TemporaryDirectory
+        let config: String
+        let replayConfig: String
+        let records: [String]
+
+        init(records count: Int) throws {
+            broker = try EmbeddedBroker()
+            topic = "faults-\(UUID().uuidString.prefix(6))"
+            try broker.createTopic(topic, partitions: 1)
+            dir = try TemporaryDirectory()
+            config = try dir.write("driftd.yaml", """
+                store: run.sqlite
+                models:
+                  - id: shop
+                    window: { count: 1000 }
+                kafka:
+                  bootstrap: \(broker.bootstrapServers)
+                  topics: [\(topic)]
+                  group: driftd-faults
+                  properties: { session.timeout.ms: "6000", reconnect.backoff.max.ms: "500" }
+                """)
+            replayConfig = try dir.write("replay.yaml", "store: replay.sqlite\nmodels:\n  - id: shop\n    window: { count: 1000 }\n")
+            let reference = try dir.write("reference.jsonl", SyntheticStream(seed: 7).text(5000))
+            for c in [config, replayConfig] {
+                let fit = try DriftdProcess.run(["baseline", "fit", "--config", c, "--model", "shop", "--from", reference, "--version", "v1"])
+                #expect(fit.status == 0)
+            }
+            records = SyntheticStream(seed: 9, driftFrom: count / 2).records(count)
+        }
+
+        func publish(_ slice: ArraySlice<String>) throws {
+            let producer = try KafkaProducer(properties: ["bootstrap.servers": broker.bootstrapServers])
+            for r in slice { try producer.send(topic: topic, key: "shop", value: r) }
+            try producer.flush()
+        }
+
+        func startDaemon() throws -> Process {
+            let p = Process()
+            p.executableURL = DriftdProcess.executable
+            p.arguments = ["run", "--config", config]
+            p.standardOutput = FileHandle.nullDevice
+            p.standardError = FileHandle.nullDevice
+            try p.run()
+            return p
+        }
+
+        func windows() -> Int {
+            let r = try? DriftdProcess.run(["report", "--config", config, "--model", "shop", "--format", "json"])
+            return r.flatMap { try? JSONValue.parse($0.standardOutput) }?.array?.count ?? 0
+        }
+
+        func waitForWindows(_ n: Int, seconds: Double) -> Bool {
+            let deadline = Date().addingTimeInterval(seconds)
+            while Date() < deadline { if windows() >= n { return true }; usleep(250_000) }
+            return false
+        }
+
+        func stop(_ p: Process) {
+            kill(p.processIdentifier, SIGTERM)
+            let deadline = Date().addingTimeInterval(30)
+            while p.isRunning && Date() < deadline { usleep(100_000) }
+            if p.isRunning { kill(p.processIdentifier, SIGKILL) }
+            p.waitUntilExit()
+        }
+
+        func expectSameAsReplay() throws {
+            let file = try dir.write("stream.jsonl", records.joined(separator: "\n") + "\n")
+            #expect(try DriftdProcess.run(["replay", "--config", replayConfig, file]).status == 0)
+            for command in [["report", "--model", "shop"], ["alerts"]] {
+                let a = try JSONValue.parse(try DriftdProcess.run([command[0], "--config", config] + command.dropFirst() + ["--format", "json"]).standardOutput)
+                let b = try JSONValue.parse(try DriftdProcess.run([command[0], "--config", replayConfig] + command.dropFirst() + ["--format", "json"]).standardOutput)
+                #expect(a == b, "\(command[0]) equal to the replay's")
+            }
+        }
+    }
+
+    @Test("the broker goes down for several seconds mid-stream and comes back: nothing lost, nothing twice")
+    func brokerDown() throws {
+        let s = try Setup(records: 8000)
+        try s.publish(s.records[..<4000])
+        let daemon = try s.startDaemon()
+        #expect(s.waitForWindows(4, seconds: 40))
+        s.broker.setBroker(1, up: false)
+        sleep(4)
+        #expect(daemon.isRunning, "broker trouble never kills the daemon")
+        s.broker.setBroker(1, up: true)
+        try s.publish(s.records[4000...])
+        #expect(s.waitForWindows(8, seconds: 60))
+        s.stop(daemon)
+        #expect(daemon.terminationStatus == 0)
+        try s.expectSameAsReplay()
+    }
+
+    @Test("SIGKILL at random moments and restart: the same reports and alerts as the replay")
+    func killAndRestart() throws {
+        let s = try Setup(records: 12_000)
+        try s.publish(s.records[...])
+        var g = SeededGenerator(seed: 4)
+        var kills = 0
+        for _ in 0..<3 where s.windows() < 12 {
+            let daemon = try s.startDaemon()
+            // Kill somewhere between the group join and the end of the stream.
+            usleep(UInt32.random(in: 3_500_000...5_000_000, using: &g))
+            if daemon.isRunning { kill(daemon.processIdentifier, SIGKILL); kills += 1 }
+            daemon.waitUntilExit()
+        }
+        let last = try s.startDaemon()
+        #expect(s.waitForWindows(12, seconds: 60))
+        s.stop(last)
+        #expect(last.terminationStatus == 0)
+        print("kafka kill test: \(kills) SIGKILLs")
+        try s.expectSameAsReplay()
+    }
+}
