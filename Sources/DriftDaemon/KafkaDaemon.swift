@@ -86,6 +86,7 @@ public enum KafkaDaemon {
                 do { try commit(synchronously: true) } catch { commitFailure = error }
             })
         consumerRef = consumer
+        SystemdNotify.send("READY=1\nSTATUS=consuming \(kafka.topics.joined(separator: ","))")
         // (topic index, partition) → partition number, without hashing strings per message.
         var fast: [Int64: Int32] = [:]
         func status() -> Status {
@@ -117,6 +118,7 @@ public enum KafkaDaemon {
             }
             if let onStatus, Date().timeIntervalSince(lastStatus) >= 1 { onStatus(status()); lastStatus = Date() }
         }
+        SystemdNotify.send("STOPPING=1")
         try commit(synchronously: true)
         consumer.close()
         let last = status()

@@ -38,9 +38,21 @@ struct KafkaRunTests {
         for r in records { try producer.send(topic: topic, key: "shop", value: r) }
         try producer.flush()
 
+        // A systemd-style notification socket: the daemon must say READY=1 once consuming.
+        let notifyPath = dir.url.appendingPathComponent("notify.sock").path
+        let notify = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue), 0)
+        defer { close(notify) }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in for (k, b) in notifyPath.utf8.enumerated() { raw[k] = b } }
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(notify, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        #expect(bound == 0)
         let daemon = Process()
         daemon.executableURL = DriftdProcess.executable
         daemon.arguments = ["run", "--config", config]
+        daemon.environment = ProcessInfo.processInfo.environment.merging(["NOTIFY_SOCKET": notifyPath]) { $1 }
         let err = Pipe()
         daemon.standardError = err
         daemon.standardOutput = FileHandle.nullDevice
@@ -62,6 +74,9 @@ struct KafkaRunTests {
         print("driftd run log:\n\(log)")
         #expect(daemon.terminationStatus == 0, "\(log)")
         #expect(windows == 8)
+        var notices = [UInt8](repeating: 0, count: 4096)
+        let received = recv(notify, &notices, notices.count, Int32(MSG_DONTWAIT))
+        #expect(received > 0 && String(decoding: notices.prefix(max(received, 0)), as: UTF8.self).hasPrefix("READY=1"))
 
         let replay = try DriftdProcess.run(["replay", "--config", replayConfig, stream])
         #expect(replay.status == 0)
