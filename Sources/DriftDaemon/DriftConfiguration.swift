@@ -33,6 +33,8 @@ public struct KafkaConfiguration: Sendable, Equatable {
     public var autoOffsetReset: String
     /// Any other librdkafka property (security.protocol, sasl.*, ssl.*, client.id, fetch sizes…).
     public var properties: [String: String]
+    /// Where alert transitions are also published, so one place sees every instance's.
+    public var alertsTopic: String?
 
     /// librdkafka properties of the consumer.
     public var consumerProperties: [String: String] {
@@ -237,7 +239,7 @@ struct NodeReader {
     }
 
     func kafka(_ node: Node, path: String) throws -> KafkaConfiguration {
-        let m = try mapping(node, path: path, allowed: ["bootstrap", "topics", "group", "auto_offset_reset", "properties"])
+        let m = try mapping(node, path: path, allowed: ["bootstrap", "topics", "group", "auto_offset_reset", "properties", "alerts_topic"])
         let bootstrap = try string(try required(m, "bootstrap", path: path, parent: node), path: path + ".bootstrap")
         let topicsNode = try required(m, "topics", path: path, parent: node)
         var topics: [String] = []
@@ -257,7 +259,8 @@ struct NodeReader {
         }
         return KafkaConfiguration(bootstrapServers: bootstrap, topics: topics,
                                   group: try m["group"].map { try string($0, path: path + ".group") } ?? "driftd",
-                                  autoOffsetReset: reset, properties: properties)
+                                  autoOffsetReset: reset, properties: properties,
+                                  alertsTopic: try m["alerts_topic"].map { try string($0, path: path + ".alerts_topic") })
     }
 
     func defaults(_ node: Node, path: String) throws -> ModelDefaults {

@@ -61,11 +61,26 @@ public enum KafkaDaemon {
         }
         var lastCommit = Date()
         var sinceCommit = 0
+        // Transitions are also published to the alerts topic, after the store commit that
+        // made them durable (the outbox stays the reliable path to on-call).
+        var alertsProperties = kafka.properties
+        alertsProperties["bootstrap.servers"] = kafka.bootstrapServers
+        let alertsProducer = try kafka.alertsTopic.map { _ in try KafkaProducer(properties: alertsProperties) }
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.outputFormatting = [.sortedKeys]
         var consumerRef: KafkaConsumer?
         func commit(synchronously: Bool = false) throws {
             pipeline.flush(now: Clock.milliseconds())
             let output = pipeline.takeOutput()
             try store.commit(output, checkpoint: pipeline.checkpoint, source: source)
+            if let alertsProducer, let topic = kafka.alertsTopic {
+                for t in output.transitions where t.notifies {
+                    if let body = try? encoder.encode(t) {
+                        try? body.withUnsafeBytes { try alertsProducer.send(topic: topic, key: Array(t.fingerprint.description.utf8), value: $0) }
+                    }
+                }
+            }
             onOutput?(output)
             var offsets: [TopicPartition: Int64] = [:]
             for (tp, n) in numbers { if let next = pipeline.positions[n] { offsets[tp] = next } }
@@ -121,6 +136,7 @@ public enum KafkaDaemon {
         SystemdNotify.send("STOPPING=1")
         try commit(synchronously: true)
         consumer.close()
+        try? alertsProducer?.flush(timeoutMilliseconds: 10_000)
         let last = status()
         // The revocation handler refers back to the consumer: break that cycle so the
         // consumer (and its librdkafka threads) go away now.

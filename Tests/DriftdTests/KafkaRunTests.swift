@@ -13,6 +13,7 @@ struct KafkaRunTests {
         let broker = try EmbeddedBroker()
         let topic = "inference-\(UUID().uuidString.prefix(6))"
         try broker.createTopic(topic, partitions: 1)
+        try broker.createTopic("\(topic)-alerts", partitions: 1)
         let dir = try TemporaryDirectory()
         let config = try dir.write("driftd.yaml", """
             store: run.sqlite
@@ -23,6 +24,7 @@ struct KafkaRunTests {
               bootstrap: \(broker.bootstrapServers)
               topics: [\(topic)]
               group: driftd-test
+              alerts_topic: \(topic)-alerts
               properties: { session.timeout.ms: "6000" }
             """)
         let replayConfig = try dir.write("replay.yaml", "store: replay.sqlite\nmodels:\n  - id: shop\n    window: { count: 2000 }\n")
@@ -86,6 +88,20 @@ struct KafkaRunTests {
         let alertsA = try JSONValue.parse(try DriftdProcess.run(["alerts", "--config", config, "--format", "json"]).standardOutput)
         let alertsB = try JSONValue.parse(try DriftdProcess.run(["alerts", "--config", replayConfig, "--format", "json"]).standardOutput)
         #expect(alertsA == alertsB)
+        // Every notifying transition was also published to the alerts topic.
+        let notifying = (alertsA.array ?? []).flatMap { $0["transitions"]?.array ?? [] }
+            .filter { ["firing", "severity_changed", "resolved"].contains($0["kind"]?.string ?? "") }.count
+        var published: [String] = []
+        let reader = try KafkaConsumer(properties: ["bootstrap.servers": broker.bootstrapServers, "group.id": "alerts-reader",
+                                                    "auto.offset.reset": "earliest", "session.timeout.ms": "6000"],
+                                       subscribe: ["\(topic)-alerts"], onAssign: { _ in [:] }, onRevoke: { _ in })
+        let readDeadline = Date().addingTimeInterval(20)
+        while published.count < notifying && Date() < readDeadline {
+            reader.poll(maximum: 100, timeoutMilliseconds: 200) { published.append(String(decoding: $0.payload, as: UTF8.self)) }
+        }
+        reader.close()
+        #expect(notifying > 0 && published.count == notifying)
+        #expect(published.allSatisfy { $0.contains("\"fingerprint\"") })
         let letters = try JSONValue.parse(try DriftdProcess.run(["deadletters", "--config", config, "--format", "json"]).standardOutput).array ?? []
         #expect(letters.count == 1)
         #expect(letters.first?["source"]?.string == "kafka:\(topic)/0@5000")
