@@ -180,11 +180,34 @@ public struct ModelMonitor: Sendable {
     }
 
 
+    /// Most empty windows reported in a row; a longer gap (a silent model over a long
+    /// outage, or a wild timestamp) is jumped over to the next window with records.
+    public static let maximumEmptyWindowsInARow = 1000
+
     /// Closes every window whose end is at or before `limit`.
     private mutating func closeWindows(endingBy limit: Int64, into reports: inout [WindowReport]) {
+        var empty = 0
         while let k = state.nextWindow, configuration.end(ofWindow: k) <= limit {
+            let firstPane = configuration.start(ofWindow: k) / configuration.paneSize
+            let hasRecords = state.panes.keys.contains { $0 >= firstPane && $0 < firstPane + configuration.panesPerWindow }
+            empty = hasRecords ? 0 : empty + 1
+            if empty > Self.maximumEmptyWindowsInARow {
+                // Jump to the first window that holds records (or that ends by the limit).
+                let nextPane = state.panes.keys.filter { $0 >= firstPane }.min()
+                let target = nextPane.map { configuration.firstWindow(containing: $0 * configuration.paneSize) }
+                    ?? configuration.firstWindow(containing: limit - configuration.size)
+                state.nextWindow = Swift.max(k + 1, target)
+                empty = 0
+                continue
+            }
             reports.append(closeWindow(k))
         }
+    }
+
+    /// After a restart, silence is counted from now, not from the last record before the
+    /// downtime (or the backlog would arrive late).
+    public mutating func noteRestart(now: Int64) {
+        if let last = state.lastArrival { state.lastArrival = Swift.max(last, now) }
     }
 
     private mutating func closeWindow(_ k: Int64) -> WindowReport {
@@ -198,7 +221,9 @@ public struct ModelMonitor: Sendable {
         let keepFrom = c.start(ofWindow: k + 1) / c.paneSize
         for p in state.panes.keys where p < keepFrom { state.panes[p] = nil }
         state.nextWindow = k + 1
-        if c.basis == .eventTime { state.lateBoundary = c.end(ofWindow: k) }
+        // Later records are late when they fall before the panes still kept (the next
+        // window's start): for tumbling windows that is this window's end.
+        if c.basis == .eventTime { state.lateBoundary = c.start(ofWindow: k + 1) }
         let late = state.lateRecords
         state.lateRecords = 0
         return report(window: k, merged, lateRecords: late)

@@ -105,6 +105,14 @@ public struct Pipeline {
 
     mutating func appendDeadLetter(_ letter: DeadLetter) { output.deadLetters.append(letter) }
 
+    /// Idle time is counted from a restart, not across the downtime.
+    public mutating func noteRestart(now: Int64) {
+        for m in monitors.indices { monitors[m].noteRestart(now: now) }
+    }
+
+    /// Forgets a partition's position (revoked: its next owner's offsets rule).
+    public mutating func forgetPosition(partition: Int32) { positions[partition] = nil }
+
     /// Event-time windows of silent models close on wall-clock time.
     public mutating func closeIdle(now: Int64) {
         flush(now: now)

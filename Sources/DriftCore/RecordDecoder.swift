@@ -231,12 +231,14 @@ public struct RecordDecoder {
             let t: StaticString = kind == .trueValue ? "true" : "false"
             categoricalStage[k] = schema.slot(ofCategory: UnsafeBufferPointer(start: t.utf8Start, count: t.utf8CodeUnitCount), feature: k)
         case .number:
-            // Integer codes (zip codes, classes) are categories by their decimal text.
+            // A number is the category of its text, by the same rule as the baseline
+            // (Comparison.numberText): integers without a decimal point.
             let v = try s.parseNumber()
             if v == v.rounded(), Swift.abs(v) < 1e15 {
                 categoricalStage[k] = withDecimalText(Int64(v)) { schema.slot(ofCategory: $0, feature: k) }
             } else {
-                typeError(model: m, numeric: false, index: k)
+                var text = Comparison.numberText(v)  // rare: allocates
+                categoricalStage[k] = text.withUTF8 { schema.slot(ofCategory: $0, feature: k) }
             }
         case .null: try s.parseLiteral(kind); categoricalStage[k] = -1
         case .object, .array: try s.skipValue(depth: 2); typeError(model: m, numeric: false, index: k)

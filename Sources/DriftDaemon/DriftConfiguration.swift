@@ -206,9 +206,12 @@ struct NodeReader {
         let text = try string(node, path: path).trimmingCharacters(in: .whitespaces)
         let units: [(String, Int64)] = [("ms", 1), ("s", 1000), ("m", 60_000), ("h", 3_600_000), ("d", 86_400_000)]
         for (suffix, scale) in units where text.hasSuffix(suffix) {
-            if let v = Double(text.dropLast(suffix.count)), v > 0 { return Int64(v * Double(scale)) }
+            // Whole milliseconds, at least one, at most about a century.
+            if let v = Double(text.dropLast(suffix.count)), v.isFinite, v > 0, v * Double(scale) >= 1, v * Double(scale) <= 3.2e12 {
+                return Int64(v * Double(scale))
+            }
         }
-        if let v = Int64(text), v > 0 { return v }
+        if let v = Int64(text), v > 0, v <= 3_200_000_000_000 { return v }
         throw error(node, path, "expected a duration such as 500ms, 30s, 15m, 1h or 1d, got '\(text)'")
     }
 
@@ -256,6 +259,13 @@ struct NodeReader {
         var properties: [String: String] = [:]
         if let p = m["properties"] {
             for (key, value) in try anyMapping(p, path: path + ".properties") { properties[key] = try string(value, path: path + ".properties." + key) }
+            if let strategy = properties["partition.assignment.strategy"], strategy.contains("cooperative") {
+                throw error(p, path + ".properties.partition.assignment.strategy",
+                            "cooperative rebalancing is not supported yet; use range or roundrobin (the default)")
+            }
+            for key in ["enable.auto.commit", "enable.auto.offset.store", "group.id", "bootstrap.servers"] where properties[key] != nil {
+                throw error(p, path + ".properties." + key, "driftd sets \(key) itself; remove it (use kafka.group / kafka.bootstrap)")
+            }
         }
         return KafkaConfiguration(bootstrapServers: bootstrap, topics: topics,
                                   group: try m["group"].map { try string($0, path: path + ".group") } ?? "driftd",

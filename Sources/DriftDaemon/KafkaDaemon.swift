@@ -44,6 +44,7 @@ public enum KafkaDaemon {
         let (monitors, rules) = try Replay.monitors(configuration: configuration, store: store)
         var pipeline = Pipeline(source: source, monitors: monitors, rules: rules)
         if let checkpoint = try store.checkpoint(source: source) { pipeline.restore(checkpoint) }
+        pipeline.noteRestart(now: Clock.milliseconds())
 
         // "topic/partition" ↔ the partition number the pipeline's positions use.
         var numbers: [TopicPartition: Int32] = [:]
@@ -82,8 +83,10 @@ public enum KafkaDaemon {
                 }
             }
             onOutput?(output)
+            // Only partitions this member holds: a revoked one's offsets belong to its new owner.
             var offsets: [TopicPartition: Int64] = [:]
-            for (tp, n) in numbers { if let next = pipeline.positions[n] { offsets[tp] = next } }
+            let held = Set(consumerRef?.assignment ?? [])
+            for (tp, n) in numbers where held.contains(tp) { if let next = pipeline.positions[n] { offsets[tp] = next } }
             consumerRef?.commit(offsets, synchronously: synchronously)
             lastCommit = Date()
             sinceCommit = 0
@@ -96,9 +99,11 @@ public enum KafkaDaemon {
                 for tp in parts { if let next = pipeline.positions[number(tp)] { starts[tp] = next } }
                 return starts
             },
-            onRevoke: { _ in
-                // Checkpoint before the partitions go to another member.
+            onRevoke: { parts in
+                // Checkpoint before the partitions go to another member, then forget their
+                // positions: when one comes back, the offset its owner committed rules.
                 do { try commit(synchronously: true) } catch { commitFailure = error }
+                for tp in parts { pipeline.forgetPosition(partition: number(tp)) }
             })
         consumerRef = consumer
         SystemdNotify.send("READY=1\nSTATUS=consuming \(kafka.topics.joined(separator: ","))")
@@ -126,7 +131,9 @@ public enum KafkaDaemon {
             if n > 0 && firstMessage == nil { firstMessage = Date() }
             sinceCommit += n
             let now = Clock.milliseconds()
-            if n > 0 { pipeline.flush(now: now) } else { pipeline.closeIdle(now: now) }
+            // Idle closing on every turn: a silent model must be reported while others stream.
+            if n > 0 { pipeline.flush(now: now) }
+            pipeline.closeIdle(now: now)
             if pipeline.hasWindowOutput || sinceCommit >= options.commitEveryRecords
                 || (sinceCommit > 0 && Date().timeIntervalSince(lastCommit) >= options.commitIntervalSeconds) {
                 try commit()

@@ -60,12 +60,10 @@ public struct NumericAccumulator: Sendable, Codable, Equatable {
         quality.add(column, referenceRange: profile.grid.referenceMinimum...profile.grid.referenceMaximum)
     }
 
-    /// Values of the wrong type the decoder saw for this feature (they are not in the column).
+    /// Values of the wrong type the decoder saw for this feature: they are in the column as
+    /// NaN (so counted as missing); they move from missing to type errors.
     public mutating func addTypeErrors(_ n: UInt64) {
-        var q = DataQualityCounts.zero
-        q.total = n
-        q.typeErrors = n
-        quality.merge(q)
+        quality.recordTypeErrors(n)
     }
 
     public mutating func merge(_ o: NumericAccumulator) {

@@ -12,10 +12,10 @@ extension AlertStore {
         try writer.write { db in
             for (r, body) in reports {
                 try db.execute(sql: """
-                    INSERT INTO window_reports (model, window_index, baseline_version, basis, start_bound, end_bound,
+                    INSERT INTO window_reports (source, model, window_index, baseline_version, basis, start_bound, end_bound,
                         first_event_ms, last_event_ms, record_count, status, body)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """, arguments: [r.model, r.windowIndex, r.baselineVersion, r.basis.rawValue, r.start, r.end,
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """, arguments: [source, r.model, r.windowIndex, r.baselineVersion, r.basis.rawValue, r.start, r.end,
                                      r.firstEventTime, r.lastEventTime, r.recordCount, r.status.rawValue, body])
             }
             for t in output.transitions {

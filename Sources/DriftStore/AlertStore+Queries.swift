@@ -49,8 +49,8 @@ extension AlertStore {
     public func windowReports(model: String, last: Int? = nil) throws -> [WindowReport] {
         try writer.read { db in
             let bodies = try String.fetchAll(db, sql: """
-                SELECT body FROM (SELECT body, window_index FROM window_reports WHERE model = ? ORDER BY window_index DESC LIMIT ?)
-                ORDER BY window_index
+                SELECT body FROM (SELECT body, id FROM window_reports WHERE model = ? ORDER BY id DESC LIMIT ?)
+                ORDER BY id
                 """, arguments: [model, last ?? -1])
             return try bodies.map { try Self.decode(WindowReport.self, $0) }
         }
@@ -69,7 +69,7 @@ extension AlertStore {
 
     /// Every stored window report body in order (for comparing runs).
     public func windowReportBodies() throws -> [String] {
-        try writer.read { db in try String.fetchAll(db, sql: "SELECT body FROM window_reports ORDER BY model, window_index") }
+        try writer.read { db in try String.fetchAll(db, sql: "SELECT body FROM window_reports ORDER BY model, id") }
     }
 
     public func deadLetters(limit: Int = 1000) throws -> [DeadLetterRecord] {

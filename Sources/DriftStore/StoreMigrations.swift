@@ -17,6 +17,8 @@ enum StoreMigrations {
                     PRIMARY KEY (model, version)
                 );
                 CREATE TABLE window_reports (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    source TEXT NOT NULL,
                     model TEXT NOT NULL,
                     window_index INTEGER NOT NULL,
                     baseline_version TEXT NOT NULL,
@@ -28,8 +30,9 @@ enum StoreMigrations {
                     record_count INTEGER NOT NULL,
                     status TEXT NOT NULL,
                     body TEXT NOT NULL,
-                    PRIMARY KEY (model, window_index)
+                    UNIQUE (source, model, baseline_version, window_index)
                 );
+                CREATE INDEX window_reports_by_model ON window_reports (model, window_index);
                 CREATE TABLE alerts (
                     id INTEGER PRIMARY KEY AUTOINCREMENT,
                     fingerprint TEXT NOT NULL UNIQUE,

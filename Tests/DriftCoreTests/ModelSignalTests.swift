@@ -34,6 +34,17 @@ struct ModelSignalTests {
         #expect(findings.first { $0.fingerprint.rule == "volume" }?.severity == .critical)
     }
 
+    @Test("values of the wrong type are type errors, not missing values too")
+    func typeErrorsAreNotMissing() throws {
+        var monitor = ModelMonitor(baseline: SyntheticStream(seed: 1).baseline(records: 2000),
+                                   configuration: WindowConfiguration(basis: .count, size: 100, minimumSamples: 10))
+        let records = (0..<100).map { i in #"{"model":"shop","features":{"amount":"n/a","items":\#(i % 7 + 1),"channel":"web"}}"# }
+        let reports = Self.feed(records, into: &monitor, now: 0)
+        let amount = try #require(reports.first?.features.first { $0.name == "amount" }?.numeric)
+        #expect(amount.typeErrorRate == 1)
+        #expect(amount.missingRate == 0)
+    }
+
     @Test("a model that goes silent still has its window closed, on wall-clock time")
     func idleClose() {
         let baseline = SyntheticStream(seed: 1).baseline(records: 2000)

@@ -58,6 +58,10 @@ struct ConfigurationTests {
         ("store: s\nmodels:\n  - id: a\n    features: { x: text }\n", "models[0].features.x: expected numeric or categorical, got 'text'"),
         ("store: s\nmodels: []\n", "models: no models"),
         ("store: [s\n", "not valid YAML"),
+        ("store: s\nmodels:\n  - id: a\n    window: { size: 0.5ms }\n", "models[0].window.size: expected a duration"),
+        ("store: s\nmodels:\n  - id: a\n    window: { size: infs }\n", "models[0].window.size: expected a duration"),
+        ("store: s\nmodels:\n  - id: a\nkafka: { bootstrap: b, topics: [t], properties: { partition.assignment.strategy: cooperative-sticky } }\n",
+         "cooperative rebalancing is not supported yet"),
     ])
     func errors(_ text: String, _ message: String) {
         do {

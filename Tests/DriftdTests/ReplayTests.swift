@@ -50,6 +50,11 @@ struct ReplayTests {
         #expect(report.first?["record_count"]?.number == 2000)
         let again = try w.driftd(["replay", "--config", "CONFIG", stream])
         #expect(again.standardOutput.contains("already replayed to the end"))
+        // Another file of the same model into the same store: its windows start at 0 too.
+        let day2 = try w.dir.write("day2.jsonl", SyntheticStream(seed: 11).text(4000))
+        let second = try w.driftd(["replay", "--config", "CONFIG", day2])
+        #expect(second.status == 0, "\(second.standardError)")
+        #expect(try w.json(["report", "--config", "CONFIG", "--model", "shop"]).array?.count == 12)
     }
 
     @Test("malformed lines go to dead letters with their line and reason, and change no report")
