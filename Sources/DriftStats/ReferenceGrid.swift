@@ -3,7 +3,7 @@
 ///
 /// The points are the distinct values of numpy's linear quantiles at 0, 1/(G−1), …, 1
 /// (default G = 1,000), or, when the reference has at most G distinct values, exactly those
-/// values. Cells follow ``NumericBinning``'s rule: cell 0 holds values below the first point,
+/// values; then one more point just above the maximum. Cells follow ``NumericBinning``'s rule: cell 0 holds values below the first point,
 /// cell k values in [p_{k−1}, p_k), the last cell values at or above the last point.
 public struct ReferenceGrid: Sendable, Codable, Equatable, Hashable {
     public let points: [Double]
@@ -35,7 +35,7 @@ public struct ReferenceGrid: Sendable, Codable, Equatable, Hashable {
             distinct.append(v)
             if distinct.count > pointCount { break }
         }
-        let points: [Double]
+        var points: [Double]
         if distinct.count <= pointCount {
             points = distinct
         } else {
@@ -48,6 +48,9 @@ public struct ReferenceGrid: Sendable, Codable, Equatable, Hashable {
             }
             points = p
         }
+        // One more point just above the reference maximum, so that current values beyond
+        // it are told apart from values at it (KS at the grid sees the step at the maximum).
+        if let last = points.last, last.nextUp.isFinite { points.append(last.nextUp) }
         var histogram = HistogramAccumulator.zero(binCount: points.count + 1)
         histogram.add(a, edges: points)
         return ReferenceGrid(points: points, referenceCounts: histogram.counts,

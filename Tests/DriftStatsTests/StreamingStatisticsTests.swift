@@ -29,8 +29,19 @@ struct StreamingStatisticsTests {
     func exactGridForSmallReference() {
         let a: [Double] = [1, 2, 2, 3, 5, 8, 13]
         let grid = ReferenceGrid.fit(sortedReference: a, pointCount: 1000)
-        #expect(grid.points == [1, 2, 3, 5, 8, 13])
-        #expect(grid.referenceCounts == [0, 1, 2, 1, 1, 1, 1])
+        #expect(grid.points == [1, 2, 3, 5, 8, 13, (13.0).nextUp])
+        #expect(grid.referenceCounts == [0, 1, 2, 1, 1, 1, 1, 0])
+    }
+
+    @Test("KS on the grid sees mass beyond the reference maximum")
+    func stepAtMaximum() throws {
+        let reference = (0..<1000).map { Double($0 % 5 + 1) }          // 1…5 uniform
+        let current = (0..<1000).map { $0 < 700 ? Double($0 % 5 + 1) : 6 } // 30 % at 6
+        let a = RadixSort.sortedFiniteValues(reference), b = RadixSort.sortedFiniteValues(current)
+        let exact = try #require(KolmogorovSmirnov.twoSample(sortedReference: a, sortedCurrent: b)).statistic
+        let grid = ReferenceGrid.fit(sortedReference: a)
+        let ks = try #require(GridStatistics.kolmogorovSmirnov(grid: grid, currentCounts: Self.counts(b, on: grid)))
+        #expect(Swift.abs(ks.statistic - exact) < 1e-12, "grid D \(ks.statistic) vs exact \(exact)")
     }
 
     @Test("grid Wasserstein approaches the exact distance on large smooth samples")
