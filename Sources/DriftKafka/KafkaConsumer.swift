@@ -72,9 +72,11 @@ public final class KafkaConsumer {
     private let context: RebalanceContext
 
     deinit {
+        for t in heldTopics { rd_kafka_topic_destroy(t) }
         if let q = consumerQueue { rd_kafka_queue_destroy(q) }
         rd_kafka_destroy(handle)
     }
+    private var heldTopics: [OpaquePointer] = []
     private var consumerQueue: OpaquePointer? { queueCreated ? queue : nil }
     private var queueCreated = false
 
@@ -123,7 +125,12 @@ public final class KafkaConsumer {
             if let rkt = m.rkt, let known = topicIndexByHandle[rkt] { topicIndex = known } else {
                 let name = m.rkt.map { String(cString: rd_kafka_topic_name($0)) } ?? "?"
                 topicIndex = topics.firstIndex(of: name) ?? { topics.append(name); return topics.count - 1 }()
-                if let rkt = m.rkt { topicIndexByHandle[rkt] = topicIndex }
+                if let rkt = m.rkt {
+                    topicIndexByHandle[rkt] = topicIndex
+                    // Hold a reference to the topic so its handle's address cannot be reused
+                    // by another topic while it is a key of the cache.
+                    if let held = rd_kafka_topic_new(handle, name, nil) { heldTopics.append(held) }
+                }
             }
             let payload = UnsafeBufferPointer(start: m.payload?.assumingMemoryBound(to: UInt8.self), count: m.len)
             body(Message(topicIndex: topicIndex, partition: m.partition, offset: m.offset, payload: payload))
