@@ -42,8 +42,8 @@ struct DemoCommand: ParsableCommand {
 
         store: \(summary.store)
         look around:
-          driftd alerts --config \(summary.configuration)
-          driftd report --config \(summary.configuration) --model credit-risk --last 3
+          \(CommandLine.arguments[0]) alerts --config \(summary.configuration)
+          \(CommandLine.arguments[0]) report --config \(summary.configuration) --model credit-risk --last 3
         """)
     }
 }
