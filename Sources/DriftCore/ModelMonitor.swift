@@ -143,10 +143,9 @@ public struct ModelMonitor: Sendable {
     }
 
     private mutating func accumulate(_ batch: ColumnarBatch, rows: Range<Int>, pane: Int64, eventTimes: (Int64, Int64)? = nil) {
-        let empty = emptyPane
         let numericCount = numericProfiles.count
         let numericProfiles = self.numericProfiles, categoricalProfiles = self.categoricalProfiles
-        modifyPane(pane, default: empty) { p in
+        modifyPane(pane) { p in
             for k in 0..<numericCount {
                 batch.numeric[k].withUnsafeBufferPointer { column in
                     p.numeric[k].add(UnsafeBufferPointer(rebasing: column[rows]), profile: numericProfiles[k])
@@ -173,8 +172,9 @@ public struct ModelMonitor: Sendable {
     /// Changes a pane outside the dictionary's modify accessor: the kernels use stack
     /// temporaries, which must not live inside that accessor's coroutine frame (debug builds
     /// corrupted the stack that way). Taking the value out and back is a move, not a copy.
-    private mutating func modifyPane(_ pane: Int64, default empty: PaneState, _ body: (inout PaneState) -> Void) {
-        var p = state.panes.removeValue(forKey: pane) ?? empty
+    private mutating func modifyPane(_ pane: Int64, _ body: (inout PaneState) -> Void) {
+        // An empty pane is built only when the pane is new.
+        var p = state.panes.removeValue(forKey: pane) ?? emptyPane
         body(&p)
         state.panes[pane] = p
     }
