@@ -15,7 +15,7 @@ public final class EmbeddedBroker: @unchecked Sendable {
         var error = [CChar](repeating: 0, count: 512)
         // A producer handle owns the mock cluster's thread.
         guard let rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf.handle, &error, error.count) else {
-            throw KafkaError("cannot start the embedded broker: \(String(cString: error))")
+            throw KafkaError("cannot start the embedded broker: \(errorText(error))")
         }
         guard let mc = rd_kafka_mock_cluster_new(rk, Int32(brokers)) else {
             rd_kafka_destroy(rk)

@@ -55,7 +55,7 @@ public final class KafkaConsumer {
         }
         var error = [CChar](repeating: 0, count: 512)
         guard let rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf.handle, &error, error.count) else {
-            throw KafkaError("cannot create the Kafka consumer: \(String(cString: error)) — check `kafka` in the configuration")
+            throw KafkaError("cannot create the Kafka consumer: \(errorText(error)) — check `kafka` in the configuration")
         }
         handle = rk
         context.consumer = self

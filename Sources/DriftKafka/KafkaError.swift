@@ -15,3 +15,9 @@ public func redacted(_ properties: KafkaProperties) -> KafkaProperties {
         result[item.key] = secret ? "<redacted>" : item.value
     }
 }
+
+/// The text of a NUL-terminated C error buffer.
+func errorText(_ buffer: [CChar]) -> String {
+    let bytes = buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }
+    return String(decoding: bytes, as: UTF8.self)
+}

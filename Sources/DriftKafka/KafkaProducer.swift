@@ -12,7 +12,7 @@ public final class KafkaProducer: @unchecked Sendable {
         let conf = try RDKafkaConfiguration(props)
         var error = [CChar](repeating: 0, count: 512)
         guard let rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf.handle, &error, error.count) else {
-            throw KafkaError("cannot create a Kafka producer: \(String(cString: error))")
+            throw KafkaError("cannot create a Kafka producer: \(errorText(error))")
         }
         handle = rk
     }

@@ -11,7 +11,7 @@ struct RDKafkaConfiguration {
         for (key, value) in properties.sorted(by: { $0.key < $1.key }) {
             if rd_kafka_conf_set(conf, key, value, &error, error.count) != RD_KAFKA_CONF_OK {
                 rd_kafka_conf_destroy(conf)
-                throw KafkaError("Kafka property \(key): \(String(cString: error)) — check the `kafka.properties` of the configuration")
+                throw KafkaError("Kafka property \(key): \(errorText(error)) — check the `kafka.properties` of the configuration")
             }
         }
         handle = conf
