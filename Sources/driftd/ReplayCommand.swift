@@ -142,22 +142,23 @@ struct DeadLettersCommand: ParsableCommand {
 /// JSON for the read commands' plain dictionaries.
 enum JSONWriter {
     static func write(_ value: Any?) -> String {
+        guard let value else { return "null" }
+        // A nil field of a [String: Any?] arrives as an Optional inside Any: unwrap it.
+        let mirror = Mirror(reflecting: value)
+        if mirror.displayStyle == .optional {
+            return mirror.children.first.map { write($0.value) } ?? "null"
+        }
         switch value {
-        case nil: return "null"
-        case let v as Any?:
-            switch v {
-            case nil: return "null"
-            case let s as String: return JSONText.string(s)
-            case let b as Bool: return b ? "true" : "false"
-            case let i as Int: return String(i)
-            case let i as Int64: return String(i)
-            case let d as Double: return JSONText.number(d)
-            case let a as [[String: Any?]]: return "[" + a.map { write($0) }.joined(separator: ",\n ") + "]"
-            case let a as [Any?]: return "[" + a.map { write($0) }.joined(separator: ", ") + "]"
-            case let o as [String: Any?]:
-                return "{" + o.keys.sorted().map { "\(JSONText.string($0)): \(write(o[$0]!))" }.joined(separator: ", ") + "}"
-            default: return JSONText.string("\(v!)")
-            }
+        case let s as String: return JSONText.string(s)
+        case let b as Bool: return b ? "true" : "false"
+        case let i as Int: return String(i)
+        case let i as Int64: return String(i)
+        case let d as Double: return JSONText.number(d)
+        case let a as [[String: Any?]]: return "[" + a.map { write($0) }.joined(separator: ",\n ") + "]"
+        case let a as [Any?]: return "[" + a.map { write($0) }.joined(separator: ", ") + "]"
+        case let o as [String: Any?]:
+            return "{" + o.keys.sorted().map { "\(JSONText.string($0)): \(write(o[$0]!))" }.joined(separator: ", ") + "}"
+        default: return JSONText.string("\(value)")
         }
     }
 }
