@@ -17,16 +17,11 @@ public enum InferenceRecordParser {
             throw RecordRejection("record of \(record.count) bytes is over the size limit of \(maximumRecordBytes) bytes", at: 0)
         }
         var s = JSONScanner(record, scratch: scratch)
-        s.skipWhitespace()
-        guard s.peek() == 0x7B else {
-            if s.isAtEnd { throw RecordRejection("empty record", at: 0) }
-            throw s.fail("the record is not a JSON object")
-        }
+        let hasFields = try s.beginRecord()
         builder.beginRow()
-        _ = s.consume(0x7B)
         var sawModel = false, sawFeatures = false, isWanted = wanted == nil
         var eventTime: Int64? = nil
-        if !s.consume(0x7D) {
+        if hasFields {
             repeat {
                 let key = try s.parseString()
                 let field: TopLevelField
@@ -43,10 +38,7 @@ public enum InferenceRecordParser {
                     try parseFeatures(&s, into: &builder)
                     sawFeatures = true
                 case .model:
-                    guard try s.peekValueKind() == .string else { throw s.fail("`model` must be a string") }
-                    let model = try s.parseString()
-                    if model.isEmpty { throw s.fail("`model` is empty") }
-                    if model.count > maximumModelIdBytes { throw s.fail("`model` is longer than \(maximumModelIdBytes) bytes") }
+                    let model = try s.parseModelID()
                     sawModel = true
                     if let wanted { isWanted = String(decoding: model, as: UTF8.self) == wanted }
                 case .prediction:
@@ -59,12 +51,10 @@ public enum InferenceRecordParser {
                     try s.skipValue(depth: 1)
                 }
             } while s.consume(0x2C)
-            try s.expect(0x7D, "',' or '}' after a field")
         }
-        s.skipWhitespace()
-        guard s.isAtEnd else { throw s.fail("unexpected data after the record") }
-        guard sawModel else { throw RecordRejection("`model` is missing", at: 0) }
-        guard sawFeatures else { throw RecordRejection("`features` is missing", at: 0) }
+        try s.endRecord(hadFields: hasFields)
+        guard sawModel else { throw .missingModel }
+        guard sawFeatures else { throw .missingFeatures }
         if isWanted, let eventTime { builder.noteEventTime(eventTime) }
         return isWanted
     }

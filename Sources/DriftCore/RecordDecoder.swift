@@ -67,12 +67,7 @@ public struct RecordDecoder {
 
     private mutating func decodeChecked(_ record: UnsafeBufferPointer<UInt8>, position: SourcePosition) throws(RecordRejection) -> Outcome {
         var s = JSONScanner(record, scratch: scratch)
-        s.skipWhitespace()
-        guard s.peek() == 0x7B else {
-            if s.isAtEnd { throw RecordRejection("empty record", at: 0) }
-            throw s.fail("the record is not a JSON object")
-        }
-        _ = s.consume(0x7B)
+        let hasFields = try s.beginRecord()
         var model: Int? = nil, sawModel = false, monitored = false
         var features = Value.none, prediction = Value.none, label = Value.none
         var featuresParsed = false
@@ -80,7 +75,7 @@ public struct RecordDecoder {
         // Stage defaults: every feature missing.
         for k in numericStage.indices { numericStage[k] = .nan }
         for k in categoricalStage.indices { categoricalStage[k] = -1 }
-        if !s.consume(0x7D) {
+        if hasFields {
             repeat {
                 let key = try s.parseString()
                 try s.expect(0x3A, "':' after a key")
@@ -95,10 +90,7 @@ public struct RecordDecoder {
                         try s.skipValue(depth: 1)
                     }
                 } else if bytesEqual(key, "model") {
-                    guard try s.peekValueKind() == .string else { throw s.fail("`model` must be a string") }
-                    let id = try s.parseString()
-                    if id.isEmpty { throw s.fail("`model` is empty") }
-                    if id.count > InferenceRecordParser.maximumModelIdBytes { throw s.fail("`model` is longer than \(InferenceRecordParser.maximumModelIdBytes) bytes") }
+                    let id = try s.parseModelID()
                     sawModel = true
                     if let code = models.code(of: id) { model = Int(code); monitored = true }
                 } else if bytesEqual(key, "ts") {
@@ -113,15 +105,13 @@ public struct RecordDecoder {
                     try s.skipValue(depth: 1)
                 }
             } while s.consume(0x2C)
-            try s.expect(0x7D, "',' or '}' after a field")
         }
-        s.skipWhitespace()
-        guard s.isAtEnd else { throw s.fail("unexpected data after the record") }
-        guard sawModel else { throw RecordRejection("`model` is missing", at: 0) }
+        try s.endRecord(hadFields: hasFields)
+        guard sawModel else { throw .missingModel }
         if featuresParsed {
             return try finish(&s, model: model!, prediction: prediction, label: label, eventTime: eventTime, position: position)
         }
-        guard case .deferred(let featuresAt) = features else { throw RecordRejection("`features` is missing", at: 0) }
+        guard case .deferred(let featuresAt) = features else { throw .missingFeatures }
         guard monitored, let m = model else { unmonitoredRecords += 1; return .unmonitored }
         pendingModel = m; pendingMark = batches[m].typeErrors.count
         s.skip(to: featuresAt)
