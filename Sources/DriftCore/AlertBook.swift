@@ -103,4 +103,15 @@ public struct AlertBook: Sendable, Codable, Equatable {
     }
 
     public var firing: [AlertFingerprint] { entries.filter { $0.value.state == .firing }.map(\.key).sorted() }
+
+    /// The entries of some models: what moves with their partition to another daemon.
+    public func entries(models: Set<String>) -> [AlertFingerprint: Entry] {
+        entries.filter { models.contains($0.key.model) }
+    }
+
+    /// Replaces the entries of `models` with those handed over by their previous owner.
+    public mutating func replaceEntries(models: Set<String>, with handed: [AlertFingerprint: Entry]) {
+        entries = entries.filter { !models.contains($0.key.model) }
+        for (fingerprint, entry) in handed where models.contains(fingerprint.model) { entries[fingerprint] = entry }
+    }
 }

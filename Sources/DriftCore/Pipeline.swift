@@ -31,6 +31,23 @@ public struct PipelineCheckpoint: Sendable, Codable, Equatable {
     public var counters: PipelineCounters
     /// Kafka sources: "topic/partition" → the partition number used in `positions`.
     public var partitionKeys: [String: Int32]?
+    /// Model → the partition its records last came from (what moves with a partition).
+    public var modelPartitions: [String: Int32]?
+}
+
+/// One partition's share of the pipeline, handed between daemons of one consumer group:
+/// its position and the open windows and alert states of the models whose records it
+/// carries. Records are keyed by model, so a model's state lives with one partition.
+public struct PartitionHandover: Sendable, Codable, Equatable {
+    public var topic: String
+    public var partition: Int32
+    /// The offset to resume from.
+    public var next: Int64
+    public var models: [String: ModelMonitorState]
+    public var alerts: [AlertFingerprint: AlertBook.Entry]
+    /// Which daemon wrote it, and when (ms since the epoch): for the log.
+    public var writer: String
+    public var writtenAt: Int64
 }
 
 /// What a stretch of input produced, to be committed atomically with a checkpoint.
@@ -54,6 +71,8 @@ public struct Pipeline {
     public internal(set) var line: Int64 = 0
     /// Sources with named partitions (Kafka): "topic/partition" → partition number.
     public var partitionKeys: [String: Int32] = [:]
+    /// Per model (by index): the partition its records last came from, or -1.
+    private var modelPartition: [Int32]
     let maximumRecordBytes: Int
     private var decoder: RecordDecoder
     private var output = PipelineOutput()
@@ -65,6 +84,7 @@ public struct Pipeline {
         self.rules = rules
         self.maximumRecordBytes = maximumRecordBytes
         self.decoder = RecordDecoder(schemas: monitors.map(\.schema), maximumRecordBytes: maximumRecordBytes)
+        self.modelPartition = Array(repeating: -1, count: monitors.count)
     }
 
     /// Decodes one record (the hot path); rejections become dead letters.
@@ -78,7 +98,9 @@ public struct Pipeline {
         positions[position.partition] = position.offset
         if let line { self.line = line }
         switch decoder.decode(record, position: position) {
-        case .decoded: counters.decoded += 1
+        case .decoded(let model):
+            counters.decoded += 1
+            modelPartition[model] = position.partition
         case .unmonitored: counters.unmonitored += 1
         case .rejected(let rejection):
             counters.rejected += 1
@@ -148,7 +170,40 @@ public struct Pipeline {
     public var checkpoint: PipelineCheckpoint {
         PipelineCheckpoint(monitors: Dictionary(uniqueKeysWithValues: monitors.map { ($0.baseline.model, $0.state) }),
                            alertBook: alertBook, positions: positions, line: line, counters: counters,
-                           partitionKeys: partitionKeys.isEmpty ? nil : partitionKeys)
+                           partitionKeys: partitionKeys.isEmpty ? nil : partitionKeys,
+                           modelPartitions: modelPartitionsByName)
+    }
+
+    private var modelPartitionsByName: [String: Int32]? {
+        var named: [String: Int32] = [:]
+        for m in monitors.indices where modelPartition[m] >= 0 { named[monitors[m].baseline.model] = modelPartition[m] }
+        return named.isEmpty ? nil : named
+    }
+
+    /// What a partition hands over: its position and its models' state (call after `flush`).
+    /// Nil while the partition has no position yet.
+    public func handover(partition n: Int32, topic: String, kafkaPartition: Int32, writer: String, now: Int64) -> PartitionHandover? {
+        guard let next = positions[n] else { return nil }
+        var models: [String: ModelMonitorState] = [:]
+        for m in monitors.indices where modelPartition[m] == n { models[monitors[m].baseline.model] = monitors[m].state }
+        return PartitionHandover(topic: topic, partition: kafkaPartition, next: next, models: models,
+                                 alerts: alertBook.entries(models: Set(models.keys)), writer: writer, writtenAt: now)
+    }
+
+    /// Takes over a partition from its previous owner: its position, and for each model it
+    /// carries the open windows (when the baselines match) and the alert states.
+    public mutating func adopt(_ handover: PartitionHandover, partition n: Int32) {
+        positions[n] = handover.next
+        var adopted = Set<String>()
+        for m in monitors.indices {
+            guard let state = handover.models[monitors[m].baseline.model] else { continue }
+            adopted.insert(monitors[m].baseline.model)
+            modelPartition[m] = n
+            // A state accumulated against another baseline has another pane layout: the
+            // model starts afresh (its next windows are complete again soon).
+            monitors[m].state = state.baselineVersion == monitors[m].baseline.version ? state : ModelMonitorState()
+        }
+        alertBook.replaceEntries(models: adopted, with: handover.alerts)
     }
 
     public mutating func restore(_ c: PipelineCheckpoint) {
@@ -162,5 +217,6 @@ public struct Pipeline {
         line = c.line
         counters = c.counters
         partitionKeys = c.partitionKeys ?? [:]
+        for m in monitors.indices { modelPartition[m] = c.modelPartitions?[monitors[m].baseline.model] ?? -1 }
     }
 }

@@ -35,6 +35,10 @@ public struct KafkaConfiguration: Sendable, Equatable {
     public var properties: [String: String]
     /// Where alert transitions are also published, so one place sees every instance's.
     public var alertsTopic: String?
+    /// The compacted topic where each partition's position and open window state are also
+    /// written at every checkpoint, so another member of the group can take the partition
+    /// over with its state (scale-out). Nil: handover off.
+    public var checkpointTopic: String?
 
     /// librdkafka properties of the consumer.
     public var consumerProperties: [String: String] {
@@ -242,7 +246,7 @@ struct NodeReader {
     }
 
     func kafka(_ node: Node, path: String) throws -> KafkaConfiguration {
-        let m = try mapping(node, path: path, allowed: ["bootstrap", "topics", "group", "auto_offset_reset", "properties", "alerts_topic"])
+        let m = try mapping(node, path: path, allowed: ["bootstrap", "topics", "group", "auto_offset_reset", "properties", "alerts_topic", "checkpoint_topic"])
         let bootstrap = try string(try required(m, "bootstrap", path: path, parent: node), path: path + ".bootstrap")
         let topicsNode = try required(m, "topics", path: path, parent: node)
         var topics: [String] = []
@@ -270,7 +274,8 @@ struct NodeReader {
         return KafkaConfiguration(bootstrapServers: bootstrap, topics: topics,
                                   group: try m["group"].map { try string($0, path: path + ".group") } ?? "driftd",
                                   autoOffsetReset: reset, properties: properties,
-                                  alertsTopic: try m["alerts_topic"].map { try string($0, path: path + ".alerts_topic") })
+                                  alertsTopic: try m["alerts_topic"].map { try string($0, path: path + ".alerts_topic") },
+                                  checkpointTopic: try m["checkpoint_topic"].map { try string($0, path: path + ".checkpoint_topic") })
     }
 
     func defaults(_ node: Node, path: String) throws -> ModelDefaults {

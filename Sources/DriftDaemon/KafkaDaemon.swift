@@ -16,6 +16,10 @@ public enum KafkaDaemon {
         public var pollTimeoutMilliseconds: Int32 = 100
         /// Overrides `kafka.bootstrap` (the demo's embedded broker).
         public var bootstrapServers: String?
+        /// Names this daemon in the handovers it writes (default host:pid).
+        public var instanceName: String?
+        /// Operator-facing events (partition taken over, checkpoint topic unreadable).
+        public var log: (@Sendable (String) -> Void)?
         public init() {}
     }
 
@@ -70,6 +74,13 @@ public enum KafkaDaemon {
         let encoder = JSONEncoder()
         encoder.keyEncodingStrategy = .convertToSnakeCase
         encoder.outputFormatting = [.sortedKeys]
+        // Each held partition's position and state also go to the checkpoint topic, so
+        // another member can take the partition over with its open windows.
+        let handoverProducer = try kafka.checkpointTopic.map { _ in try KafkaProducer(properties: alertsProperties) }
+        let instance = options.instanceName ?? "\(ProcessInfo.processInfo.hostName):\(getpid())"
+        let log = options.log ?? { _ in }
+        func handoverKey(_ tp: TopicPartition) -> String { "\(kafka.group)/\(tp.topic)/\(tp.partition)" }
+        var handedOver: [TopicPartition: Int64] = [:]
         var consumerRef: KafkaConsumer?
         func commit(synchronously: Bool = false) throws {
             pipeline.flush(now: Clock.milliseconds())
@@ -83,20 +94,60 @@ public enum KafkaDaemon {
                 }
             }
             onOutput?(output)
+            let held = Set(consumerRef?.assignment ?? [])
+            if let handoverProducer, let topic = kafka.checkpointTopic {
+                var sent = 0
+                for tp in held {
+                    guard let n = numbers[tp],
+                          let h = pipeline.handover(partition: n, topic: tp.topic, kafkaPartition: tp.partition, writer: instance, now: Clock.milliseconds()),
+                          handedOver[tp] != h.next || !output.isEmpty else { continue }
+                    let body = try handoverCoding.encoder.encode(h)
+                    try body.withUnsafeBytes { try handoverProducer.send(topic: topic, key: Array(handoverKey(tp).utf8), value: $0) }
+                    handedOver[tp] = h.next
+                    sent += 1
+                }
+                // Delivered before the offsets move on: a successor never starts past the
+                // state it can find.
+                if sent > 0 {
+                    do { try handoverProducer.flush(timeoutMilliseconds: 10_000) } catch { log("checkpoint topic \(topic): \(error)") }
+                }
+            }
             // Only partitions this member holds: a revoked one's offsets belong to its new owner.
             var offsets: [TopicPartition: Int64] = [:]
-            let held = Set(consumerRef?.assignment ?? [])
             for (tp, n) in numbers where held.contains(tp) { if let next = pipeline.positions[n] { offsets[tp] = next } }
             consumerRef?.commit(offsets, synchronously: synchronously)
             lastCommit = Date()
             sinceCommit = 0
         }
+        // Plain keys: a key strategy would also rewrite model names used as dictionary keys.
+        let handoverCoding = (encoder: JSONEncoder(), decoder: JSONDecoder())
         var commitFailure: Error?
         let consumer = try KafkaConsumer(
             properties: kafka.consumerProperties, subscribe: kafka.topics,
             onAssign: { parts in
+                var handovers: [String: [UInt8]] = [:]
+                if let topic = kafka.checkpointTopic {
+                    var readerProperties = kafka.properties
+                    readerProperties["bootstrap.servers"] = kafka.bootstrapServers
+                    do { handovers = try KafkaTopicSnapshot.latestByKey(properties: readerProperties, topic: topic) } catch {
+                        log("cannot read the checkpoint topic \(topic) (\(error)); resuming from this store's checkpoint and the group's offsets")
+                    }
+                }
+                pipeline.flush(now: Clock.milliseconds())
                 var starts: [TopicPartition: Int64] = [:]
-                for tp in parts { if let next = pipeline.positions[number(tp)] { starts[tp] = next } }
+                for tp in parts {
+                    let n = number(tp)
+                    // The handover wins when it is further along than what this store holds.
+                    if let bytes = handovers[handoverKey(tp)],
+                       let h = try? handoverCoding.decoder.decode(PartitionHandover.self, from: Data(bytes)),
+                       h.next > (pipeline.positions[n] ?? -1) {
+                        pipeline.adopt(h, partition: n)
+                        handedOver[tp] = h.next
+                        log(h.writer == instance ? "resumed \(tp) at offset \(h.next) from its handover"
+                            : "took over \(tp) at offset \(h.next) with \(h.models.count) model(s) from \(h.writer)")
+                    }
+                    if let next = pipeline.positions[n] { starts[tp] = next }
+                }
                 return starts
             },
             onRevoke: { parts in
@@ -144,6 +195,7 @@ public enum KafkaDaemon {
         try commit(synchronously: true)
         consumer.close()
         try? alertsProducer?.flush(timeoutMilliseconds: 10_000)
+        try? handoverProducer?.flush(timeoutMilliseconds: 10_000)
         let last = status()
         // The revocation handler refers back to the consumer: break that cycle so the
         // consumer (and its librdkafka threads) go away now.

@@ -49,6 +49,7 @@ struct RunCommand: ParsableCommand {
         var daemonOptions = KafkaDaemon.Options()
         daemonOptions.bootstrapServers = bootstrap
         let interactive = isatty(2) != 0
+        daemonOptions.log = { message in writeStandardError((interactive ? "\n" : "") + "driftd: " + message + "\n") }
         let final = try KafkaDaemon.run(configuration: c, store: store, options: daemonOptions, shouldStop: { records in StopSignal.isRequested || exitAfterRecords.map { records >= $0 } == true },
                                         onStatus: { s in
             let line = String(format: "%ld records  %ld windows closed  %d alerts firing  %ld rejected  %d partitions%@",

@@ -1,0 +1,95 @@
+import CRdKafka
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Reads a keyed (compacted) topic from its start to its current end and keeps the newest
+/// value of each key: how a daemon finds the state that other members of its group handed
+/// over. Joins no consumer group (it assigns partitions itself) and commits nothing.
+public enum KafkaTopicSnapshot {
+    /// The newest value per key. A topic that does not exist reads as empty.
+    /// - Throws: when the broker cannot be reached, or the end is not reached within the timeout.
+    public static func latestByKey(properties: KafkaProperties, topic: String,
+                                   timeoutMilliseconds: Int32 = 10_000) throws -> [String: [UInt8]] {
+        var props = properties
+        // librdkafka wants a group to assign partitions; this one never joins or commits.
+        props["group.id"] = "driftd-snapshot-\(getpid())"
+        props["enable.auto.commit"] = "false"
+        props["enable.partition.eof"] = "true"
+        props["log_level"] = props["log_level"] ?? "3"
+        let conf = try RDKafkaConfiguration(props)
+        var error = [CChar](repeating: 0, count: 512)
+        guard let rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf.handle, &error, error.count) else {
+            throw KafkaError("cannot create a reader for \(topic): \(errorText(error))")
+        }
+        defer { rd_kafka_destroy(rk) }
+        let deadline = MonotonicClock.now + Int64(timeoutMilliseconds)
+
+        // Which partitions the topic has.
+        guard let rkt = rd_kafka_topic_new(rk, topic, nil) else { throw KafkaError("cannot open topic \(topic)") }
+        defer { rd_kafka_topic_destroy(rkt) }
+        var metadata: UnsafePointer<rd_kafka_metadata_t>?
+        let me = rd_kafka_metadata(rk, 0, rkt, &metadata, Int32(timeoutMilliseconds))
+        guard me == RD_KAFKA_RESP_ERR_NO_ERROR, let metadata else {
+            throw KafkaError("cannot read the metadata of \(topic): \(String(cString: rd_kafka_err2str(me))) — is the broker reachable?")
+        }
+        defer { rd_kafka_metadata_destroy(metadata) }
+        guard metadata.pointee.topic_cnt == 1 else { return [:] }
+        let t = metadata.pointee.topics[0]
+        if t.err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART { return [:] }
+        guard t.err == RD_KAFKA_RESP_ERR_NO_ERROR else {
+            throw KafkaError("cannot read \(topic): \(String(cString: rd_kafka_err2str(t.err)))")
+        }
+
+        // Each partition from its first kept offset to the end it has now.
+        var ends: [Int32: Int64] = [:]
+        let list = rd_kafka_topic_partition_list_new(t.partition_cnt)
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        for i in 0..<Int(t.partition_cnt) {
+            let p = t.partitions[i].id
+            var low: Int64 = 0, high: Int64 = 0
+            let we = rd_kafka_query_watermark_offsets(rk, topic, p, &low, &high, Int32(max(1, deadline - MonotonicClock.now)))
+            guard we == RD_KAFKA_RESP_ERR_NO_ERROR else {
+                throw KafkaError("cannot read the offsets of \(topic)/\(p): \(String(cString: rd_kafka_err2str(we)))")
+            }
+            guard high > low else { continue }
+            ends[p] = high
+            rd_kafka_topic_partition_list_add(list, topic, p)?.pointee.offset = low
+        }
+        guard !ends.isEmpty else { return [:] }
+        let ae = rd_kafka_assign(rk, list)
+        guard ae == RD_KAFKA_RESP_ERR_NO_ERROR else { throw KafkaError("cannot assign \(topic): \(String(cString: rd_kafka_err2str(ae)))") }
+
+        var latest: [String: [UInt8]] = [:]
+        while !ends.isEmpty {
+            guard MonotonicClock.now < deadline else {
+                throw KafkaError("\(topic) was not read to its end within \(timeoutMilliseconds) ms (partitions left: \(ends.keys.sorted()))")
+            }
+            guard let message = rd_kafka_consumer_poll(rk, 100) else { continue }
+            defer { rd_kafka_message_destroy(message) }
+            let m = message.pointee
+            if m.err == RD_KAFKA_RESP_ERR__PARTITION_EOF { ends[m.partition] = nil; continue }
+            guard m.err == RD_KAFKA_RESP_ERR_NO_ERROR else { continue }
+            if let key = m.key {
+                let name = String(decoding: UnsafeRawBufferPointer(start: key, count: m.key_len), as: UTF8.self)
+                if let payload = m.payload, m.len > 0 {
+                    latest[name] = Array(UnsafeRawBufferPointer(start: payload, count: m.len))
+                } else {
+                    latest[name] = nil // a tombstone
+                }
+            }
+            if let end = ends[m.partition], m.offset + 1 >= end { ends[m.partition] = nil }
+        }
+        _ = rd_kafka_assign(rk, nil)
+        return latest
+    }
+}
+
+/// Monotonic milliseconds, for deadlines.
+enum MonotonicClock {
+    static var now: Int64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000
+    }
+}
