@@ -16,6 +16,10 @@ public enum KafkaDaemon {
         public var pollTimeoutMilliseconds: Int32 = 100
         /// Overrides `kafka.bootstrap` (the demo's embedded broker).
         public var bootstrapServers: String?
+        /// Commits the store writer may have queued before consumption pauses.
+        public var commitQueueCapacity = 2
+        /// Tests: each store commit takes this much longer (a slow disk).
+        public var commitDelayMillisecondsForTesting = 0
         /// Names this daemon in the handovers it writes (default host:pid).
         public var instanceName: String?
         /// Operator-facing events (partition taken over, checkpoint topic unreadable).
@@ -33,6 +37,8 @@ public enum KafkaDaemon {
         public var seconds: Double
         /// Seconds since the first message arrived (throughput without the group join).
         public var secondsFromFirstMessage: Double?
+        /// How often consumption was paused because the store writer was behind.
+        public var pauses: Int = 0
     }
 
     /// Runs until `shouldStop` says so; then drains, commits and leaves the group cleanly.
@@ -82,46 +88,76 @@ public enum KafkaDaemon {
         func handoverKey(_ tp: TopicPartition) -> String { "\(kafka.group)/\(tp.topic)/\(tp.partition)" }
         var handedOver: [TopicPartition: Int64] = [:]
         var consumerRef: KafkaConsumer?
-        func commit(synchronously: Bool = false) throws {
+        let writer = CommitWriter(capacity: options.commitQueueCapacity)
+        defer { writer.stop() }
+        let slowStore = options.commitDelayMillisecondsForTesting
+        // Offsets and output of commits the store has made durable: now Kafka and the
+        // operator may hear of them (only partitions still held: a revoked one's offsets
+        // belong to its new owner).
+        func finishCommitted(synchronously: Bool = false) {
+            let held = Set(consumerRef?.assignment ?? [])
+            for done in writer.takeFinished() {
+                onOutput?(done.output)
+                consumerRef?.commit(done.offsets.filter { held.contains($0.key) }, synchronously: synchronously)
+            }
+        }
+        /// A commit point: the state is taken here, written by the store writer. With
+        /// `waitForStore` it returns once the store (and Kafka) have it.
+        func commit(waitForStore: Bool = false) throws {
             pipeline.flush(now: Clock.milliseconds())
             let output = pipeline.takeOutput()
-            try store.commit(output, checkpoint: pipeline.checkpoint, source: source)
-            if let alertsProducer, let topic = kafka.alertsTopic {
+            let checkpoint = pipeline.checkpoint
+            let held = Set(consumerRef?.assignment ?? [])
+            var alerts: [(key: [UInt8], body: Data)] = []
+            if kafka.alertsTopic != nil {
                 for t in output.transitions where t.notifies {
-                    if let body = try? encoder.encode(t) {
-                        try? body.withUnsafeBytes { try alertsProducer.send(topic: topic, key: Array(t.fingerprint.description.utf8), value: $0) }
-                    }
+                    if let body = try? encoder.encode(t) { alerts.append((Array(t.fingerprint.description.utf8), body)) }
                 }
             }
-            onOutput?(output)
-            let held = Set(consumerRef?.assignment ?? [])
-            if let handoverProducer, let topic = kafka.checkpointTopic {
-                var sent = 0
+            var handovers: [(key: [UInt8], body: Data)] = []
+            if kafka.checkpointTopic != nil {
                 for tp in held {
                     guard let n = numbers[tp],
                           let h = pipeline.handover(partition: n, topic: tp.topic, kafkaPartition: tp.partition, writer: instance, now: Clock.milliseconds()),
                           handedOver[tp] != h.next || !output.isEmpty else { continue }
-                    let body = try handoverCoding.encoder.encode(h)
-                    try body.withUnsafeBytes { try handoverProducer.send(topic: topic, key: Array(handoverKey(tp).utf8), value: $0) }
+                    handovers.append((Array(handoverKey(tp).utf8), try handoverCoding.encoder.encode(h)))
                     handedOver[tp] = h.next
-                    sent += 1
-                }
-                // Delivered before the offsets move on: a successor never starts past the
-                // state it can find.
-                if sent > 0 {
-                    do { try handoverProducer.flush(timeoutMilliseconds: 10_000) } catch { log("checkpoint topic \(topic): \(error)") }
                 }
             }
-            // Only partitions this member holds: a revoked one's offsets belong to its new owner.
             var offsets: [TopicPartition: Int64] = [:]
             for (tp, n) in numbers where held.contains(tp) { if let next = pipeline.positions[n] { offsets[tp] = next } }
-            consumerRef?.commit(offsets, synchronously: synchronously)
+            let alertsTopic = kafka.alertsTopic, checkpointTopic = kafka.checkpointTopic
+            let sendable = (alerts: alerts, handovers: handovers)
+            writer.submit(CommitWriter.Job(output: output, offsets: offsets) {
+                if slowStore > 0 { usleep(UInt32(slowStore) * 1000) }
+                try store.commit(output, checkpoint: checkpoint, source: source)
+                // Transitions also go to the alerts topic, after the store made them durable
+                // (the outbox stays the reliable path to on-call).
+                if let alertsProducer, let alertsTopic {
+                    for a in sendable.alerts { try? a.body.withUnsafeBytes { try alertsProducer.send(topic: alertsTopic, key: a.key, value: $0) } }
+                }
+                // Handovers are delivered before the offsets move on: a successor never
+                // starts past the state it can find.
+                if let handoverProducer, let checkpointTopic, !sendable.handovers.isEmpty {
+                    do {
+                        for h in sendable.handovers { try h.body.withUnsafeBytes { try handoverProducer.send(topic: checkpointTopic, key: h.key, value: $0) } }
+                        try handoverProducer.flush(timeoutMilliseconds: 10_000)
+                    } catch { log("checkpoint topic \(checkpointTopic): \(error)") }
+                }
+            })
             lastCommit = Date()
             sinceCommit = 0
+            if waitForStore {
+                writer.drain()
+                if let failure = writer.failure { throw failure }
+                finishCommitted(synchronously: true)
+            }
         }
         // Plain keys: a key strategy would also rewrite model names used as dictionary keys.
         let handoverCoding = (encoder: JSONEncoder(), decoder: JSONDecoder())
         var commitFailure: Error?
+        var paused = false
+        var pauses = 0
         let consumer = try KafkaConsumer(
             properties: kafka.consumerProperties, subscribe: kafka.topics,
             onAssign: { parts in
@@ -153,7 +189,8 @@ public enum KafkaDaemon {
             onRevoke: { parts in
                 // Checkpoint before the partitions go to another member, then forget their
                 // positions: when one comes back, the offset its owner committed rules.
-                do { try commit(synchronously: true) } catch { commitFailure = error }
+                do { try commit(waitForStore: true) } catch { commitFailure = error }
+                if paused { consumerRef?.resume(parts); paused = false }
                 for tp in parts { pipeline.forgetPosition(partition: number(tp)) }
             })
         consumerRef = consumer
@@ -163,7 +200,7 @@ public enum KafkaDaemon {
         func status() -> Status {
             Status(records: pipeline.counters.records, windowsClosed: pipeline.counters.windowsClosed, firing: pipeline.alertBook.firing.count,
                    rejected: pipeline.counters.rejected, partitions: consumer.assignment.count, lastError: consumer.lastError,
-                   seconds: Date().timeIntervalSince(started), secondsFromFirstMessage: firstMessage.map { Date().timeIntervalSince($0) })
+                   seconds: Date().timeIntervalSince(started), secondsFromFirstMessage: firstMessage.map { Date().timeIntervalSince($0) }, pauses: pauses)
         }
         var lastStatus = Date()
         var firstMessage: Date?
@@ -178,7 +215,8 @@ public enum KafkaDaemon {
                 pipeline.ingest(m.payload, position: SourcePosition(partition: partition, offset: m.offset + 1),
                                 origin: "kafka:\(consumer.topics[m.topicIndex])/\(m.partition)@\(m.offset)")
             }
-            if let failure = commitFailure { throw failure }
+            if let failure = commitFailure ?? writer.failure { throw failure }
+            finishCommitted()
             if n > 0 && firstMessage == nil { firstMessage = Date() }
             sinceCommit += n
             let now = Clock.milliseconds()
@@ -187,12 +225,25 @@ public enum KafkaDaemon {
             pipeline.closeIdle(now: now)
             if pipeline.hasWindowOutput || sinceCommit >= options.commitEveryRecords
                 || (sinceCommit > 0 && Date().timeIntervalSince(lastCommit) >= options.commitIntervalSeconds) {
-                try commit()
+                if !writer.isFull {
+                    try commit()
+                } else if !paused {
+                    // The store is behind: stop fetching until it catches up; what was
+                    // polled stays in the pipeline for the next commit.
+                    consumer.pause(consumer.assignment)
+                    paused = true
+                    pauses += 1
+                    if pauses == 1 { log("the store writer is behind (\(writer.pending) commits queued): partitions paused until it catches up; pauses are counted in the status") }
+                }
+            }
+            if paused && !writer.isFull {
+                consumer.resume(consumer.assignment)
+                paused = false
             }
             if let onStatus, Date().timeIntervalSince(lastStatus) >= 1 { onStatus(status()); lastStatus = Date() }
         }
         SystemdNotify.send("STOPPING=1")
-        try commit(synchronously: true)
+        try commit(waitForStore: true)
         consumer.close()
         try? alertsProducer?.flush(timeoutMilliseconds: 10_000)
         try? handoverProducer?.flush(timeoutMilliseconds: 10_000)

@@ -155,6 +155,21 @@ public final class KafkaConsumer {
         if e != RD_KAFKA_RESP_ERR_NO_ERROR && e != RD_KAFKA_RESP_ERR__NO_OFFSET { lastError = String(cString: rd_kafka_err2str(e)) }
     }
 
+    /// Stops fetching these partitions (back-pressure); what was fetched but not yet polled
+    /// is fetched again after `resume`, from the position after the last polled message.
+    public func pause(_ partitions: [TopicPartition]) { setPaused(partitions, paused: true) }
+
+    public func resume(_ partitions: [TopicPartition]) { setPaused(partitions, paused: false) }
+
+    private func setPaused(_ partitions: [TopicPartition], paused: Bool) {
+        guard !partitions.isEmpty else { return }
+        let list = rd_kafka_topic_partition_list_new(Int32(partitions.count))
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        for tp in partitions { _ = rd_kafka_topic_partition_list_add(list, tp.topic, tp.partition) }
+        let e = paused ? rd_kafka_pause_partitions(handle, list) : rd_kafka_resume_partitions(handle, list)
+        if e != RD_KAFKA_RESP_ERR_NO_ERROR { lastError = String(cString: rd_kafka_err2str(e)) }
+    }
+
     /// Leaves the group cleanly (partitions revoked through the handler first).
     public func close() {
         _ = rd_kafka_consumer_close(handle)

@@ -42,18 +42,22 @@ struct RunCommand: ParsableCommand {
     @OptionGroup var options: ConfigOption
     @Option(help: "Kafka bootstrap servers, overriding the configuration's.") var bootstrap: String?
     @Option(help: .hidden) var exitAfterRecords: Int64?
+    /// Tests: a slow disk (each store commit takes this many ms longer).
+    @Option(help: .hidden) var slowStoreMs: Int = 0
 
     func run() throws {
         let (c, store) = try options.openStore()
         StopSignal.install()
         var daemonOptions = KafkaDaemon.Options()
         daemonOptions.bootstrapServers = bootstrap
+        daemonOptions.commitDelayMillisecondsForTesting = slowStoreMs
         let interactive = isatty(2) != 0
         daemonOptions.log = { message in writeStandardError((interactive ? "\n" : "") + "driftd: " + message + "\n") }
         let final = try KafkaDaemon.run(configuration: c, store: store, options: daemonOptions, shouldStop: { records in StopSignal.isRequested || exitAfterRecords.map { records >= $0 } == true },
                                         onStatus: { s in
-            let line = String(format: "%ld records  %ld windows closed  %d alerts firing  %ld rejected  %d partitions%@",
-                              s.records, s.windowsClosed, s.firing, s.rejected, s.partitions, s.lastError.map { "  (kafka: \($0))" } ?? "")
+            let line = String(format: "%ld records  %ld windows closed  %d alerts firing  %ld rejected  %d partitions%@%@",
+                              s.records, s.windowsClosed, s.firing, s.rejected, s.partitions,
+                              s.pauses > 0 ? "  paused \(s.pauses)× (store behind)" : "", s.lastError.map { "  (kafka: \($0))" } ?? "")
             writeStandardError(interactive ? "\r" + line + " " : line + "\n")
         })
         if interactive { writeStandardError("\n") }

@@ -47,12 +47,17 @@ struct KafkaFaultTests {
             try producer.flush()
         }
 
-        func startDaemon() throws -> Process {
+        func startDaemon(_ extra: [String] = [], log: String? = nil) throws -> Process {
             let p = Process()
             p.executableURL = DriftdProcess.executable
-            p.arguments = ["run", "--config", config]
+            p.arguments = ["run", "--config", config] + extra
             p.standardOutput = FileHandle.nullDevice
-            p.standardError = FileHandle.nullDevice
+            if let log {
+                FileManager.default.createFile(atPath: log, contents: nil)
+                p.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
+            } else {
+                p.standardError = FileHandle.nullDevice
+            }
             try p.run()
             return p
         }
@@ -122,6 +127,29 @@ struct KafkaFaultTests {
         s.stop(last)
         #expect(last.terminationStatus == 0)
         print("kafka kill test: \(kills) SIGKILLs")
+        try s.expectSameAsReplay()
+    }
+
+    @Test("a slow store pauses consumption until it catches up: nothing dropped, nothing twice")
+    func slowStorePauses() throws {
+        let s = try Setup(records: 10_000)
+        let log = s.dir.url.appendingPathComponent("slow.log").path
+        // Every store commit takes 1.5 s longer while a window closes every few hundred ms: the
+        // writer's queue fills and the daemon must pause its partitions instead of piling
+        // up commits.
+        let daemon = try s.startDaemon(["--slow-store-ms", "1500"], log: log)
+        // Publish once the daemon holds the partition (its status line says so).
+        let joined = Date().addingTimeInterval(30)
+        while Date() < joined, !((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").contains(" 1 partitions") { usleep(100_000) }
+        for start in stride(from: 0, to: s.records.count, by: 500) {
+            try s.publish(s.records[start..<min(start + 500, s.records.count)])
+            usleep(50_000)
+        }
+        #expect(s.waitForWindows(10, seconds: 90))
+        s.stop(daemon)
+        #expect(daemon.terminationStatus == 0)
+        let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+        #expect(text.contains("partitions paused until it catches up"), "\(text.suffix(2000))")
         try s.expectSameAsReplay()
     }
 }
