@@ -93,6 +93,8 @@ struct KafkaScaleOutTests {
         // B joins: the partitions are split, B's share arrives with A's open windows.
         let b = try start(configs[1], log: logs[1])
         sleep(8)
+        let open = try KafkaTopicSnapshot.latestByKey(properties: ["bootstrap.servers": broker.bootstrapServers], topic: "\(topic)-checkpoints")
+        print("scale-out: handover sizes with a window half full \(open.values.map(\.count).sorted()) bytes (one model each)")
         try publish(3_500..<6_000)
         #expect(waitForTotal(24, seconds: 60))
         let aWindows = windows(configs[0]).values.map(\.count).reduce(0, +)
@@ -106,6 +108,11 @@ struct KafkaScaleOutTests {
         stop(b)
         #expect(b.terminationStatus == 0)
         print("scale-out: A reported \(aWindows) windows before leaving, B \(bWindows) by then; 32 in all expected")
+        // The checkpoint topic holds the latest handover of each of the four partitions.
+        let handovers = try KafkaTopicSnapshot.latestByKey(properties: ["bootstrap.servers": broker.bootstrapServers],
+                                                           topic: "\(topic)-checkpoints")
+        #expect(handovers.keys.sorted() == (0..<Self.models.count).map { "driftd-scale/\(topic)/\($0)" })
+        print("scale-out: handover sizes \(handovers.values.map(\.count).sorted()) bytes (one model each)")
         let bLog = (try? String(contentsOfFile: logs[1], encoding: .utf8)) ?? ""
         #expect(bLog.contains("took over"), "B says which partitions it took over")
 
