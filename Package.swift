@@ -66,7 +66,7 @@ let package = Package(
             .product(name: "NIOHTTP1", package: "swift-nio"),
         ]),
         .testTarget(name: "DriftKafkaTests", dependencies: ["DriftKafka", "DriftTesting"]),
-        .testTarget(name: "DriftdTests", dependencies: ["driftd", "DriftTesting", "DriftKafka"]),
+        .testTarget(name: "DriftdTests", dependencies: ["driftd", "DriftTesting", "DriftKafka", "DriftStore"]),
     ],
     swiftLanguageModes: [.v6]
 )
