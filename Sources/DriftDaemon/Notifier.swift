@@ -185,7 +185,8 @@ final class NotifierService {
             for await r in group { results.append(r) }
             return results.sorted { $0.0 < $1.0 }.map(\.1)
         }
-        guard !Task.isCancelled else { return }
+        // Also when stopping: a request cut short may have reached the receiver, so it is
+        // recorded as an attempt (and tried again by the next notifier).
         now = options.clock()
         var finished = Set<Int>()
         for (send, result) in zip(sends, results) {
