@@ -128,6 +128,17 @@ final class NotifierService {
     /// receiver was already told, their attempt counts and next attempt times.
     func resume() throws {
         let now = options.clock()
+        // What receivers were already told of alerts still firing, so repeats go on (and
+        // acknowledgements and resolutions reach those that were paged).
+        for d in try store.lastDeliveredOfFiringAlerts() {
+            let labels = labels(d.entry)
+            guard let route = configuration.route?.match(labels).first(where: { $0.receiver == d.receiver }) else { continue }
+            let told = Self.told(d.entry.kind)
+            guard told != nil else { continue }
+            // The store only returns acknowledgements of the current episode: firingSince 0.
+            scheduler.add(Self.notice(d.entry, deliveryID: nil, labels: labels), route: route, now: now, told: told,
+                          notifiedAt: Int64(d.updatedAt * 1000), firingSince: 0)
+        }
         for d in try store.pendingDeliveries() {
             let labels = labels(d.entry)
             guard configuration.receiver(d.receiver) != nil,
@@ -138,12 +149,16 @@ final class NotifierService {
             }
             attempts[d.id] = d.attempts
             if let next = d.nextAttemptAt { nextAttempt[d.id] = Int64(next * 1000) }
-            let told: Notice.Status? = switch d.told {
-            case "firing"?, "severity_changed"?: .firing
-            case "acknowledged"?: .acknowledged
-            default: nil
-            }
-            scheduler.add(Self.notice(d.entry, deliveryID: d.id, labels: labels), route: route, now: now, told: told)
+            scheduler.add(Self.notice(d.entry, deliveryID: d.id, labels: labels), route: route, now: now, told: d.told.flatMap(Self.told))
+        }
+    }
+
+    /// What a receiver knows of an alert after being told a transition of this kind.
+    static func told(_ kind: String) -> Notice.Status? {
+        switch kind {
+        case "firing", "severity_changed": .firing
+        case "acknowledged": .acknowledged
+        default: nil
         }
     }
 

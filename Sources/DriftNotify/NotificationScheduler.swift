@@ -49,14 +49,18 @@ public struct NotificationScheduler: Sendable {
         route.id + "|" + route.receiver + "|{" + labels.sorted { $0.key < $1.key }.map { "\($0.key)=\"\($0.value)\"" }.joined(separator: ",") + "}"
     }
 
-    /// Adds a notice on a route. `told` says what the receiver already heard about the alert
-    /// when the scheduler does not know (after a restart).
-    public mutating func add(_ notice: Notice, route: ResolvedRoute, now: Int64, told: Notice.Status? = nil) {
+    /// Adds a notice on a route. After a restart the scheduler does not know what receivers
+    /// were told: `told` says what the receiver last heard of the alert, `notifiedAt` when
+    /// (so repeats keep their pace), and `firingSince` when its firing episode began (nil:
+    /// the notice's time; 0 leaves the episode check of acknowledgements to the caller).
+    public mutating func add(_ notice: Notice, route: ResolvedRoute, now: Int64, told: Notice.Status? = nil,
+                             notifiedAt: Int64? = nil, firingSince: Int64? = nil) {
         let groupLabels = route.groupLabels(of: notice.labels)
         let key = Self.groupKey(route: route, labels: groupLabels)
         var group = groups[key] ?? Group(route: route, labels: groupLabels, nextFlushAt: now + route.groupWait)
+        if let notifiedAt { group.lastNotifiedAt = Swift.max(group.lastNotifiedAt ?? notifiedAt, notifiedAt) }
         var member = group.members[notice.alertKey]
-            ?? Member(latest: notice, firingSince: notice.at, pending: [], told: told)
+            ?? Member(latest: notice, firingSince: firingSince ?? notice.at, pending: [], told: told)
         if notice.status == .firing, member.latest.status == .resolved { member.firingSince = notice.at }
         member.latest = notice
         if let id = notice.deliveryID { member.pending.append(id) }

@@ -42,6 +42,8 @@ public struct DeliveryRecord: Sendable, Equatable {
     /// The kind of the last transition of this alert the receiver was told of before this
     /// delivery (nil: none), so a restarted notifier knows what the receiver knows.
     public var told: String?
+    /// When the status last changed (seconds since 1970): for a delivered one, when it arrived.
+    public var updatedAt: Double
 }
 
 public struct DeliveryAttemptRecord: Sendable, Equatable {
@@ -120,7 +122,7 @@ extension AlertStore {
     }
 
     static let deliverySelect = """
-        SELECT d.id AS delivery_id, d.receiver, d.route, d.status, d.attempts, d.next_attempt_at, d.last_error, d.dedup_key,
+        SELECT d.id AS delivery_id, d.receiver, d.route, d.status, d.attempts, d.next_attempt_at, d.last_error, d.dedup_key, d.updated_at,
             o.id, o.payload, o.created_at, t.alert_id, t.kind, t.severity, t.value, t.window_index, a.model, a.feature, a.rule,
             (SELECT t2.kind FROM deliveries d2 JOIN outbox o2 ON o2.id = d2.outbox_id JOIN alert_transitions t2 ON t2.id = o2.transition_id
              WHERE d2.alert_id = d.alert_id AND d2.receiver = d.receiver AND d2.status = 'delivered' AND d2.id < d.id
@@ -132,7 +134,7 @@ extension AlertStore {
     static func deliveryRecord(_ r: Row) -> DeliveryRecord {
         DeliveryRecord(id: r["delivery_id"], entry: outboxEntry(r), receiver: r["receiver"], route: r["route"], status: r["status"],
                        attempts: r["attempts"], nextAttemptAt: r["next_attempt_at"], lastError: r["last_error"],
-                       dedupKey: r["dedup_key"], told: r["told"])
+                       dedupKey: r["dedup_key"], told: r["told"], updatedAt: r["updated_at"])
     }
 
     /// Deliveries not yet settled, oldest first: what a restarted notifier resumes.
@@ -146,6 +148,18 @@ extension AlertStore {
             try Row.fetchAll(db, sql: Self.deliverySelect + """
                  WHERE (? IS NULL OR d.status = ?) AND (? IS NULL OR d.alert_id = ?) ORDER BY d.id LIMIT ?
                 """, arguments: [status, status, alertID, alertID, limit]).map(Self.deliveryRecord)
+        }
+    }
+
+    /// For each alert still firing, the last delivery each receiver got of it: what a
+    /// restarted notifier needs to keep repeating (or not repeating) what was already told.
+    public func lastDeliveredOfFiringAlerts() throws -> [DeliveryRecord] {
+        try writer.read { db in
+            try Row.fetchAll(db, sql: Self.deliverySelect + """
+                 WHERE d.status = 'delivered' AND a.state = 'firing'
+                   AND d.id = (SELECT MAX(d3.id) FROM deliveries d3 WHERE d3.alert_id = d.alert_id AND d3.receiver = d.receiver AND d3.status = 'delivered')
+                 ORDER BY d.id
+                """).map(Self.deliveryRecord)
         }
     }
 

@@ -188,6 +188,33 @@ struct NotifierTests {
         #expect(attempts[before.attempts].at >= before.nextAttemptAt! - 0.001, "the restarted notifier kept the stored backoff")
     }
 
+    @Test("after a restart, alerts already paged keep repeating, and an ack given meanwhile reaches the receiver and stops only its repeats")
+    func restartKeepsRepeats() async throws {
+        let sink = try ReceiverSink()
+        defer { sink.shutdown() }
+        var s = try Setup(url: sink.url)
+        try s.commit([Transitions.make("shop", "zip", "psi", .firing), Transitions.make("fraud", "amt", "ks", .firing)])
+        var notifier = s.start()
+        #expect(try await eventually("both paged") { try s.deliveries("delivered").count == 2 })
+        await notifier.stop()
+        let amt = try #require(try s.store.alerts(model: "fraud").first)
+        try s.store.acknowledge(alertID: amt.id, by: "ana")
+        s.configuration.route?.repeatInterval = 100
+        let paged = sink.requests.count
+        notifier = Notifier.start(configuration: s.configuration, store: try AlertStore(path: s.path), options: s.options)
+        func statuses(_ r: ReceiverSink.Request) -> [String] {
+            ((r.json?["alerts"] as? [[String: Any]]) ?? []).map { "\($0["fingerprint"] as? String ?? "") \($0["status"] as? String ?? "")" }
+        }
+        #expect(try await eventually("zip repeated three times") {
+            sink.requests.dropFirst(paged).filter { statuses($0) == ["shop/zip/psi firing"] }.count >= 3
+        })
+        #expect(try await eventually("ack told") { try s.deliveries("delivered").count == 3 })
+        await notifier.stop()
+        let after = sink.requests.dropFirst(paged).map(statuses)
+        #expect(after.contains(["fraud/amt/ks acknowledged"]), "the receiver that was paged hears of the ack")
+        #expect(!after.contains(["fraud/amt/ks firing"]), "the acknowledged alert is not repeated")
+    }
+
     @Test("PagerDuty gets trigger, acknowledge and resolve with one dedup_key")
     func pagerDuty() async throws {
         let sink = try ReceiverSink()
