@@ -232,10 +232,20 @@ final class NotifierService {
     }
 
     /// What to send now: queued notifications that are due, within each receiver's rate
-    /// limit; a Slack receiver's due notifications become one message.
+    /// limit; a Slack receiver's due notifications become one message. A receiver hears of
+    /// an alert in order: a notification waits while an earlier one about the same alert is
+    /// still queued for that receiver (so a resolve never overtakes the trigger it resolves),
+    /// and only one notification per alert and receiver is in flight at a time.
     func plan(now: Int64) -> [Send] {
         var sends: [Send] = []
-        let ready = queue.indices.filter { queue[$0].notBefore <= now }
+        var blocked: [String: Set<String>] = [:]
+        var ready: [Int] = []
+        for i in queue.indices {
+            let n = queue[i].notification
+            let keys = Set(n.alerts.map(\.alertKey))
+            if queue[i].notBefore <= now && blocked[n.receiver, default: []].isDisjoint(with: keys) { ready.append(i) }
+            blocked[n.receiver, default: []].formUnion(keys)
+        }
         for (name, items) in Dictionary(grouping: ready, by: { queue[$0].notification.receiver }).sorted(by: { $0.key < $1.key }) {
             guard let receiver = configuration.receiver(name) else { continue }
             var batches: [[Int]]

@@ -215,6 +215,22 @@ struct NotifierTests {
         #expect(!after.contains(["fraud/amt/ks firing"]), "the acknowledged alert is not repeated")
     }
 
+    @Test("a resolution never overtakes the firing it resolves while that firing is being retried")
+    func order() async throws {
+        let sink = try ReceiverSink(script: [.status(429, retryAfter: "1")])
+        defer { sink.shutdown() }
+        let s = try Setup(url: sink.url)
+        try s.commit([Transitions.make("shop", "age", "psi", .firing)])
+        let notifier = s.start()
+        #expect(try await eventually("first attempt refused") { sink.requests.count == 1 })
+        try s.commit([Transitions.make("shop", "age", "psi", .resolved, window: 3)])
+        #expect(try await eventually("both delivered") { try s.deliveries("delivered").count == 2 })
+        await notifier.stop()
+        #expect(Self.deliveredAlerts(sink) == ["driftd/shop/age/psi firing", "driftd/shop/age/psi resolved"])
+        let accepted = sink.accepted.compactMap { ($0.json?["alerts"] as? [[String: Any]])?.first?["status"] as? String }
+        #expect(accepted == ["firing", "resolved"])
+    }
+
     @Test("PagerDuty gets trigger, acknowledge and resolve with one dedup_key")
     func pagerDuty() async throws {
         let sink = try ReceiverSink()
