@@ -105,7 +105,9 @@ final class ReceiverSink: @unchecked Sendable {
 }
 
 /// Waits for a condition, polling, up to a bound (never a fixed sleep as synchronisation).
-func eventually(_ what: String, within seconds: Double = 20, _ condition: () throws -> Bool) async throws -> Bool {
+/// The bound is generous: while CPU-heavy suites run beside these tests they can starve
+/// the cooperative pool for many seconds; a passing test returns as soon as it can.
+func eventually(_ what: String, within seconds: Double = 120, _ condition: () throws -> Bool) async throws -> Bool {
     let deadline = Date().addingTimeInterval(seconds)
     while Date() < deadline {
         if try condition() { return true }
