@@ -166,7 +166,15 @@ final class NotifierService {
         var now = options.clock()
         for entry in try store.pendingOutbox() {
             let labels = labels(entry)
-            let routes = (configuration.route?.match(labels) ?? []).filter { configuration.receiver($0.receiver) != nil }
+            var routes = (configuration.route?.match(labels) ?? []).filter { configuration.receiver($0.receiver) != nil }
+            // Receivers paged in this episode hear the rest of it, matched or not.
+            if entry.kind != "firing" {
+                for (receiver, id) in try store.receiversOfEpisode(entry) where !routes.contains(where: { $0.receiver == receiver }) {
+                    guard configuration.receiver(receiver) != nil, var route = configuration.route?.resolved(id: id) else { continue }
+                    route.receiver = receiver
+                    routes.append(route)
+                }
+            }
             let ids = try store.route(outboxID: entry.id, alertID: entry.alertID, plans: routes.map {
                 DeliveryPlan(receiver: $0.receiver, route: $0.id, dedupKey: Notice.dedupKey(entry.fingerprint))
             }, now: Double(now) / 1000)

@@ -56,6 +56,22 @@ public struct Route: Sendable, Equatable {
                       repeatInterval: repeatInterval ?? parent.repeatInterval, sendResolved: sendResolved ?? parent.sendResolved)
     }
 
+    /// The settings of the node at `id` ("0", "0.1", "0.1.0"…) as `match` would resolve them.
+    public func resolved(id: String) -> ResolvedRoute? {
+        let parts = id.split(separator: ".").map { Int($0) }
+        guard parts.first == 0, parts.allSatisfy({ $0 != nil }) else { return nil }
+        var node = self
+        var settings = ResolvedRoute(id: "0", receiver: receiver ?? "", groupBy: groupBy ?? [],
+                                     groupWait: groupWait ?? Self.defaultGroupWait, groupInterval: groupInterval ?? Self.defaultGroupInterval,
+                                     repeatInterval: repeatInterval ?? Self.defaultRepeatInterval, sendResolved: sendResolved ?? true)
+        for index in parts.dropFirst().map({ $0! }) {
+            guard index < node.routes.count else { return nil }
+            node = node.routes[index]
+            settings = node.inheriting(settings, id: "\(settings.id).\(index)")
+        }
+        return settings
+    }
+
     /// Every receiver name the tree mentions, with the path of the node naming it.
     public var receiverNames: [(path: String, name: String)] {
         var names: [(String, String)] = receiver.map { [("route", $0)] } ?? []

@@ -5,6 +5,7 @@ import GRDB
 /// A notifying transition waiting in the outbox, with what the notifier needs to route it.
 public struct OutboxEntry: Sendable, Equatable {
     public var id: Int64
+    public var transitionID: Int64
     public var alertID: Int64
     public var fingerprint: AlertFingerprint
     /// firing, severity_changed, resolved or acknowledged.
@@ -88,7 +89,7 @@ extension AlertStore {
     public func pendingOutbox(limit: Int = 1000) throws -> [OutboxEntry] {
         try writer.read { db in
             try Row.fetchAll(db, sql: """
-                SELECT o.id, o.payload, o.created_at, t.alert_id, t.kind, t.severity, t.value, t.window_index, a.model, a.feature, a.rule
+                SELECT o.id, o.transition_id, o.payload, o.created_at, t.alert_id, t.kind, t.severity, t.value, t.window_index, a.model, a.feature, a.rule
                 FROM outbox o JOIN alert_transitions t ON t.id = o.transition_id JOIN alerts a ON a.id = t.alert_id
                 WHERE o.status = 'pending' ORDER BY o.id LIMIT ?
                 """, arguments: [limit]).map(Self.outboxEntry)
@@ -98,10 +99,27 @@ extension AlertStore {
     static func outboxEntry(_ r: Row) -> OutboxEntry {
         struct Extra: Decodable { var by: String?; var note: String? }
         let extra = (try? decode(Extra.self, r["payload"] as String)) ?? Extra()
-        return OutboxEntry(id: r["id"], alertID: r["alert_id"],
+        return OutboxEntry(id: r["id"], transitionID: r["transition_id"], alertID: r["alert_id"],
                            fingerprint: AlertFingerprint(model: r["model"], feature: r["feature"], rule: r["rule"]),
                            kind: r["kind"], severity: (r["severity"] as String?).flatMap(AlertSeverity.init(rawValue:)),
                            value: r["value"], windowIndex: r["window_index"], createdAt: r["created_at"], by: extra.by, note: extra.note)
+    }
+
+    /// The receivers (and the route that took them there) told, or being told, that an alert
+    /// fired in the episode of a transition: they also hear the rest of the episode
+    /// (severity changes, ack, resolution) even when the route no longer matches, e.g. a
+    /// critical-only pager after the alert fell back to warning.
+    public func receiversOfEpisode(_ entry: OutboxEntry) throws -> [(receiver: String, route: String)] {
+        try writer.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT d.receiver, MIN(d.route) AS route FROM deliveries d JOIN outbox o ON o.id = d.outbox_id
+                JOIN alert_transitions t ON t.id = o.transition_id
+                WHERE d.alert_id = ? AND t.kind IN ('firing', 'severity_changed') AND d.status IN ('delivered', 'pending')
+                  AND t.id < ? AND t.id > COALESCE((SELECT MAX(t2.id) FROM alert_transitions t2
+                                                    WHERE t2.alert_id = ? AND t2.kind = 'resolved' AND t2.id < ?), 0)
+                GROUP BY d.receiver ORDER BY d.receiver
+                """, arguments: [entry.alertID, entry.transitionID, entry.alertID, entry.transitionID]).map { ($0["receiver"], $0["route"]) }
+        }
     }
 
     /// Creates the deliveries of an outbox entry (none: nobody is routed to) and marks the
@@ -123,7 +141,7 @@ extension AlertStore {
 
     static let deliverySelect = """
         SELECT d.id AS delivery_id, d.receiver, d.route, d.status, d.attempts, d.next_attempt_at, d.last_error, d.dedup_key, d.updated_at,
-            o.id, o.payload, o.created_at, t.alert_id, t.kind, t.severity, t.value, t.window_index, a.model, a.feature, a.rule,
+            o.id, o.transition_id, o.payload, o.created_at, t.alert_id, t.kind, t.severity, t.value, t.window_index, a.model, a.feature, a.rule,
             (SELECT t2.kind FROM deliveries d2 JOIN outbox o2 ON o2.id = d2.outbox_id JOIN alert_transitions t2 ON t2.id = o2.transition_id
              WHERE d2.alert_id = d.alert_id AND d2.receiver = d.receiver AND d2.status = 'delivered' AND d2.id < d.id
              ORDER BY d2.id DESC LIMIT 1) AS told

@@ -249,6 +249,29 @@ struct NotifierTests {
         #expect(accepted == ["firing", "resolved"])
     }
 
+    @Test("a receiver paged for a critical alert hears its resolution after it fell back to warning")
+    func episodeFollowsReceiver() async throws {
+        let sink = try ReceiverSink()
+        defer { sink.shutdown() }
+        var s = try Setup(url: sink.url)
+        s.configuration.receivers = [Receiver(name: "chat", kind: .webhook(url: "http://127.0.0.1:\(sink.port)/chat", secret: nil, headers: [:])),
+                                     Receiver(name: "pager", kind: .webhook(url: "http://127.0.0.1:\(sink.port)/pager", secret: nil, headers: [:]))]
+        s.configuration.route = Route(receiver: "chat", groupBy: ["model"], groupWait: 0, groupInterval: 20,
+                                      routes: [Route(receiver: "pager", matchers: [try LabelMatcher(parsing: "severity=critical")])])
+        try s.commit([Transitions.make("shop", "age", "psi", .firing, severity: .critical)])
+        let notifier = s.start()
+        #expect(try await eventually("paged") { sink.accepted.count == 1 })
+        try s.commit([Transitions.make("shop", "age", "psi", .severityChanged, severity: .warning, window: 2)])
+        try s.commit([Transitions.make("shop", "age", "psi", .resolved, severity: .warning, window: 4)])
+        #expect(try await eventually("all told") { try s.deliveries("pending").isEmpty && s.deliveries().count == 5 }, s.trace)
+        await notifier.stop()
+        let pager = sink.accepted.filter { $0.path == "/pager" }.flatMap { (($0.json?["alerts"] as? [[String: Any]]) ?? []).map { $0["status"] as? String ?? "" } }
+        #expect(pager.last == "resolved", "the pager that was paged hears the end of the episode")
+        #expect(pager.first == "firing")
+        let chat = sink.accepted.filter { $0.path == "/chat" }.flatMap { (($0.json?["alerts"] as? [[String: Any]]) ?? []) }
+        #expect(!chat.contains { $0["severity"] as? String == "critical" }, "chat takes the alert only from when it became a warning")
+    }
+
     @Test("PagerDuty gets trigger, acknowledge and resolve with one dedup_key")
     func pagerDuty() async throws {
         let sink = try ReceiverSink()

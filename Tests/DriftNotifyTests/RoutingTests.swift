@@ -69,6 +69,14 @@ struct RouteTests {
         #expect(Route().match(["model": "a"]).isEmpty, "a tree without receivers routes nowhere")
     }
 
+    @Test("a stored route id resolves to the same settings as matching gave")
+    func resolvedByID() throws {
+        for labels in [["model": "a", "severity": "critical", "team": "shop"], ["model": "a", "severity": "warning", "team": "growth"], ["model": "a"]] {
+            for r in Self.tree.match(labels) { #expect(Self.tree.resolved(id: r.id) == r) }
+        }
+        #expect(Self.tree.resolved(id: "0.7") == nil && Self.tree.resolved(id: "x") == nil)
+    }
+
     @Test("every receiver name is listed with where it is named")
     func receiverNames() {
         #expect(Self.tree.receiverNames.map(\.name) == ["default", "audit", "pager", "shop-pager", "chat"])
