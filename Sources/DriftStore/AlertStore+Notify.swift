@@ -47,6 +47,11 @@ public struct DeliveryRecord: Sendable, Equatable {
     public var updatedAt: Double
 }
 
+public struct DeliveryCount: Sendable, Equatable {
+    public var receiver: String, status: String, count: Int
+    public init(receiver: String, status: String, count: Int) { self.receiver = receiver; self.status = status; self.count = count }
+}
+
 public struct DeliveryAttemptRecord: Sendable, Equatable {
     public var at: Double, statusCode: Int?, error: String?, isRepeat: Bool
 }
@@ -178,6 +183,14 @@ extension AlertStore {
                    AND d.id = (SELECT MAX(d3.id) FROM deliveries d3 WHERE d3.alert_id = d.alert_id AND d3.receiver = d.receiver AND d3.status = 'delivered')
                  ORDER BY d.id
                 """).map(Self.deliveryRecord)
+        }
+    }
+
+    /// Deliveries by receiver and status (for metrics: deliveries and failures by receiver).
+    public func deliveryCounts() throws -> [DeliveryCount] {
+        try writer.read { db in
+            try Row.fetchAll(db, sql: "SELECT receiver, status, COUNT(*) AS n FROM deliveries GROUP BY receiver, status ORDER BY receiver, status")
+                .map { DeliveryCount(receiver: $0["receiver"], status: $0["status"], count: $0["n"]) }
         }
     }
 

@@ -34,6 +34,8 @@ struct NotifyStoreTests {
         #expect(pending.count == 1 && pending[0].attempts == 1 && pending[0].nextAttemptAt == 103 && pending[0].lastError == "HTTP 500")
         #expect(pending[0].told == nil)
         #expect(try store.deliveries(status: "failed").map(\.lastError) == ["HTTP 404"])
+        #expect(try store.deliveryCounts() == [DeliveryCount(receiver: "hook", status: "failed", count: 1),
+                                               DeliveryCount(receiver: "pager", status: "pending", count: 1)])
         try store.recordAttempt(deliveryIDs: [ids["pager"]!], at: 104, statusCode: 202, error: nil, update: .delivered)
         #expect(try store.pendingDeliveries().isEmpty)
         #expect(try store.attempts(deliveryID: ids["pager"]!).map(\.statusCode) == [500, 202])
