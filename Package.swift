@@ -15,6 +15,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         // Pure numerics: SIMD kernels, accumulators, PSI/KS/JS/Wasserstein/chi², p-values.
@@ -28,13 +31,24 @@ let package = Package(
         .systemLibrary(name: "CRdKafka", pkgConfig: "rdkafka", providers: [.apt(["librdkafka-dev"])]),
         // Kafka source (consumer group, batch polling, offsets) and the embedded broker.
         .target(name: "DriftKafka", dependencies: ["DriftCore", "CRdKafka"]),
+        // Pure notification logic: labels, routing tree, grouping scheduler (acks, silences,
+        // inhibition), receiver payloads and HMAC signing, retry policy. No I/O; time is a parameter.
+        .target(name: "DriftNotify", dependencies: ["DriftCore", .product(name: "Crypto", package: "swift-crypto")]),
+        // Receiver transports: HTTP (AsyncHTTPClient) and exec (a child process with a timeout).
+        .target(name: "DriftNotifier", dependencies: [
+            "DriftNotify",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+        ]),
         // Composition: configuration and the services that wire sources, pipeline and store.
-        .target(name: "DriftDaemon", dependencies: ["DriftCore", "DriftStore", "DriftKafka", .product(name: "Yams", package: "Yams")]),
+        .target(name: "DriftDaemon", dependencies: ["DriftCore", "DriftStore", "DriftKafka", "DriftNotify", "DriftNotifier",
+                                                    .product(name: "Yams", package: "Yams")]),
         // The command-line tool.
         .executableTarget(
             name: "driftd",
             dependencies: [
-                "DriftCore", "DriftStats", "DriftStore", "DriftDaemon", "DriftKafka",
+                "DriftCore", "DriftStats", "DriftStore", "DriftDaemon", "DriftKafka", "DriftNotify",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -44,9 +58,15 @@ let package = Package(
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "DriftCoreTests", dependencies: ["DriftCore", "DriftTesting"]),
         .testTarget(name: "DriftStoreTests", dependencies: ["DriftStore", "DriftTesting"]),
-        .testTarget(name: "DriftDaemonTests", dependencies: ["DriftDaemon", "DriftTesting"]),
+        .testTarget(name: "DriftNotifyTests", dependencies: ["DriftNotify", "DriftCore"]),
+        .testTarget(name: "DriftDaemonTests", dependencies: [
+            "DriftDaemon", "DriftTesting", "DriftNotify", "DriftStore",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+        ]),
         .testTarget(name: "DriftKafkaTests", dependencies: ["DriftKafka", "DriftTesting"]),
-        .testTarget(name: "DriftdTests", dependencies: ["driftd", "DriftTesting", "DriftKafka"]),
+        .testTarget(name: "DriftdTests", dependencies: ["driftd", "DriftTesting", "DriftKafka", "DriftStore"]),
     ],
     swiftLanguageModes: [.v6]
 )

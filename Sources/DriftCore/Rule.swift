@@ -102,6 +102,7 @@ public struct AlertFingerprint: Sendable, Codable, Hashable, Comparable, CustomS
     /// The feature, or "" for a model-level rule.
     public var feature: String
     public var rule: String
+    public init(model: String, feature: String, rule: String) { self.model = model; self.feature = feature; self.rule = rule }
     public var description: String { "\(model)/\(feature.isEmpty ? "-" : feature)/\(rule)" }
     public static func < (a: AlertFingerprint, b: AlertFingerprint) -> Bool { a.description < b.description }
 }

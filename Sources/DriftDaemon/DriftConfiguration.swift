@@ -1,4 +1,5 @@
 import DriftCore
+import DriftNotify
 import Foundation
 import Yams
 
@@ -64,6 +65,8 @@ public struct DriftConfiguration: Sendable, Equatable {
     public var models: [ModelConfiguration]
     /// The Kafka source of `driftd run` (absent: only file replay).
     public var kafka: KafkaConfiguration?
+    /// Receivers, routing, inhibition and model labels for paging (NotifyConfiguration.swift).
+    public var notify = NotifyConfiguration()
 
     public func model(_ id: String) -> ModelConfiguration? { models.first { $0.id == id } }
 
@@ -87,7 +90,7 @@ public struct DriftConfiguration: Sendable, Equatable {
             throw ConfigurationError(file: file, line: nil, keyPath: "", reason: "not valid YAML: \(e)")
         }
         let reader = NodeReader(file: file)
-        let top = try reader.mapping(root, path: "", allowed: ["store", "models", "defaults", "kafka"])
+        let top = try reader.mapping(root, path: "", allowed: Set(["store", "models", "defaults", "kafka"]).union(NodeReader.notifyKeys))
         let storeNode = try reader.required(top, "store", path: "", parent: root)
         var storePath = try reader.string(storeNode, path: "store")
         if !storePath.hasPrefix("/") {
@@ -103,7 +106,7 @@ public struct DriftConfiguration: Sendable, Equatable {
         var models: [ModelConfiguration] = []
         for (i, node) in seq.enumerated() {
             let path = "models[\(i)]"
-            let m = try reader.mapping(node, path: path, allowed: ["id", "window", "features", "rules", "min_samples", "default_rules"])
+            let m = try reader.mapping(node, path: path, allowed: ["id", "window", "features", "rules", "min_samples", "default_rules", "labels"])
             let id = try reader.string(try reader.required(m, "id", path: path, parent: node), path: path + ".id")
             guard !id.isEmpty, id.utf8.count <= 128 else { throw reader.error(node, path + ".id", "a model id has 1 to 128 bytes") }
             if models.contains(where: { $0.id == id }) { throw reader.error(node, path + ".id", "model '\(id)' is configured twice") }
@@ -134,7 +137,8 @@ public struct DriftConfiguration: Sendable, Equatable {
         }
         if models.isEmpty { throw reader.error(modelsNode, "models", "no models: name at least one with `- id: NAME`") }
         let kafka = try top["kafka"].map { try reader.kafka($0, path: "kafka") }
-        return DriftConfiguration(file: file, storePath: storePath, models: models, kafka: kafka)
+        return DriftConfiguration(file: file, storePath: storePath, models: models, kafka: kafka,
+                                  notify: try reader.notify(top, root: root, environment: ProcessInfo.processInfo.environment))
     }
 }
 

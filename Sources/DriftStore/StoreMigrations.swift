@@ -91,6 +91,63 @@ enum StoreMigrations {
                 );
                 """)
         }
+        m.registerMigration("v2: deliveries, delivery attempts, acks, silences, alert notes") { db in
+            try db.execute(sql: """
+                CREATE TABLE deliveries (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    outbox_id INTEGER NOT NULL REFERENCES outbox(id),
+                    alert_id INTEGER NOT NULL REFERENCES alerts(id),
+                    receiver TEXT NOT NULL,
+                    route TEXT NOT NULL,
+                    status TEXT NOT NULL DEFAULT 'pending',
+                    attempts INTEGER NOT NULL DEFAULT 0,
+                    next_attempt_at REAL,
+                    last_error TEXT,
+                    dedup_key TEXT NOT NULL,
+                    created_at REAL NOT NULL,
+                    updated_at REAL NOT NULL,
+                    UNIQUE (outbox_id, receiver)
+                );
+                CREATE INDEX deliveries_by_status ON deliveries (status, receiver);
+                CREATE INDEX deliveries_by_alert ON deliveries (alert_id, receiver);
+                CREATE TABLE delivery_attempts (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    delivery_id INTEGER NOT NULL REFERENCES deliveries(id),
+                    at REAL NOT NULL,
+                    status_code INTEGER,
+                    error TEXT,
+                    is_repeat INTEGER NOT NULL DEFAULT 0
+                );
+                CREATE INDEX attempts_by_delivery ON delivery_attempts (delivery_id);
+                CREATE TABLE acks (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    alert_id INTEGER NOT NULL REFERENCES alerts(id),
+                    by TEXT NOT NULL,
+                    at REAL NOT NULL,
+                    note TEXT,
+                    expires_at REAL
+                );
+                CREATE INDEX acks_by_alert ON acks (alert_id);
+                CREATE TABLE silences (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    matchers TEXT NOT NULL,
+                    starts_at REAL NOT NULL,
+                    ends_at REAL NOT NULL,
+                    created_by TEXT NOT NULL,
+                    comment TEXT NOT NULL DEFAULT '',
+                    expired INTEGER NOT NULL DEFAULT 0,
+                    created_at REAL NOT NULL
+                );
+                CREATE TABLE alert_notes (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    alert_id INTEGER NOT NULL REFERENCES alerts(id),
+                    by TEXT NOT NULL,
+                    at REAL NOT NULL,
+                    text TEXT NOT NULL
+                );
+                CREATE INDEX notes_by_alert ON alert_notes (alert_id);
+                """)
+        }
         return m
     }
 }

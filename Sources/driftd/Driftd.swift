@@ -16,7 +16,7 @@ struct Driftd: ParsableCommand {
         commandName: "driftd",
         abstract: "Drift monitoring for machine-learning models.",
         subcommands: [CompareCommand.self, BaselineCommand.self, CheckConfigCommand.self, ReplayCommand.self,
-                      AlertsCommand.self, ReportCommand.self, DeadLettersCommand.self, RunCommand.self, BrokerCommand.self, DemoCommand.self]
+                      AlertsGroup.self, SilenceCommand.self, ReportCommand.self, DeadLettersCommand.self, RunCommand.self, BrokerCommand.self, DemoCommand.self]
     )
 
     static func main() {

@@ -50,7 +50,7 @@ struct ReplayCommand: ParsableCommand {
 }
 
 struct AlertsCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "alerts", abstract: "List alerts from the store.")
+    static let configuration = CommandConfiguration(commandName: "list", abstract: "List alerts from the store, with deliveries that failed.")
     @OptionGroup var options: ConfigOption
     @Option(help: "Only alerts in this state: firing, pending or resolved.") var state: String?
     @Option(help: "Only this model.") var model: String?
@@ -62,6 +62,7 @@ struct AlertsCommand: ParsableCommand {
         }
         let (_, store) = try options.openStore()
         let alerts = try store.alerts(state: state, model: model)
+        let failed = Dictionary(grouping: try store.deliveries(status: "failed"), by: \.entry.alertID)
         switch format {
         case .json:
             let items: [[String: Any?]] = alerts.map { a in
@@ -69,6 +70,9 @@ struct AlertsCommand: ParsableCommand {
                  "state": a.state, "value": a.value, "started_window": a.startedWindow, "updated_window": a.updatedWindow,
                  "transitions": a.transitions.map { t -> [String: Any?] in
                      ["kind": t.kind, "from": t.from, "to": t.to, "severity": t.severity, "value": t.value, "window": t.windowIndex]
+                 },
+                 "failed_deliveries": (failed[a.id] ?? []).map { d -> [String: Any?] in
+                     ["receiver": d.receiver, "transition": d.entry.kind, "attempts": d.attempts, "last_error": d.lastError]
                  }]
             }
             print(JSONWriter.write(items))
@@ -78,6 +82,14 @@ struct AlertsCommand: ParsableCommand {
                 [String($0.id), $0.model, $0.feature.isEmpty ? "-" : $0.feature, $0.rule, $0.severity ?? "-", $0.state,
                  Format.f4($0.value), String($0.startedWindow), String($0.updatedWindow)]
             }))
+            let shown = Set(alerts.map(\.id))
+            let failures = failed.filter { shown.contains($0.key) }.values.flatMap { $0 }.sorted { $0.id < $1.id }
+            if !failures.isEmpty {
+                print("\nfailed deliveries (\(failures.count)):")
+                print(TextTable.render([["alert", "receiver", "transition", "attempts", "last error"]] + failures.map {
+                    [String($0.entry.alertID), $0.receiver, $0.entry.kind, String($0.attempts), $0.lastError ?? "-"]
+                }))
+            }
         }
     }
 }

@@ -1,0 +1,136 @@
+import AsyncHTTPClient
+import DriftNotify
+import Foundation
+import NIOCore
+import NIOHTTP1
+
+/// What came back from one request or command, before the retry policy judges it.
+public struct TransportResult: Sendable, Equatable {
+    /// The HTTP status (or, for exec, nil).
+    public var statusCode: Int?
+    public var outcome: DeliveryOutcome
+    public init(statusCode: Int?, outcome: DeliveryOutcome) { self.statusCode = statusCode; self.outcome = outcome }
+
+    public var error: String? {
+        switch outcome {
+        case .delivered: nil
+        case .retry(_, let reason), .permanent(let reason): reason
+        }
+    }
+}
+
+/// POSTs receiver requests with AsyncHTTPClient. One client for the notifier's life; call
+/// `shutdown()` before dropping it.
+public final class HTTPTransport: Sendable {
+    let client: HTTPClient
+
+    public init() {
+        var configuration = HTTPClient.Configuration()
+        configuration.redirectConfiguration = .disallow
+        configuration.timeout.connect = .seconds(10)
+        client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }
+
+    /// Sends one request within `timeout` milliseconds. Errors become `retry` outcomes
+    /// (connection refused, timeouts) or `permanent` (a URL that cannot be used).
+    public func send(_ request: OutgoingRequest, timeout: Int64, now: @Sendable () -> Int64) async -> TransportResult {
+        var r = HTTPClientRequest(url: request.url)
+        r.method = .POST
+        for (name, value) in request.headers.sorted(by: { $0.key < $1.key }) { r.headers.add(name: name, value: value) }
+        r.headers.replaceOrAdd(name: "User-Agent", value: "driftd")
+        r.body = .bytes(ByteBuffer(bytes: request.body))
+        do {
+            let response = try await client.execute(r, timeout: .milliseconds(timeout))
+            _ = try? await response.body.collect(upTo: 1 << 20)
+            let status = Int(response.status.code)
+            return TransportResult(statusCode: status,
+                                   outcome: .http(status: status, retryAfter: response.headers.first(name: "Retry-After"), now: now()))
+        } catch let e as HTTPClientError where e == .deadlineExceeded || e == .readTimeout || e == .connectTimeout {
+            return TransportResult(statusCode: nil, outcome: .retry(after: nil, reason: "timed out after \(timeout) ms"))
+        } catch let e as HTTPClientError where e == .invalidURL || e == .emptyHost {
+            return TransportResult(statusCode: nil, outcome: .permanent(reason: "the receiver's URL cannot be used: \(e)"))
+        } catch {
+            return TransportResult(statusCode: nil, outcome: .retry(after: nil, reason: "\(error)"))
+        }
+    }
+
+    public func shutdown() async {
+        try? await client.shutdown()
+    }
+}
+
+/// Runs an `exec` receiver: the command with the alert JSON on standard input, killed when it
+/// takes longer than the timeout. Exit status 0 is delivered; anything else is tried again.
+public enum ExecTransport {
+    final class Box: @unchecked Sendable {
+        let process = Process()
+        let lock = NSLock()
+        var finished = false
+    }
+
+    /// A command that exits without reading its input must not kill driftd with SIGPIPE.
+    static let ignoreBrokenPipes: Void = { _ = signal(SIGPIPE, SIG_IGN) }()
+
+    public static func run(command: [String], input: [UInt8], timeout: Int64) async -> TransportResult {
+        _ = ignoreBrokenPipes
+        guard let program = command.first else { return TransportResult(statusCode: nil, outcome: .permanent(reason: "no command")) }
+        let box = Box()
+        let p = box.process
+        if program.contains("/") {
+            p.executableURL = URL(fileURLWithPath: program)
+            p.arguments = Array(command.dropFirst())
+        } else {
+            p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            p.arguments = command
+        }
+        let stdin = Pipe()
+        p.standardInput = stdin
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        return await withCheckedContinuation { (continuation: CheckedContinuation<TransportResult, Never>) in
+            let timedOut = TimedOutFlag()
+            p.terminationHandler = { process in
+                box.lock.lock(); box.finished = true; box.lock.unlock()
+                let status = process.terminationStatus
+                if timedOut.value {
+                    continuation.resume(returning: TransportResult(statusCode: nil, outcome: .retry(after: nil, reason: "timed out after \(timeout) ms")))
+                } else if process.terminationReason == .exit && status == 0 {
+                    continuation.resume(returning: TransportResult(statusCode: nil, outcome: .delivered))
+                } else {
+                    let how = process.terminationReason == .exit ? "exited with status \(status)" : "killed by signal \(status)"
+                    continuation.resume(returning: TransportResult(statusCode: nil, outcome: .retry(after: nil, reason: "\(program) \(how)")))
+                }
+            }
+            do {
+                try p.run()
+            } catch {
+                continuation.resume(returning: TransportResult(statusCode: nil, outcome: .permanent(reason: "cannot run \(program): \(error)")))
+                return
+            }
+            let handle = stdin.fileHandleForWriting
+            DispatchQueue.global().async {
+                // A command that exits without reading its input must not fail the write.
+                try? handle.write(contentsOf: Data(input))
+                try? handle.close()
+            }
+            DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(Int(clamping: timeout))) {
+                box.lock.lock(); let done = box.finished; box.lock.unlock()
+                guard !done else { return }
+                timedOut.set()
+                box.process.terminate()
+                // A command that ignores SIGTERM is killed after a grace as long as its timeout (at most 2 s).
+                DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(Int(clamping: Swift.min(timeout, 2_000)))) {
+                    box.lock.lock(); let done = box.finished; box.lock.unlock()
+                    if !done { kill(box.process.processIdentifier, SIGKILL) }
+                }
+            }
+        }
+    }
+
+    final class TimedOutFlag: @unchecked Sendable {
+        private let lock = NSLock()
+        private var flag = false
+        var value: Bool { lock.lock(); defer { lock.unlock() }; return flag }
+        func set() { lock.lock(); flag = true; lock.unlock() }
+    }
+}

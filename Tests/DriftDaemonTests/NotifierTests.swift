@@ -1,0 +1,329 @@
+@testable import DriftDaemon
+import DriftCore
+import DriftNotify
+import DriftStore
+import DriftTesting
+import Foundation
+import Testing
+
+/// The notifier against a receiver sink on 127.0.0.1: failures are retried, the cap fails a
+/// delivery visibly, receivers see one delivery per transition, silences and acks mute what
+/// they should, and a restart in the middle of a retry loses nothing.
+@Suite("Notifier", .serialized)
+struct NotifierTests {
+    /// A store on disk (WAL) and a webhook receiver pointing at `url`.
+    struct Setup {
+        let dir: TemporaryDirectory
+        let path: String
+        let store: AlertStore
+        var configuration: NotifyConfiguration
+        var options = NotifierOptions()
+
+        init(url: String, kind: ((String) -> Receiver.Kind)? = nil, maxAttempts: Int = 8, timeout: Int64 = 5_000,
+             groupBy: [String] = ["model"], repeatInterval: Int64 = 3_600_000) throws {
+            dir = try TemporaryDirectory()
+            path = dir.url.appendingPathComponent("s.sqlite").path
+            store = try AlertStore(path: path)
+            let receiverKind = kind?(url) ?? .webhook(url: url, secret: "s3cret", headers: [:])
+            configuration = NotifyConfiguration(
+                receivers: [Receiver(name: "sink", kind: receiverKind, timeout: timeout, ratePerSecond: 1000, burst: 100)],
+                route: Route(receiver: "sink", groupBy: groupBy, groupWait: 0, groupInterval: 20, repeatInterval: repeatInterval),
+                retry: RetryPolicy(baseDelay: 20, maxDelay: 100, maxAttempts: maxAttempts))
+            options.pollInterval = 10
+            options.seed = 42
+            options.log = { _ in }
+        }
+
+        func commit(_ transitions: [AlertTransition]) throws {
+            try store.commit(Transitions.output(transitions), checkpoint: Transitions.checkpoint, source: "test")
+        }
+
+        func start() -> NotifierHandle { Notifier.start(configuration: configuration, store: store, options: options) }
+
+        func deliveries(_ status: String? = nil) throws -> [DeliveryRecord] { try store.deliveries(status: status) }
+
+        /// The deliveries and their attempts, to say what happened when an expectation fails.
+        var trace: Comment {
+            let now = Date().timeIntervalSince1970
+            let lines = ((try? store.deliveries()) ?? []).map { d in
+                "delivery \(d.id) \(d.entry.fingerprint) \(d.entry.kind) \(d.status): " + ((try? store.attempts(deliveryID: d.id)) ?? []).map {
+                    String(format: "%.3fs ago %@ %@", now - $0.at, $0.statusCode.map(String.init) ?? "-", $0.error ?? "")
+                }.joined(separator: "; ")
+            }
+            return Comment(rawValue: lines.joined(separator: "\n"))
+        }
+    }
+
+    /// (dedup key, status) of every alert in the accepted webhook bodies, as a receiver that
+    /// drops repeats of an Idempotency-Key sees them (at-least-once delivery may repeat a
+    /// request whose answer came too late).
+    static func deliveredAlerts(_ sink: ReceiverSink) -> [String] {
+        var seen = Set<String>()
+        return sink.accepted.filter { seen.insert($0.headers["idempotency-key"] ?? UUID().uuidString).inserted }.flatMap { r in
+            ((r.json?["alerts"] as? [[String: Any]]) ?? []).map { "\($0["dedup_key"] as? String ?? "?") \($0["status"] as? String ?? "?")" }
+        }.sorted()
+    }
+
+    @Test("500, 429 with Retry-After and a timeout are retried; once the sink recovers each transition arrives exactly once")
+    func retriesThenExactlyOnce() async throws {
+        let sink = try ReceiverSink(script: [.status(500), .status(429, retryAfter: "1"), .hang, .status(503)])
+        defer { sink.shutdown() }
+        let s = try Setup(url: sink.url, timeout: 1_000)
+        try s.commit([Transitions.make("shop", "age", "psi", .firing), Transitions.make("shop", "zip", "psi", .firing)])
+        let notifier = s.start()
+        #expect(try await eventually("delivered") { try s.deliveries("delivered").count == 2 }, s.trace)
+        try s.commit([Transitions.make("shop", "age", "psi", .resolved, window: 5)])
+        #expect(try await eventually("resolved delivered") { try s.deliveries("delivered").count == 3 }, s.trace)
+        await notifier.stop()
+
+        #expect(Self.deliveredAlerts(sink) == ["driftd/shop/age/psi firing", "driftd/shop/age/psi resolved", "driftd/shop/zip/psi firing"])
+        let requests = sink.requests
+        #expect(requests.prefix(4).map(\.reply) == [.status(500), .status(429, retryAfter: "1"), .hang, .status(503)])
+        let firstKey = requests[0].headers["idempotency-key"]
+        let firing = requests.filter { ($0.json?["status"] as? String) == "firing" }
+        #expect(firing.count >= 5 && firing.allSatisfy { $0.headers["idempotency-key"] == firstKey },
+                "every retry of one notification carries the same Idempotency-Key")
+        #expect(requests.last?.headers["idempotency-key"] != firstKey, "the resolution is another notification")
+        for r in requests {
+            #expect(Signing.isValid(r.headers["x-driftd-signature"] ?? "", body: Array(r.body), secret: "s3cret"))
+        }
+        let first = try #require(try s.deliveries().first)
+        let attempts = try s.store.attempts(deliveryID: first.id)
+        #expect(attempts.prefix(4).map(\.statusCode) == [500, 429, nil, 503], s.trace)
+        #expect(attempts.last?.statusCode == 200)
+        #expect(attempts[2].error?.contains("timed out") == true)
+        #expect(attempts[2].at - attempts[1].at >= 1.0, "Retry-After: 1 was honoured")
+        #expect(first.attempts == attempts.count)
+    }
+
+    @Test("connection refused is retried until the receiver comes up")
+    func connectionRefused() async throws {
+        let port = try ReceiverSink.freePort()
+        let s = try Setup(url: "http://127.0.0.1:\(port)/hook", timeout: 1_000)
+        try s.commit([Transitions.make("shop", "age", "psi", .firing)])
+        let notifier = s.start()
+        #expect(try await eventually("refused twice") { (try s.deliveries("pending").first?.attempts ?? 0) >= 2 })
+        let refused = try s.deliveries("pending").first?.attempts ?? 0
+        let sink = try ReceiverSink(port: port)
+        defer { sink.shutdown() }
+        #expect(try await eventually("delivered") { try s.deliveries("delivered").count == 1 })
+        await notifier.stop()
+        #expect(Self.deliveredAlerts(sink) == ["driftd/shop/age/psi firing"])
+        let attempts = try s.store.attempts(deliveryID: try s.deliveries()[0].id)
+        #expect(attempts.count > refused)
+        #expect(attempts.prefix(refused).allSatisfy { $0.statusCode == nil && $0.error?.contains("refused") == true }, s.trace)
+        #expect(attempts.last?.statusCode == 200)
+    }
+
+    @Test("after max attempts a delivery is failed with its last error; a 4xx fails at once")
+    func cap() async throws {
+        let sink = try ReceiverSink(script: Array(repeating: .status(500), count: 3) + [.status(404)])
+        defer { sink.shutdown() }
+        let s = try Setup(url: sink.url, maxAttempts: 3)
+        try s.commit([Transitions.make("shop", "age", "psi", .firing)])
+        let notifier = s.start()
+        #expect(try await eventually("failed") { try s.deliveries("failed").count == 1 })
+        try s.commit([Transitions.make("fraud", "amt", "ks", .firing)])
+        #expect(try await eventually("second failed") { try s.deliveries("failed").count == 2 })
+        await notifier.stop()
+        let failed = try s.deliveries("failed")
+        #expect(failed.map(\.attempts) == [3, 1])
+        #expect(failed[0].lastError == "HTTP 500; gave up after 3 attempts")
+        #expect(failed[1].lastError == "HTTP 404")
+        #expect(sink.requests.count == 4)
+    }
+
+    @Test("a silence holds back the alert it matches and nothing else")
+    func silence() async throws {
+        let sink = try ReceiverSink()
+        defer { sink.shutdown() }
+        let s = try Setup(url: sink.url)
+        let now = Date().timeIntervalSince1970
+        _ = try s.store.addSilence(matchers: ["model=shop", "feature=age"], startsAt: now - 1, endsAt: now + 3600, by: "ana", comment: "deploy")
+        try s.commit([Transitions.make("shop", "age", "psi", .firing), Transitions.make("shop", "zip", "psi", .firing),
+                      Transitions.make("fraud", "amt", "ks", .firing)])
+        let notifier = s.start()
+        #expect(try await eventually("two delivered") { try s.deliveries("delivered").count == 2 })
+        await notifier.stop()
+        #expect(Self.deliveredAlerts(sink) == ["driftd/fraud/amt/ks firing", "driftd/shop/zip/psi firing"],
+                "zip shares age's group: had age not been held back it would be in the same request")
+        #expect(try s.deliveries("pending").map(\.entry.fingerprint.feature) == ["age"], "held, not lost")
+    }
+
+    @Test("an acknowledged alert is told as acknowledged and no longer repeated; others keep repeating")
+    func acks() async throws {
+        let sink = try ReceiverSink()
+        defer { sink.shutdown() }
+        let s = try Setup(url: sink.url, repeatInterval: 100)
+        try s.commit([Transitions.make("shop", "zip", "psi", .firing), Transitions.make("fraud", "amt", "ks", .firing)])
+        let notifier = s.start()
+        #expect(try await eventually("both paged") { try s.deliveries("delivered").count == 2 })
+        let amt = try #require(try s.store.alerts(model: "fraud").first)
+        try s.store.acknowledge(alertID: amt.id, by: "ana", note: "on it")
+        func statuses(_ r: ReceiverSink.Request) -> [String] {
+            ((r.json?["alerts"] as? [[String: Any]]) ?? []).map { "\($0["fingerprint"] as? String ?? "") \($0["status"] as? String ?? "")" }
+        }
+        var ackIndex = 0
+        #expect(try await eventually("ack told") {
+            if let i = sink.requests.firstIndex(where: { statuses($0) == ["fraud/amt/ks acknowledged"] }) { ackIndex = i; return true }
+            return false
+        })
+        #expect(try await eventually("zip repeated four times after the ack") {
+            sink.requests.dropFirst(ackIndex + 1).filter { statuses($0) == ["shop/zip/psi firing"] }.count >= 4
+        })
+        await notifier.stop()
+        let after = sink.requests.dropFirst(ackIndex + 1)
+        #expect(!after.contains { statuses($0).contains { $0.hasPrefix("fraud/amt/ks") } }, "the acknowledged alert is not repeated")
+        #expect(after.filter { statuses($0) == ["shop/zip/psi firing"] }.allSatisfy { $0.json?["repeat"] as? Bool == true })
+        #expect(sink.requests.prefix(ackIndex).contains { statuses($0) == ["fraud/amt/ks firing"] })
+    }
+
+    @Test("a restart in the middle of a retry loses nothing: pending deliveries resume with their attempts")
+    func restart() async throws {
+        let sink = try ReceiverSink(script: [.status(500), .status(500), .status(500)])
+        defer { sink.shutdown() }
+        var s = try Setup(url: sink.url)
+        s.configuration.retry = RetryPolicy(baseDelay: 500, maxDelay: 500, maxAttempts: 10)
+        try s.commit([Transitions.make("shop", "age", "psi", .firing)])
+        var notifier = s.start()
+        #expect(try await eventually("first attempt failed") { (try s.deliveries("pending").first?.attempts ?? 0) >= 1 })
+        await notifier.stop()
+        let before = try #require(try s.deliveries("pending").first)
+        // While it is down, another transition is committed.
+        try s.commit([Transitions.make("fraud", "amt", "ks", .firing)])
+        s.configuration.retry = RetryPolicy(baseDelay: 20, maxDelay: 50, maxAttempts: 10)
+        let reopened = try AlertStore(path: s.path)
+        notifier = Notifier.start(configuration: s.configuration, store: reopened, options: s.options)
+        #expect(try await eventually("all delivered") { try reopened.deliveries(status: "delivered").count == 2 })
+        await notifier.stop()
+        #expect(Self.deliveredAlerts(sink) == ["driftd/fraud/amt/ks firing", "driftd/shop/age/psi firing"])
+        let age = try #require(try reopened.deliveries().first { $0.id == before.id })
+        let attempts = try reopened.attempts(deliveryID: age.id)
+        #expect(attempts.count == age.attempts && age.attempts > before.attempts, "the count went on where it stopped")
+        let ageRequests = sink.requests.filter { r in ((r.json?["alerts"] as? [[String: Any]]) ?? []).contains { $0["fingerprint"] as? String == "shop/age/psi" } }
+        #expect(ageRequests.count == attempts.count, "every request is a recorded attempt")
+        #expect(Set(ageRequests.map { $0.headers["idempotency-key"] ?? "" }).count == 1, "the same Idempotency-Key across the restart")
+        #expect(attempts[before.attempts].at >= before.nextAttemptAt! - 0.001, "the restarted notifier kept the stored backoff")
+    }
+
+    @Test("after a restart, alerts already paged keep repeating, and an ack given meanwhile reaches the receiver and stops only its repeats")
+    func restartKeepsRepeats() async throws {
+        let sink = try ReceiverSink()
+        defer { sink.shutdown() }
+        var s = try Setup(url: sink.url)
+        try s.commit([Transitions.make("shop", "zip", "psi", .firing), Transitions.make("fraud", "amt", "ks", .firing)])
+        var notifier = s.start()
+        #expect(try await eventually("both paged") { try s.deliveries("delivered").count == 2 })
+        await notifier.stop()
+        let amt = try #require(try s.store.alerts(model: "fraud").first)
+        try s.store.acknowledge(alertID: amt.id, by: "ana")
+        s.configuration.route?.repeatInterval = 100
+        let paged = sink.requests.count
+        notifier = Notifier.start(configuration: s.configuration, store: try AlertStore(path: s.path), options: s.options)
+        func statuses(_ r: ReceiverSink.Request) -> [String] {
+            ((r.json?["alerts"] as? [[String: Any]]) ?? []).map { "\($0["fingerprint"] as? String ?? "") \($0["status"] as? String ?? "")" }
+        }
+        #expect(try await eventually("zip repeated three times") {
+            sink.requests.dropFirst(paged).filter { statuses($0) == ["shop/zip/psi firing"] }.count >= 3
+        })
+        #expect(try await eventually("ack told") { try s.deliveries("delivered").count == 3 })
+        await notifier.stop()
+        let after = sink.requests.dropFirst(paged).map(statuses)
+        #expect(after.contains(["fraud/amt/ks acknowledged"]), "the receiver that was paged hears of the ack")
+        #expect(!after.contains(["fraud/amt/ks firing"]), "the acknowledged alert is not repeated")
+    }
+
+    @Test("a resolution never overtakes the firing it resolves while that firing is being retried")
+    func order() async throws {
+        let sink = try ReceiverSink(script: [.status(429, retryAfter: "1")])
+        defer { sink.shutdown() }
+        let s = try Setup(url: sink.url)
+        try s.commit([Transitions.make("shop", "age", "psi", .firing)])
+        let notifier = s.start()
+        #expect(try await eventually("first attempt refused") { sink.requests.count == 1 })
+        try s.commit([Transitions.make("shop", "age", "psi", .resolved, window: 3)])
+        #expect(try await eventually("both delivered") { try s.deliveries("delivered").count == 2 })
+        await notifier.stop()
+        #expect(Self.deliveredAlerts(sink) == ["driftd/shop/age/psi firing", "driftd/shop/age/psi resolved"])
+        let accepted = sink.accepted.compactMap { ($0.json?["alerts"] as? [[String: Any]])?.first?["status"] as? String }
+        #expect(accepted == ["firing", "resolved"])
+    }
+
+    @Test("a receiver paged for a critical alert hears its resolution after it fell back to warning")
+    func episodeFollowsReceiver() async throws {
+        let sink = try ReceiverSink()
+        defer { sink.shutdown() }
+        var s = try Setup(url: sink.url)
+        s.configuration.receivers = [Receiver(name: "chat", kind: .webhook(url: "http://127.0.0.1:\(sink.port)/chat", secret: nil, headers: [:])),
+                                     Receiver(name: "pager", kind: .webhook(url: "http://127.0.0.1:\(sink.port)/pager", secret: nil, headers: [:]))]
+        s.configuration.route = Route(receiver: "chat", groupBy: ["model"], groupWait: 0, groupInterval: 20,
+                                      routes: [Route(receiver: "pager", matchers: [try LabelMatcher(parsing: "severity=critical")])])
+        try s.commit([Transitions.make("shop", "age", "psi", .firing, severity: .critical)])
+        let notifier = s.start()
+        #expect(try await eventually("paged") { sink.accepted.count == 1 })
+        try s.commit([Transitions.make("shop", "age", "psi", .severityChanged, severity: .warning, window: 2)])
+        try s.commit([Transitions.make("shop", "age", "psi", .resolved, severity: .warning, window: 4)])
+        #expect(try await eventually("all told") { try s.deliveries("pending").isEmpty && s.deliveries().count == 5 }, s.trace)
+        await notifier.stop()
+        let pager = sink.accepted.filter { $0.path == "/pager" }.flatMap { (($0.json?["alerts"] as? [[String: Any]]) ?? []).map { $0["status"] as? String ?? "" } }
+        #expect(pager.last == "resolved", "the pager that was paged hears the end of the episode")
+        #expect(pager.first == "firing")
+        let chat = sink.accepted.filter { $0.path == "/chat" }.flatMap { (($0.json?["alerts"] as? [[String: Any]]) ?? []) }
+        #expect(!chat.contains { $0["severity"] as? String == "critical" }, "chat takes the alert only from when it became a warning")
+    }
+
+    @Test("PagerDuty gets trigger, acknowledge and resolve with one dedup_key")
+    func pagerDuty() async throws {
+        let sink = try ReceiverSink()
+        defer { sink.shutdown() }
+        let s = try Setup(url: sink.url, kind: { .pagerDuty(routingKey: "R0UTING", url: $0) })
+        try s.commit([Transitions.make("shop", "age", "psi", .firing, severity: .critical)])
+        let notifier = s.start()
+        #expect(try await eventually("triggered") { sink.accepted.count == 1 })
+        let alert = try #require(try s.store.alerts().first)
+        try s.store.acknowledge(alertID: alert.id, by: "ana")
+        #expect(try await eventually("acknowledged") { sink.accepted.count == 2 })
+        try s.store.resolve(alertID: alert.id, by: "ana")
+        #expect(try await eventually("resolved") { sink.accepted.count == 3 })
+        await notifier.stop()
+        let events = sink.accepted.compactMap(\.json)
+        #expect(events.map { $0["event_action"] as? String } == ["trigger", "acknowledge", "resolve"])
+        #expect(Set(events.compactMap { $0["dedup_key"] as? String }) == ["driftd/shop/age/psi"])
+        #expect(events.allSatisfy { $0["routing_key"] as? String == "R0UTING" })
+        #expect((events[0]["payload"] as? [String: Any])?["severity"] as? String == "critical")
+    }
+
+    @Test("Slack: notifications due together for one channel go as one message")
+    func slackCoalesced() async throws {
+        let sink = try ReceiverSink()
+        defer { sink.shutdown() }
+        let s = try Setup(url: sink.url, kind: { .slack(url: $0, channel: "#ml") })
+        try s.commit([Transitions.make("shop", "age", "psi", .firing), Transitions.make("fraud", "amt", "ks", .firing)])
+        let notifier = s.start()
+        #expect(try await eventually("delivered") { try s.deliveries("delivered").count == 2 })
+        await notifier.stop()
+        #expect(sink.requests.count == 1)
+        #expect(sink.requests.first?.json?["text"] as? String == "driftd: 2 firing — fraud, shop")
+    }
+
+    @Test("exec: the alert JSON on standard input; a command that overruns its timeout is killed and retried")
+    func exec() async throws {
+        let out = try TemporaryDirectory()
+        let file = out.url.appendingPathComponent("alert.json").path
+        let s = try Setup(url: "", kind: { _ in .exec(command: ["/bin/sh", "-c", "cat > '\(file)'"]) })
+        try s.commit([Transitions.make("shop", "age", "psi", .firing)])
+        let notifier = s.start()
+        #expect(try await eventually("delivered") { try s.deliveries("delivered").count == 1 })
+        await notifier.stop()
+        let body = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: file))) as? [String: Any]
+        #expect((body?["alerts"] as? [[String: Any]])?.first?["dedup_key"] as? String == "driftd/shop/age/psi")
+
+        let slow = try Setup(url: "", kind: { _ in .exec(command: ["/bin/sleep", "30"]) }, maxAttempts: 2, timeout: 100)
+        try slow.commit([Transitions.make("shop", "age", "psi", .firing)])
+        let n2 = slow.start()
+        #expect(try await eventually("failed") { try slow.deliveries("failed").count == 1 })
+        await n2.stop()
+        let failed = try #require(try slow.deliveries("failed").first)
+        #expect(failed.lastError == "timed out after 100 ms; gave up after 2 attempts")
+    }
+}

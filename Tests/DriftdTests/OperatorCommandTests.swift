@@ -1,0 +1,92 @@
+import DriftStore
+import DriftTesting
+import Foundation
+import Testing
+
+/// The operator commands as a person types them: ack, resolve, note, silences, and failed
+/// deliveries in `driftd alerts`.
+@Suite("driftd alerts and silence")
+struct OperatorCommandTests {
+    struct Workspace {
+        let dir: TemporaryDirectory
+        let config: String
+        let storePath: String
+
+        init() throws {
+            dir = try TemporaryDirectory()
+            config = dir.url.appendingPathComponent("driftd.yaml").path
+            storePath = dir.url.appendingPathComponent("s.sqlite").path
+            try "store: s.sqlite\nmodels:\n  - id: shop\n".write(toFile: config, atomically: true, encoding: .utf8)
+        }
+
+        func run(_ arguments: [String]) throws -> DriftdRun { try DriftdProcess.run(arguments + ["--config", config]) }
+    }
+
+    @Test("ack, note and resolve an alert; each lands in the store and the audit log")
+    func alertActions() throws {
+        let w = try Workspace()
+        do {
+            let store = try AlertStore(path: w.storePath)
+            try store.commit(Transitions.output([Transitions.make("shop", "age", "psi", .firing)]), checkpoint: Transitions.checkpoint, source: "t")
+        }
+        let list = try JSONValue.parse(try w.run(["alerts", "--format", "json"]).standardOutput).array ?? []
+        let id = try #require(list.first?["id"]?.number.map { Int64($0) })
+        #expect(list.first?["failed_deliveries"]?.array?.isEmpty == true)
+
+        let ack = try w.run(["alerts", "ack", String(id), "--by", "ana", "--note", "looking", "--expires", "4h"])
+        #expect(ack.status == 0, "\(ack.standardError)")
+        #expect(ack.standardOutput.hasPrefix("alert \(id) acknowledged until "))
+        #expect(try w.run(["alerts", "note", String(id), "upstream schema change", "--by", "bo"]).status == 0)
+        #expect(try w.run(["alerts", "resolve", String(id), "--by", "bo"]).status == 0)
+        let again = try w.run(["alerts", "resolve", String(id)])
+        #expect(again.status == 2 && again.standardError.contains("already resolved"))
+        let missing = try w.run(["alerts", "ack", "999", "--by", "ana"])
+        #expect(missing.status == 2 && missing.standardError.contains("no alert 999"))
+        #expect(try w.run(["alerts", "ack", String(id), "--by", "ana", "--expires", "soon"]).status == 2)
+
+        let store = try AlertStore(path: w.storePath)
+        #expect(try store.alerts(state: "resolved").map(\.id) == [id])
+        #expect(try store.notes(alertID: id).map(\.text) == ["upstream schema change"])
+        #expect(try store.auditLog().map { "\($0.actor) \($0.action)" } == ["bo alert.resolve", "bo alert.note", "ana alert.ack"])
+        let table = try w.run(["alerts"])
+        #expect(table.status == 0 && table.standardOutput.contains("resolved"))
+    }
+
+    @Test("silence add, list and expire")
+    func silences() throws {
+        let w = try Workspace()
+        let add = try w.run(["silence", "add", "--matcher", "model=shop", "--matcher", "feature=~a.*", "--duration", "2h", "--by", "bo", "--comment", "deploy"])
+        #expect(add.status == 0, "\(add.standardError)")
+        #expect(add.standardOutput.hasPrefix("silence 1: model=shop, feature=~a.* until "))
+        let list = try JSONValue.parse(try w.run(["silence", "list", "--format", "json"]).standardOutput).array ?? []
+        #expect(list.count == 1 && list[0]["active"]?.bool == true && list[0]["comment"]?.string == "deploy")
+        #expect(list[0]["matchers"]?.array?.compactMap(\.string) == ["model=shop", "feature=~a.*"])
+        #expect(try w.run(["silence", "expire", "1", "--by", "bo"]).status == 0)
+        #expect(try w.run(["silence", "list"]).standardOutput.trimmingCharacters(in: .whitespacesAndNewlines) == "no silences")
+        #expect(try w.run(["silence", "list", "--all"]).standardOutput.contains("expired"))
+        let bad = try w.run(["silence", "add", "--matcher", "model=~(", "--duration", "1h"])
+        #expect(bad.status == 2 && bad.standardError.contains("not a valid regular expression"))
+        #expect(try w.run(["silence", "expire", "9"]).status == 2)
+        let store = try AlertStore(path: w.storePath)
+        #expect(try store.auditLog().map(\.action) == ["silence.expire", "silence.add"])
+    }
+
+    @Test("failed deliveries show in driftd alerts, as a table and in JSON")
+    func failedDeliveries() throws {
+        let w = try Workspace()
+        do {
+            let store = try AlertStore(path: w.storePath)
+            try store.commit(Transitions.output([Transitions.make("shop", "age", "psi", .firing)]), checkpoint: Transitions.checkpoint, source: "t")
+            let e = try #require(try store.pendingOutbox().first)
+            let ids = try store.route(outboxID: e.id, alertID: e.alertID, plans: [DeliveryPlan(receiver: "oncall", route: "0", dedupKey: "k")])
+            try store.recordAttempt(deliveryIDs: Array(ids.values), statusCode: 500, error: "HTTP 500",
+                                    update: .failed(reason: "HTTP 500; gave up after 10 attempts"))
+        }
+        let table = try w.run(["alerts"])
+        #expect(table.standardOutput.contains("failed deliveries (1):"))
+        #expect(table.standardOutput.contains("oncall") && table.standardOutput.contains("HTTP 500; gave up after 10 attempts"))
+        let json = try JSONValue.parse(try w.run(["alerts", "--format", "json"]).standardOutput).array ?? []
+        let failed = try #require(json.first?["failed_deliveries"]?.array?.first)
+        #expect(failed["receiver"]?.string == "oncall" && failed["attempts"]?.number == 1 && failed["transition"]?.string == "firing")
+    }
+}
