@@ -53,7 +53,7 @@ struct KafkaFaultTests {
             p.arguments = ["run", "--config", config] + extra
             p.standardOutput = FileHandle.nullDevice
             if let log {
-                FileManager.default.createFile(atPath: log, contents: nil)
+                _ = FileManager.default.createFile(atPath: log, contents: nil)
                 p.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
             } else {
                 p.standardError = FileHandle.nullDevice

@@ -71,7 +71,7 @@ struct KafkaScaleOutTests {
             p.executableURL = DriftdProcess.executable
             p.arguments = ["run", "--config", config]
             p.standardOutput = FileHandle.nullDevice
-            FileManager.default.createFile(atPath: log, contents: nil)
+            _ = FileManager.default.createFile(atPath: log, contents: nil)
             p.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
             try p.run()
             return p
