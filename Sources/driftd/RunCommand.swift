@@ -53,6 +53,11 @@ struct RunCommand: ParsableCommand {
         daemonOptions.commitDelayMillisecondsForTesting = slowStoreMs
         let interactive = isatty(2) != 0
         daemonOptions.log = { message in writeStandardError((interactive ? "\n" : "") + "driftd: " + message + "\n") }
+        // Paging runs beside the consume loop, from the outbox the loop's commits fill.
+        var notifierOptions = NotifierOptions()
+        notifierOptions.log = { message in writeStandardError((interactive ? "\n" : "") + "driftd notifier: " + message + "\n") }
+        let notifier = c.notify.isEmpty ? nil : Notifier.start(configuration: c.notify, store: store, options: notifierOptions)
+        defer { notifier?.stop() }
         let final = try KafkaDaemon.run(configuration: c, store: store, options: daemonOptions, shouldStop: { records in StopSignal.isRequested || exitAfterRecords.map { records >= $0 } == true },
                                         onStatus: { s in
             let line = String(format: "%ld records  %ld windows closed  %d alerts firing  %ld rejected  %d partitions%@%@",

@@ -15,6 +15,8 @@ struct KafkaRunTests {
         try broker.createTopic(topic, partitions: 1)
         try broker.createTopic("\(topic)-alerts", partitions: 1)
         let dir = try TemporaryDirectory()
+        // On-call is paged through an exec receiver that appends each notification to a file.
+        let pages = dir.url.appendingPathComponent("pages.jsonl").path
         let config = try dir.write("driftd.yaml", """
             store: run.sqlite
             models:
@@ -26,6 +28,13 @@ struct KafkaRunTests {
               group: driftd-test
               alerts_topic: \(topic)-alerts
               properties: { session.timeout.ms: "6000" }
+            receivers:
+              - { name: pager, type: exec, command: [sh, -c, "cat >> \(pages); echo >> \(pages)"], timeout: 5s }
+            route:
+              receiver: pager
+              group_by: [model]
+              group_wait: 0s
+              group_interval: 1s
             """)
         let replayConfig = try dir.write("replay.yaml", "store: replay.sqlite\nmodels:\n  - id: shop\n    window: { count: 2000 }\n")
         let reference = try dir.write("reference.jsonl", SyntheticStream(seed: 7).text(6000))
@@ -67,6 +76,9 @@ struct KafkaRunTests {
             let report = try DriftdProcess.run(["report", "--config", config, "--model", "shop", "--format", "json"])
             windows = (try? JSONValue.parse(report.standardOutput))?.array?.count ?? 0
         }
+        // The notifier, beside the consume loop, pages for what fired.
+        let pageDeadline = Date().addingTimeInterval(30)
+        while Date() < pageDeadline, !((try? String(contentsOfFile: pages, encoding: .utf8)) ?? "").contains("firing") { usleep(200_000) }
         kill(daemon.processIdentifier, SIGTERM)
         let exitDeadline = Date().addingTimeInterval(30)
         while daemon.isRunning && Date() < exitDeadline { usleep(100_000) }
@@ -102,6 +114,9 @@ struct KafkaRunTests {
         reader.close()
         #expect(notifying > 0 && published.count == notifying)
         #expect(published.allSatisfy { $0.contains("\"fingerprint\"") })
+        let paged = ((try? String(contentsOfFile: pages, encoding: .utf8)) ?? "").split(separator: "\n").compactMap { try? JSONValue.parse(String($0)) }
+        #expect(!paged.isEmpty, "driftd run paged on-call through the exec receiver")
+        #expect(paged.first?["status"]?.string == "firing")
         let letters = try JSONValue.parse(try DriftdProcess.run(["deadletters", "--config", config, "--format", "json"]).standardOutput).array ?? []
         #expect(letters.count == 1)
         #expect(letters.first?["source"]?.string == "kafka:\(topic)/0@5000")
