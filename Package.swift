@@ -15,6 +15,11 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // Pure numerics: SIMD kernels, accumulators, PSI/KS/JS/Wasserstein/chi², p-values.
@@ -28,13 +33,25 @@ let package = Package(
         .systemLibrary(name: "CRdKafka", pkgConfig: "rdkafka", providers: [.apt(["librdkafka-dev"])]),
         // Kafka source (consumer group, batch polling, offsets) and the embedded broker.
         .target(name: "DriftKafka", dependencies: ["DriftCore", "CRdKafka"]),
+        // HTTP read side (Hummingbird 2): JSON API over the store, /metrics, the dashboard.
+        .target(
+            name: "DriftHTTP",
+            dependencies: [
+                "DriftCore", "DriftStore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         // Composition: configuration and the services that wire sources, pipeline and store.
-        .target(name: "DriftDaemon", dependencies: ["DriftCore", "DriftStore", "DriftKafka", .product(name: "Yams", package: "Yams")]),
+        .target(name: "DriftDaemon", dependencies: ["DriftCore", "DriftStore", "DriftKafka", "DriftHTTP", .product(name: "Yams", package: "Yams")]),
         // The command-line tool.
         .executableTarget(
             name: "driftd",
             dependencies: [
-                "DriftCore", "DriftStats", "DriftStore", "DriftDaemon", "DriftKafka",
+                "DriftCore", "DriftStats", "DriftStore", "DriftDaemon", "DriftKafka", "DriftHTTP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -45,6 +62,8 @@ let package = Package(
         .testTarget(name: "DriftCoreTests", dependencies: ["DriftCore", "DriftTesting"]),
         .testTarget(name: "DriftStoreTests", dependencies: ["DriftStore", "DriftTesting"]),
         .testTarget(name: "DriftDaemonTests", dependencies: ["DriftDaemon", "DriftTesting"]),
+        .testTarget(name: "DriftHTTPTests", dependencies: ["DriftHTTP", "DriftStore", "DriftTesting",
+                                                           .product(name: "Hummingbird", package: "hummingbird")]),
         .testTarget(name: "DriftKafkaTests", dependencies: ["DriftKafka", "DriftTesting"]),
         .testTarget(name: "DriftdTests", dependencies: ["driftd", "DriftTesting", "DriftKafka"]),
     ],

@@ -60,6 +60,8 @@ public struct DriftConfiguration: Sendable, Equatable {
     public var models: [ModelConfiguration]
     /// The Kafka source of `driftd run` (absent: only file replay).
     public var kafka: KafkaConfiguration?
+    /// The HTTP API, metrics and dashboard (absent: loopback defaults, no token).
+    public var http: HTTPConfiguration?
 
     public func model(_ id: String) -> ModelConfiguration? { models.first { $0.id == id } }
 
@@ -83,7 +85,7 @@ public struct DriftConfiguration: Sendable, Equatable {
             throw ConfigurationError(file: file, line: nil, keyPath: "", reason: "not valid YAML: \(e)")
         }
         let reader = NodeReader(file: file)
-        let top = try reader.mapping(root, path: "", allowed: ["store", "models", "defaults", "kafka"])
+        let top = try reader.mapping(root, path: "", allowed: ["store", "models", "defaults", "kafka", "http"])
         let storeNode = try reader.required(top, "store", path: "", parent: root)
         var storePath = try reader.string(storeNode, path: "store")
         if !storePath.hasPrefix("/") {
@@ -130,7 +132,8 @@ public struct DriftConfiguration: Sendable, Equatable {
         }
         if models.isEmpty { throw reader.error(modelsNode, "models", "no models: name at least one with `- id: NAME`") }
         let kafka = try top["kafka"].map { try reader.kafka($0, path: "kafka") }
-        return DriftConfiguration(file: file, storePath: storePath, models: models, kafka: kafka)
+        let http = try top["http"].map { try reader.http($0, path: "http") }
+        return DriftConfiguration(file: file, storePath: storePath, models: models, kafka: kafka, http: http)
     }
 }
 
