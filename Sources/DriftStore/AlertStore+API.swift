@@ -97,6 +97,7 @@ extension AlertStore {
         public var state: String
         public var severity: String?
         public var count: Int
+        public init(state: String, severity: String?, count: Int) { self.state = state; self.severity = severity; self.count = count }
     }
 
     /// Every model the store knows: with a baseline or with window reports, sorted.
