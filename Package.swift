@@ -18,6 +18,11 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // Pure numerics: SIMD kernels, accumulators, PSI/KS/JS/Wasserstein/chi², p-values.
@@ -41,14 +46,26 @@ let package = Package(
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
         ]),
+        // HTTP read side (Hummingbird 2): JSON API over the store, /metrics, the dashboard.
+        .target(
+            name: "DriftHTTP",
+            dependencies: [
+                "DriftCore", "DriftStore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         // Composition: configuration and the services that wire sources, pipeline and store.
-        .target(name: "DriftDaemon", dependencies: ["DriftCore", "DriftStore", "DriftKafka", "DriftNotify", "DriftNotifier",
+        .target(name: "DriftDaemon", dependencies: ["DriftCore", "DriftStore", "DriftKafka", "DriftNotify", "DriftNotifier", "DriftHTTP",
                                                     .product(name: "Yams", package: "Yams")]),
         // The command-line tool.
         .executableTarget(
             name: "driftd",
             dependencies: [
-                "DriftCore", "DriftStats", "DriftStore", "DriftDaemon", "DriftKafka", "DriftNotify",
+                "DriftCore", "DriftStats", "DriftStore", "DriftDaemon", "DriftKafka", "DriftNotify", "DriftHTTP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -65,6 +82,8 @@ let package = Package(
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
         ]),
+        .testTarget(name: "DriftHTTPTests", dependencies: ["DriftHTTP", "DriftStore", "DriftTesting",
+                                                           .product(name: "Hummingbird", package: "hummingbird")]),
         .testTarget(name: "DriftKafkaTests", dependencies: ["DriftKafka", "DriftTesting"]),
         .testTarget(name: "DriftdTests", dependencies: ["driftd", "DriftTesting", "DriftKafka", "DriftStore"]),
     ],

@@ -67,6 +67,8 @@ public struct DriftConfiguration: Sendable, Equatable {
     public var kafka: KafkaConfiguration?
     /// Receivers, routing, inhibition and model labels for paging (NotifyConfiguration.swift).
     public var notify = NotifyConfiguration()
+    /// The HTTP API, metrics and dashboard (absent: loopback defaults, no token).
+    public var http: HTTPConfiguration?
 
     public func model(_ id: String) -> ModelConfiguration? { models.first { $0.id == id } }
 
@@ -90,7 +92,7 @@ public struct DriftConfiguration: Sendable, Equatable {
             throw ConfigurationError(file: file, line: nil, keyPath: "", reason: "not valid YAML: \(e)")
         }
         let reader = NodeReader(file: file)
-        let top = try reader.mapping(root, path: "", allowed: Set(["store", "models", "defaults", "kafka"]).union(NodeReader.notifyKeys))
+        let top = try reader.mapping(root, path: "", allowed: Set(["store", "models", "defaults", "kafka", "http"]).union(NodeReader.notifyKeys))
         let storeNode = try reader.required(top, "store", path: "", parent: root)
         var storePath = try reader.string(storeNode, path: "store")
         if !storePath.hasPrefix("/") {
@@ -137,8 +139,9 @@ public struct DriftConfiguration: Sendable, Equatable {
         }
         if models.isEmpty { throw reader.error(modelsNode, "models", "no models: name at least one with `- id: NAME`") }
         let kafka = try top["kafka"].map { try reader.kafka($0, path: "kafka") }
+        let http = try top["http"].map { try reader.http($0, path: "http") }
         return DriftConfiguration(file: file, storePath: storePath, models: models, kafka: kafka,
-                                  notify: try reader.notify(top, root: root, environment: ProcessInfo.processInfo.environment))
+                                  notify: try reader.notify(top, root: root, environment: ProcessInfo.processInfo.environment), http: http)
     }
 }
 

@@ -1,0 +1,170 @@
+import DriftCore
+import DriftStore
+import Foundation
+import Hummingbird
+import Logging
+
+/// What the API knows beyond the store: the configured models with their windows and rules
+/// (for thresholds), the token, and an optional readiness condition of the host process.
+public struct APISettings: Sendable {
+    public struct Model: Sendable {
+        public var id: String
+        public var window: WindowConfiguration
+        public var rules: [Rule]
+        public init(id: String, window: WindowConfiguration, rules: [Rule]) {
+            self.id = id; self.window = window; self.rules = rules
+        }
+    }
+
+    public var models: [Model]
+    /// Required on every state-changing request; nil refuses them all.
+    public var token: BearerToken?
+    /// nil when the host is ready, or why it is not (e.g. "joining the consumer group").
+    public var readiness: @Sendable () -> String?
+
+    public init(models: [Model] = [], token: BearerToken? = nil, readiness: @escaping @Sendable () -> String? = { nil }) {
+        self.models = models; self.token = token; self.readiness = readiness
+    }
+
+    func model(_ id: String) -> Model? { models.first { $0.id == id } }
+}
+
+/// The routes of driftd's HTTP server: `/api/v1` (read-only JSON over the store),
+/// `/metrics`, `/healthz`, `/readyz` and the dashboard at `/`.
+public enum APIRoutes {
+    static let defaultLimit = 50, maximumLimit = 1000, defaultLast = 20, maximumLast = 1000
+
+    public static func router(store: AlertStore, settings: APISettings, metrics: DriftMetrics?,
+                              logger: Logger) -> Router<BasicRequestContext> {
+        let router = Router(context: BasicRequestContext.self)
+        router.add(middleware: BearerTokenMiddleware(token: settings.token, logger: logger))
+
+        router.get("/") { _, _ in html(Dashboard.page) }
+        router.get("/healthz") { _, _ in try json(API.Health(status: "ok")) }
+        router.get("/readyz") { _, _ in
+            do { try store.ping() } catch {
+                return try json(API.Health(status: "not ready", reason: "the store does not answer: \(error)"), status: .serviceUnavailable)
+            }
+            if let reason = settings.readiness() { return try json(API.Health(status: "not ready", reason: reason), status: .serviceUnavailable) }
+            return try json(API.Health(status: "ready"))
+        }
+        router.get("/metrics") { _, _ in
+            guard let metrics else { throw HTTPError(.notFound, message: "metrics are not collected by this process") }
+            metrics.observe(alertCounts: try store.alertCounts())
+            return Response(status: .ok, headers: [.contentType: DriftMetrics.contentType],
+                            body: .init(byteBuffer: ByteBuffer(string: metrics.exposition())))
+        }
+
+        let api = router.group("api/v1")
+        api.get("openapi.json") { _, _ in
+            Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.json)))
+        }
+        api.get("alerts") { request, _ in
+            let q = request.uri.queryParameters
+            let state = try q["state"].map { try oneOf(String($0), ["pending", "firing", "resolved"], "state") }
+            let severity = try q["severity"].map { try oneOf(String($0), ["warning", "critical"], "severity") }
+            let limit = try integer(q["limit"], "limit", default: defaultLimit, range: 1...maximumLimit)
+            let offset = try integer(q["offset"], "offset", default: 0, range: 0...Int(Int32.max))
+            let page = try store.alertPage(state: state, model: q["model"].map(String.init), severity: severity, limit: limit, offset: offset)
+            return try json(API.AlertPage(total: page.total, limit: limit, offset: offset,
+                                          alerts: page.items.map { API.Alert($0, withTransitions: false) }))
+        }
+        api.get("alerts/:id") { _, context in
+            guard let id = context.parameters.get("id", as: Int64.self) else {
+                throw HTTPError(.badRequest, message: "an alert id is a whole number, as listed by /api/v1/alerts")
+            }
+            guard let alert = try store.alert(id: id) else { throw HTTPError(.notFound, message: "no alert \(id) — /api/v1/alerts lists them") }
+            return try json(API.Alert(alert, withTransitions: true))
+        }
+        api.get("models") { _, _ in
+            let firing = try store.firingAlertCounts()
+            let stored = try store.modelIDs()
+            let ids = settings.models.map(\.id) + stored.filter { id in !settings.models.contains { $0.id == id } }
+            let baselines = try store.baselines()
+            let models = try ids.map { id -> API.Model in
+                let configured = settings.model(id)
+                let path = "/api/v1/models/\(API.segment(id))"
+                return API.Model(id: id, configured: configured != nil, window: configured.map { API.WindowSettings($0.window) },
+                                 activeBaseline: baselines.first { $0.model == id && $0.active }.map(API.Baseline.init),
+                                 latestWindow: try store.windowReports(model: id, last: 1).last.map(API.Window.init),
+                                 firingAlerts: firing[id] ?? 0,
+                                 links: ["windows": path + "/windows", "alerts": "/api/v1/alerts?model=\(API.segment(id))"])
+            }
+            return try json(API.Models(models: models))
+        }
+        api.get("models/:model/windows") { request, context in
+            let model = try context.parameters.require("model")
+            let last = try integer(request.uri.queryParameters["last"], "last", default: defaultLast, range: 1...maximumLast)
+            let reports = try store.windowReports(model: model, last: last)
+            if reports.isEmpty, try !known(model, store: store, settings: settings) { throw unknownModel(model) }
+            return try json(API.Windows(model: model, windows: reports.map(API.Window.init)))
+        }
+        api.get("models/:model/features/:feature/series") { request, context in
+            let model = try context.parameters.require("model"), feature = try context.parameters.require("feature")
+            let last = try integer(request.uri.queryParameters["last"], "last", default: defaultLast * 5, range: 1...maximumLast)
+            let reports = try store.windowReports(model: model, last: last)
+            if reports.isEmpty, try !known(model, store: store, settings: settings) { throw unknownModel(model) }
+            var points: [API.SeriesPoint] = []
+            var latest: FeatureReport?
+            for r in reports {
+                guard let f = r.features.first(where: { $0.name == feature }) else { continue }
+                latest = f
+                points.append(API.SeriesPoint(windowIndex: r.windowIndex, start: r.start, end: r.end,
+                                              startTime: r.basis == .eventTime ? API.time(milliseconds: r.start) : nil,
+                                              baselineVersion: r.baselineVersion, figures: API.FeatureFigures(f)))
+            }
+            if !reports.isEmpty && latest == nil {
+                throw HTTPError(.notFound, message: "model \(model) has no feature '\(feature)' in its windows — /api/v1/models/\(API.segment(model))/windows lists them")
+            }
+            let rules = settings.model(model)?.rules ?? Rule.defaults
+            let thresholds = latest.map { f in rules.filter { $0.applies(to: f) }.map(API.Threshold.init) } ?? []
+            return try json(API.Series(model: model, feature: feature, kind: latest?.kind.rawValue, thresholds: thresholds, points: points))
+        }
+        api.get("baselines") { request, _ in
+            try json(API.Baselines(baselines: try store.baselines(model: request.uri.queryParameters["model"].map(String.init)).map(API.Baseline.init)))
+        }
+        api.get("deadletters") { request, _ in
+            let q = request.uri.queryParameters
+            let limit = try integer(q["limit"], "limit", default: defaultLimit, range: 1...maximumLimit)
+            let offset = try integer(q["offset"], "offset", default: 0, range: 0...Int(Int32.max))
+            let page = try store.deadLetterPage(limit: limit, offset: offset)
+            return try json(API.DeadLetters(total: page.total, limit: limit, offset: offset, deadLetters: page.items.map(API.DeadLetter.init)))
+        }
+        return router
+    }
+
+    // MARK: helpers
+
+    static func json<T: Encodable>(_ value: T, status: HTTPResponse.Status = .ok) throws -> Response {
+        let data = try API.encoder.encode(value)
+        return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    static func html(_ text: String) -> Response {
+        Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-cache"],
+                 body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+
+    static func oneOf(_ value: String, _ allowed: [String], _ name: String) throws -> String {
+        guard allowed.contains(value) else {
+            throw HTTPError(.badRequest, message: "\(name) must be one of \(allowed.joined(separator: ", ")), got '\(value)'")
+        }
+        return value
+    }
+
+    static func integer(_ text: Substring?, _ name: String, default value: Int, range: ClosedRange<Int>) throws -> Int {
+        guard let text else { return value }
+        guard let n = Int(text), range.contains(n) else {
+            throw HTTPError(.badRequest, message: "\(name) must be a whole number from \(range.lowerBound) to \(range.upperBound), got '\(text)'")
+        }
+        return n
+    }
+
+    static func known(_ model: String, store: AlertStore, settings: APISettings) throws -> Bool {
+        try settings.model(model) != nil || store.modelIDs().contains(model)
+    }
+
+    static func unknownModel(_ model: String) -> HTTPError {
+        HTTPError(.notFound, message: "no model '\(model)' — /api/v1/models lists them")
+    }
+}

@@ -1,0 +1,104 @@
+import DriftStore
+import Foundation
+import Hummingbird
+import Logging
+import ServiceLifecycle
+
+/// driftd's HTTP server, startable from synchronous code beside the daemon's polling thread:
+/// it runs on its own event loop thread, and `start` returns once it listens (or throws why
+/// it cannot, e.g. the port is taken).
+///
+/// ```swift
+/// let server = try APIServer.start(store: store, settings: settings, metrics: metrics, address: address)
+/// print("dashboard: http://\(server.address)/")
+/// ...
+/// server.stop()
+/// ```
+public enum APIServer {
+    public struct StartError: Error, CustomStringConvertible {
+        public var description: String
+    }
+
+    /// Serves `store` (read-only API, dashboard) and `metrics` at `address` until `stop()`.
+    public static func start(store: AlertStore, settings: APISettings, metrics: DriftMetrics?,
+                             address: ListenAddress = .loopbackDefault, logger: Logger = Logger(label: "driftd.http")) throws -> APIServerHandle {
+        let router = APIRoutes.router(store: store, settings: settings, metrics: metrics, logger: logger)
+        let started = StartSignal()
+        let app = Application(
+            router: router,
+            configuration: ApplicationConfiguration(address: .hostname(address.host, port: address.port), serverName: "driftd"),
+            onServerRunning: { channel in started.listening(port: channel.localAddress?.port ?? address.port) },
+            // NIO's own event loop threads, apart from Swift's cooperative pool and the daemon's thread.
+            eventLoopGroupProvider: .singleton,
+            logger: logger)
+        // The one task that bridges the synchronous daemon to the async server; the handle
+        // owns it, shuts the group down gracefully on stop and waits for it to end. Signals
+        // stay with the daemon (its own SIGTERM handling drains the pipeline first).
+        let services = ServiceGroup(configuration: ServiceGroupConfiguration(services: [app], gracefulShutdownSignals: [], logger: logger))
+        Task.detached {
+            do { try await services.run() } catch { started.failed(error) }
+            started.ended()
+        }
+        let port: Int
+        do {
+            port = try started.waitUntilListening()
+        } catch {
+            started.waitUntilEnded()
+            throw StartError(description: "cannot listen on \(address): \(error) — choose another address with --http or http.listen")
+        }
+        return APIServerHandle(address: ListenAddress(host: address.host, port: port), services: services, started: started)
+    }
+
+    /// Opens the store at `storePath` and serves it.
+    public static func start(storePath: String, settings: APISettings, metrics: DriftMetrics?,
+                             address: ListenAddress = .loopbackDefault, logger: Logger = Logger(label: "driftd.http")) throws -> APIServerHandle {
+        try start(store: try AlertStore(path: storePath), settings: settings, metrics: metrics, address: address, logger: logger)
+    }
+}
+
+/// A running server: where it listens, and how to stop it.
+public final class APIServerHandle: Sendable {
+    /// The address it listens on (with the real port when 0 was asked for).
+    public let address: ListenAddress
+    private let services: ServiceGroup
+    private let started: StartSignal
+
+    init(address: ListenAddress, services: ServiceGroup, started: StartSignal) {
+        self.address = address; self.services = services; self.started = started
+    }
+
+    public var url: String { "http://\(address)" }
+
+    /// Stops listening, finishes the requests in flight, and returns once the server is gone.
+    /// Calling it again does nothing.
+    public func stop() {
+        let services = services
+        // Returns at once; the wait below is for the server to finish.
+        Task.detached { await services.triggerGracefulShutdown() }
+        started.waitUntilEnded()
+    }
+}
+
+/// The server task's progress, told to the synchronous caller.
+final class StartSignal: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var port: Int?
+    private var error: (any Error)?
+    private var hasEnded = false
+
+    func listening(port: Int) { condition.lock(); self.port = port; condition.broadcast(); condition.unlock() }
+    func failed(_ error: any Error) { condition.lock(); self.error = error; condition.broadcast(); condition.unlock() }
+    func ended() { condition.lock(); hasEnded = true; condition.broadcast(); condition.unlock() }
+
+    func waitUntilListening() throws -> Int {
+        condition.lock(); defer { condition.unlock() }
+        while port == nil && error == nil && !hasEnded { condition.wait() }
+        if let port { return port }
+        throw error ?? APIServer.StartError(description: "the server ended before it listened")
+    }
+
+    func waitUntilEnded() {
+        condition.lock(); defer { condition.unlock() }
+        while !hasEnded { condition.wait() }
+    }
+}

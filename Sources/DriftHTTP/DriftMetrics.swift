@@ -1,0 +1,157 @@
+import DriftCore
+import DriftStore
+import Foundation
+import Prometheus
+
+/// driftd's Prometheus metrics. The daemon loop calls ``observe(committed:counters:now:)``
+/// once per commit point (never per record), so the hot path pays nothing; `/metrics` renders
+/// ``exposition()``. Label sets are bounded: models and features come from window reports
+/// (hence from baselines), partitions and receivers from the configuration, and each family
+/// stops taking new label values at ``maximumSeries``, counting what it dropped in
+/// `driftd_metrics_series_dropped_total`.
+///
+/// `factory` exposes the same registry to swift-metrics, for `MetricsSystem.bootstrap` in `main`.
+public final class DriftMetrics: @unchecked Sendable {
+    public let registry: PrometheusCollectorRegistry
+    public let maximumSeries: Int
+    public var factory: PrometheusMetricsFactory { PrometheusMetricsFactory(registry: registry) }
+
+    private let lock = NSLock()
+    private var lastCounters = PipelineCounters()
+    private var series: [String: Set<[String]>] = [:]
+    private var counters: [String: Counter] = [:]
+    private var gauges: [String: Gauge] = [:]
+
+    private let records: Counter, rejected: Counter, unmonitored: Counter, commits: Counter, dropped: Counter
+    private let windowClose: ValueHistogram
+
+    /// Window-close latency buckets, in seconds: from the window's end (event time) to the
+    /// commit of its report, which includes the allowed lateness.
+    public static let windowCloseBuckets: [Double] = [0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300, 900, 3600]
+
+    public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry(), maximumSeries: Int = 2000) {
+        self.registry = registry
+        self.maximumSeries = maximumSeries
+        records = registry.makeCounter(descriptor: Self.descriptor("driftd_records_total", "Records consumed from the sources (every record read, decoded or not)."))
+        rejected = registry.makeCounter(descriptor: Self.descriptor("driftd_records_rejected_total", "Records rejected as malformed and stored as dead letters."))
+        unmonitored = registry.makeCounter(descriptor: Self.descriptor("driftd_records_unmonitored_total", "Records of models driftd does not monitor."))
+        commits = registry.makeCounter(descriptor: Self.descriptor("driftd_commits_total", "Commit points written to the store."))
+        dropped = registry.makeCounter(descriptor: Self.descriptor("driftd_metrics_series_dropped_total", "Label values not exported because a metric family reached its series limit."))
+        windowClose = registry.makeValueHistogram(descriptor: Self.descriptor("driftd_window_close_seconds", "Seconds from an event-time window's end to the commit of its report."), buckets: Self.windowCloseBuckets)
+        // Every state/severity pair exists from the start, so a scrape never misses a zero.
+        for (state, severity) in Self.alertLabelPairs {
+            _ = gauge(Family.alerts, [state, severity])
+        }
+    }
+
+    enum Family {
+        static let late = ("driftd_records_late_total", ["model"], "Records that arrived after their window had closed, by model.")
+        static let windows = ("driftd_windows_closed_total", ["model"], "Windows closed and reported, by model.")
+        static let transitions = ("driftd_alert_transitions_total", ["kind", "severity"], "Alert transitions stored, by kind and severity.")
+        static let alerts = ("driftd_alerts", ["state", "severity"], "Alerts in the store by state and severity (severity none for resolved ones).")
+        static let psi = ("driftd_feature_psi", ["model", "feature"], "PSI of the feature in the model's latest window.")
+        static let ks = ("driftd_feature_ks_statistic", ["model", "feature"], "KS D of the numeric feature in the model's latest window.")
+        static let lag = ("driftd_consumer_lag_records", ["partition"], "Records behind the end of each assigned partition (topic/partition).")
+        static let deliveries = ("driftd_deliveries_total", ["receiver"], "Notifications delivered, by receiver.")
+        static let failures = ("driftd_delivery_failures_total", ["receiver"], "Notification deliveries that failed for good, by receiver.")
+        static let attempts = ("driftd_delivery_attempts_total", ["receiver"], "Delivery attempts (including retries), by receiver.")
+    }
+
+    static let alertLabelPairs: [(String, String)] = [
+        ("pending", "warning"), ("pending", "critical"), ("firing", "warning"), ("firing", "critical"), ("resolved", "none"),
+    ]
+
+    // MARK: observations
+
+    /// One commit point: what it stored and the pipeline's counters after it. Counters are
+    /// cumulative in the pipeline (and checkpointed), so the metric counts continue across
+    /// restarts from the first observation on.
+    public func observe(committed output: PipelineOutput, counters now: PipelineCounters, at date: Date = Date()) {
+        lock.lock(); defer { lock.unlock() }
+        let last = lastCounters
+        lastCounters = now
+        if now.records >= last.records { records.increment(by: now.records - last.records) }
+        if now.rejected >= last.rejected { rejected.increment(by: now.rejected - last.rejected) }
+        if now.unmonitored >= last.unmonitored { unmonitored.increment(by: now.unmonitored - last.unmonitored) }
+        commits.increment()
+        let nowMilliseconds = date.timeIntervalSince1970 * 1000
+        for r in output.reports {
+            counter(Family.windows, [r.model])?.increment()
+            if r.lateRecords > 0 { counter(Family.late, [r.model])?.increment(by: r.lateRecords) }
+            if r.basis == .eventTime { windowClose.record(Swift.max(0, nowMilliseconds - Double(r.end)) / 1000) }
+            for f in r.features where f.status != .insufficientData {
+                if let psi = f.numeric?.psi ?? f.categorical?.psi, psi.isFinite { gauge(Family.psi, [r.model, f.name])?.set(psi) }
+                if let d = f.numeric?.ks?.statistic, d.isFinite { gauge(Family.ks, [r.model, f.name])?.set(d) }
+            }
+        }
+        for t in output.transitions {
+            counter(Family.transitions, [t.kind.rawValue, t.severity?.rawValue ?? "none"])?.increment()
+        }
+    }
+
+    /// Alerts in the store by state and severity (the server refreshes this on every scrape).
+    public func observe(alertCounts: [AlertStore.AlertCount]) {
+        lock.lock(); defer { lock.unlock() }
+        var values: [String: Int] = [:]
+        for c in alertCounts { values["\(c.state)/\(c.severity ?? "none")", default: 0] += c.count }
+        for (state, severity) in Self.alertLabelPairs { gauge(Family.alerts, [state, severity])?.set(Double(values["\(state)/\(severity)"] ?? 0)) }
+    }
+
+    /// Records behind the high watermark per assigned partition, keyed "topic/partition".
+    public func observe(consumerLag: [String: Int64]) {
+        lock.lock(); defer { lock.unlock() }
+        for (partition, lag) in consumerLag { gauge(Family.lag, [partition])?.set(Double(Swift.max(0, lag))) }
+    }
+
+    public enum DeliveryOutcome: Sendable { case delivered, retry, failed }
+
+    /// One delivery attempt to a configured receiver and how it ended.
+    public func observe(delivery receiver: String, outcome: DeliveryOutcome) {
+        lock.lock(); defer { lock.unlock() }
+        counter(Family.attempts, [receiver])?.increment()
+        switch outcome {
+        case .delivered: counter(Family.deliveries, [receiver])?.increment()
+        case .failed: counter(Family.failures, [receiver])?.increment()
+        case .retry: break
+        }
+    }
+
+    /// The Prometheus text exposition format (version 0.0.4).
+    public func exposition() -> String { registry.emitToString() }
+
+    public static let contentType = "text/plain; version=0.0.4; charset=utf-8"
+
+    // MARK: bounded families (call with the lock held)
+
+    private func admit(_ name: String, _ values: [String]) -> Bool {
+        if series[name, default: []].contains(values) { return true }
+        guard series[name, default: []].count < maximumSeries else { dropped.increment(); return false }
+        series[name, default: []].insert(values)
+        return true
+    }
+
+    /// A full metric name with its help text (the name is given whole, unit suffix included).
+    static func descriptor(_ name: String, _ help: String) -> MetricNameDescriptor {
+        MetricNameDescriptor(metricName: name, unitName: "", helpText: help)
+    }
+
+    private func key(_ name: String, _ values: [String]) -> String { ([name] + values).joined(separator: "\u{1F}") }
+
+    private func counter(_ family: (String, [String], String), _ values: [String]) -> Counter? {
+        guard admit(family.0, values) else { return nil }
+        let k = key(family.0, values)
+        if let c = counters[k] { return c }
+        let c = registry.makeCounter(descriptor: Self.descriptor(family.0, family.2), labels: Array(zip(family.1, values)))
+        counters[k] = c
+        return c
+    }
+
+    private func gauge(_ family: (String, [String], String), _ values: [String]) -> Gauge? {
+        guard admit(family.0, values) else { return nil }
+        let k = key(family.0, values)
+        if let g = gauges[k] { return g }
+        let g = registry.makeGauge(descriptor: Self.descriptor(family.0, family.2), labels: Array(zip(family.1, values)))
+        gauges[k] = g
+        return g
+    }
+}

@@ -1,0 +1,384 @@
+/// The OpenAPI 3.1 description of driftd's HTTP API, written by hand and served at
+/// `/api/v1/openapi.json`. The tests fetch every path listed here from a real server over a
+/// real store and validate each response against these schemas, so the document cannot drift
+/// from the code unnoticed. Every object schema forbids keys it does not list.
+///
+/// State-changing endpoints (ack, resolve, notes, silences) slot in as `post` operations with
+/// `security: [{"bearer": []}]` and the `Unauthorized` response; the server already refuses
+/// every request other than GET/HEAD/OPTIONS without the bearer token.
+public enum OpenAPIDocument {
+    public static let json = #"""
+{
+  "openapi": "3.1.0",
+  "info": {
+    "title": "driftd",
+    "version": "1",
+    "description": "Read side of driftd, the drift-monitoring daemon: alerts, models, window reports, per-feature time series, baselines and dead letters, from driftd's store. Read endpoints need no token. Every request that can change state (any method but GET, HEAD and OPTIONS) needs `Authorization: Bearer <token>`, the token in the environment variable named by `http.token_env`; without it driftd answers 401. Numbers that JSON cannot hold (an infinite chi-square statistic) are null; figures a feature's kind does not have are absent."
+  },
+  "servers": [{ "url": "/" }],
+  "paths": {
+    "/api/v1/alerts": {
+      "get": {
+        "operationId": "listAlerts",
+        "summary": "Alerts, most recently changed first, filtered and paged",
+        "parameters": [
+          { "name": "state", "in": "query", "schema": { "$ref": "#/components/schemas/AlertState" } },
+          { "name": "model", "in": "query", "schema": { "type": "string" } },
+          { "name": "severity", "in": "query", "schema": { "$ref": "#/components/schemas/Severity" } },
+          { "$ref": "#/components/parameters/limit" },
+          { "$ref": "#/components/parameters/offset" }
+        ],
+        "responses": {
+          "200": { "description": "A page of alerts and how many match in all", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/AlertPage" } } } },
+          "400": { "$ref": "#/components/responses/BadRequest" }
+        }
+      }
+    },
+    "/api/v1/alerts/{id}": {
+      "get": {
+        "operationId": "getAlert",
+        "summary": "One alert with every transition it went through",
+        "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "integer", "minimum": 1 } }],
+        "responses": {
+          "200": { "description": "The alert", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/AlertWithTransitions" } } } },
+          "400": { "$ref": "#/components/responses/BadRequest" },
+          "404": { "$ref": "#/components/responses/NotFound" }
+        }
+      }
+    },
+    "/api/v1/models": {
+      "get": {
+        "operationId": "listModels",
+        "summary": "Configured and stored models, each with its active baseline and latest window",
+        "responses": {
+          "200": { "description": "The models", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Models" } } } }
+        }
+      }
+    },
+    "/api/v1/models/{model}/windows": {
+      "get": {
+        "operationId": "listWindows",
+        "summary": "The model's latest window reports, oldest first, with every feature's figures",
+        "parameters": [
+          { "$ref": "#/components/parameters/model" },
+          { "name": "last", "in": "query", "description": "How many windows (default 20)", "schema": { "type": "integer", "minimum": 1, "maximum": 1000 } }
+        ],
+        "responses": {
+          "200": { "description": "Window reports", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Windows" } } } },
+          "400": { "$ref": "#/components/responses/BadRequest" },
+          "404": { "$ref": "#/components/responses/NotFound" }
+        }
+      }
+    },
+    "/api/v1/models/{model}/features/{feature}/series": {
+      "get": {
+        "operationId": "featureSeries",
+        "summary": "One feature's figures over the model's latest windows, with the thresholds of the rules that apply to it",
+        "parameters": [
+          { "$ref": "#/components/parameters/model" },
+          { "name": "feature", "in": "path", "required": true, "schema": { "type": "string" } },
+          { "name": "last", "in": "query", "description": "How many windows (default 100)", "schema": { "type": "integer", "minimum": 1, "maximum": 1000 } }
+        ],
+        "responses": {
+          "200": { "description": "The series", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Series" } } } },
+          "400": { "$ref": "#/components/responses/BadRequest" },
+          "404": { "$ref": "#/components/responses/NotFound" }
+        }
+      }
+    },
+    "/api/v1/baselines": {
+      "get": {
+        "operationId": "listBaselines",
+        "summary": "Stored baseline versions, one active per model",
+        "parameters": [{ "name": "model", "in": "query", "schema": { "type": "string" } }],
+        "responses": {
+          "200": { "description": "Baselines", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Baselines" } } } }
+        }
+      }
+    },
+    "/api/v1/deadletters": {
+      "get": {
+        "operationId": "listDeadLetters",
+        "summary": "Records that could not be used, oldest first, paged",
+        "parameters": [{ "$ref": "#/components/parameters/limit" }, { "$ref": "#/components/parameters/offset" }],
+        "responses": {
+          "200": { "description": "Dead letters", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/DeadLetters" } } } },
+          "400": { "$ref": "#/components/responses/BadRequest" }
+        }
+      }
+    },
+    "/api/v1/openapi.json": {
+      "get": {
+        "operationId": "openAPI",
+        "summary": "This document",
+        "responses": { "200": { "description": "OpenAPI 3.1", "content": { "application/json": { "schema": { "type": "object", "required": ["openapi", "paths"] } } } } }
+      }
+    },
+    "/healthz": {
+      "get": {
+        "operationId": "health",
+        "summary": "The process is alive",
+        "responses": { "200": { "description": "Alive", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Health" } } } } }
+      }
+    },
+    "/readyz": {
+      "get": {
+        "operationId": "readiness",
+        "summary": "The store answers and the daemon is ready",
+        "responses": {
+          "200": { "description": "Ready", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Health" } } } },
+          "503": { "description": "Not ready, with the reason", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Health" } } } }
+        }
+      }
+    },
+    "/metrics": {
+      "get": {
+        "operationId": "metrics",
+        "summary": "Prometheus metrics (text exposition format 0.0.4)",
+        "responses": { "200": { "description": "Metrics", "content": { "text/plain": { "schema": { "type": "string" } } } } }
+      }
+    },
+    "/": {
+      "get": {
+        "operationId": "dashboard",
+        "summary": "The dashboard (one self-contained page)",
+        "responses": { "200": { "description": "HTML", "content": { "text/html": { "schema": { "type": "string" } } } } }
+      }
+    }
+  },
+  "components": {
+    "securitySchemes": {
+      "bearer": { "type": "http", "scheme": "bearer", "description": "The token in the environment variable named by http.token_env" }
+    },
+    "parameters": {
+      "limit": { "name": "limit", "in": "query", "description": "Page size (default 50)", "schema": { "type": "integer", "minimum": 1, "maximum": 1000 } },
+      "offset": { "name": "offset", "in": "query", "description": "Rows to skip (default 0)", "schema": { "type": "integer", "minimum": 0 } },
+      "model": { "name": "model", "in": "path", "required": true, "schema": { "type": "string" } }
+    },
+    "responses": {
+      "BadRequest": { "description": "A parameter is out of range or not one of its values", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } },
+      "NotFound": { "description": "No such alert, model or feature", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } },
+      "Unauthorized": {
+        "description": "A state-changing request without the right bearer token",
+        "headers": { "WWW-Authenticate": { "schema": { "type": "string" } } },
+        "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } }
+      }
+    },
+    "schemas": {
+      "Error": {
+        "type": "object", "additionalProperties": false, "required": ["error"],
+        "properties": { "error": { "type": "object", "additionalProperties": false, "required": ["message"], "properties": { "message": { "type": "string" } } } }
+      },
+      "Health": {
+        "type": "object", "additionalProperties": false, "required": ["status"],
+        "properties": { "status": { "enum": ["ok", "ready", "not ready"] }, "reason": { "type": "string" } }
+      },
+      "AlertState": { "enum": ["pending", "firing", "resolved"] },
+      "Severity": { "enum": ["warning", "critical"] },
+      "FeatureStatus": { "enum": ["ok", "warn", "critical", "insufficient_data"] },
+      "Transition": {
+        "type": "object", "additionalProperties": false, "required": ["id", "kind", "window_index", "created_at"],
+        "properties": {
+          "id": { "type": "integer" },
+          "kind": { "enum": ["pending", "firing", "severity_changed", "resolved", "cancelled"] },
+          "from": { "$ref": "#/components/schemas/AlertState" },
+          "to": { "$ref": "#/components/schemas/AlertState" },
+          "severity": { "$ref": "#/components/schemas/Severity" },
+          "value": { "type": "number" },
+          "window_index": { "type": "integer" },
+          "created_at": { "type": "string", "format": "date-time" }
+        }
+      },
+      "Alert": {
+        "type": "object", "additionalProperties": false,
+        "required": ["id", "fingerprint", "model", "rule", "state", "started_window", "updated_window", "updated_at", "links"],
+        "properties": {
+          "id": { "type": "integer", "minimum": 1 },
+          "fingerprint": { "type": "string", "description": "model/feature/rule (feature '-' for a model-level rule)" },
+          "model": { "type": "string" },
+          "feature": { "type": "string", "description": "Absent for a model-level rule (volume, performance)" },
+          "rule": { "type": "string" },
+          "state": { "$ref": "#/components/schemas/AlertState" },
+          "severity": { "$ref": "#/components/schemas/Severity" },
+          "value": { "type": "number", "description": "The rule's metric in the last window that changed the alert" },
+          "started_window": { "type": "integer" },
+          "updated_window": { "type": "integer" },
+          "updated_at": { "type": "string", "format": "date-time" },
+          "links": {
+            "type": "object", "additionalProperties": false, "required": ["alert", "windows"],
+            "properties": { "alert": { "type": "string" }, "windows": { "type": "string" }, "series": { "type": "string" } }
+          },
+          "transitions": { "type": "array", "items": { "$ref": "#/components/schemas/Transition" } }
+        }
+      },
+      "AlertWithTransitions": { "allOf": [{ "$ref": "#/components/schemas/Alert" }], "required": ["transitions"] },
+      "AlertPage": {
+        "type": "object", "additionalProperties": false, "required": ["total", "limit", "offset", "alerts"],
+        "properties": {
+          "total": { "type": "integer", "minimum": 0 },
+          "limit": { "type": "integer" },
+          "offset": { "type": "integer" },
+          "alerts": { "type": "array", "items": { "$ref": "#/components/schemas/Alert" } }
+        }
+      },
+      "FeatureFigures": {
+        "type": "object", "additionalProperties": false, "required": ["name", "kind", "status", "baseline_missing_rate"],
+        "properties": {
+          "name": { "type": "string" },
+          "kind": { "enum": ["numeric", "categorical"] },
+          "status": { "$ref": "#/components/schemas/FeatureStatus" },
+          "count": { "type": "integer", "minimum": 0, "description": "Values used (finite numbers, or non-missing categories)" },
+          "psi": { "type": "number", "minimum": 0 },
+          "js": { "type": "number", "minimum": 0, "description": "Jensen-Shannon distance over the PSI bins" },
+          "ks_d": { "type": "number", "minimum": 0, "maximum": 1, "description": "KS D on the baseline's grid (numeric)" },
+          "ks_p": { "type": "number", "minimum": 0, "maximum": 1 },
+          "ks_error_bound": { "type": "number", "minimum": 0 },
+          "w1": { "type": "number", "minimum": 0, "description": "Wasserstein-1 normalised by the baseline sd (numeric)" },
+          "mean_shift": { "type": "number", "description": "Mean change in baseline sd units (numeric)" },
+          "chi2": { "type": "number", "minimum": 0, "description": "Chi-square statistic (categorical); absent when infinite" },
+          "chi2_p": { "type": "number", "minimum": 0, "maximum": 1 },
+          "chi2_df": { "type": "integer", "minimum": 0 },
+          "unseen_rate": { "type": "number", "minimum": 0, "maximum": 1 },
+          "missing_rate": { "type": "number", "minimum": 0, "maximum": 1 },
+          "missing_rate_increase": { "type": "number" },
+          "baseline_missing_rate": { "type": "number", "minimum": 0, "maximum": 1 },
+          "type_error_rate": { "type": "number", "minimum": 0, "maximum": 1 },
+          "outside_range_rate": { "type": "number", "minimum": 0, "maximum": 1 },
+          "non_finite_rate": { "type": "number", "minimum": 0, "maximum": 1 }
+        }
+      },
+      "Window": {
+        "type": "object", "additionalProperties": false,
+        "required": ["model", "window_index", "basis", "start", "end", "record_count", "late_records", "baseline_version", "labelled", "status", "features"],
+        "properties": {
+          "model": { "type": "string" },
+          "window_index": { "type": "integer" },
+          "basis": { "enum": ["count", "event_time"] },
+          "start": { "type": "integer", "description": "Record sequence number, or event time in ms" },
+          "end": { "type": "integer" },
+          "start_time": { "type": "string", "format": "date-time" },
+          "end_time": { "type": "string", "format": "date-time" },
+          "record_count": { "type": "integer", "minimum": 0 },
+          "late_records": { "type": "integer", "minimum": 0 },
+          "baseline_version": { "type": "string" },
+          "expected_records": { "type": "number" },
+          "volume_ratio": { "type": "number" },
+          "performance": { "type": "number" },
+          "baseline_performance": { "type": "number" },
+          "performance_metric": { "enum": ["accuracy", "mae"] },
+          "labelled": { "type": "integer", "minimum": 0 },
+          "status": { "$ref": "#/components/schemas/FeatureStatus" },
+          "features": { "type": "array", "items": { "$ref": "#/components/schemas/FeatureFigures" } }
+        }
+      },
+      "Windows": {
+        "type": "object", "additionalProperties": false, "required": ["model", "windows"],
+        "properties": { "model": { "type": "string" }, "windows": { "type": "array", "items": { "$ref": "#/components/schemas/Window" } } }
+      },
+      "Threshold": {
+        "type": "object", "additionalProperties": false,
+        "required": ["rule", "metric", "field", "comparator", "warn", "clear", "for", "resolve_after"],
+        "properties": {
+          "rule": { "type": "string" },
+          "metric": { "type": "string" },
+          "field": { "type": "string", "description": "The FeatureFigures key the rule compares" },
+          "comparator": { "enum": ["above", "below"] },
+          "warn": { "type": "number" },
+          "critical": { "type": "number" },
+          "clear": { "type": "number" },
+          "for": { "type": "integer", "minimum": 1 },
+          "resolve_after": { "type": "integer", "minimum": 1 },
+          "max_p_value": { "type": "number" }
+        }
+      },
+      "SeriesPoint": {
+        "type": "object", "additionalProperties": false, "required": ["window_index", "start", "end", "baseline_version", "figures"],
+        "properties": {
+          "window_index": { "type": "integer" },
+          "start": { "type": "integer" },
+          "end": { "type": "integer" },
+          "start_time": { "type": "string", "format": "date-time" },
+          "baseline_version": { "type": "string" },
+          "figures": { "$ref": "#/components/schemas/FeatureFigures" }
+        }
+      },
+      "Series": {
+        "type": "object", "additionalProperties": false, "required": ["model", "feature", "thresholds", "points"],
+        "properties": {
+          "model": { "type": "string" },
+          "feature": { "type": "string" },
+          "kind": { "enum": ["numeric", "categorical"] },
+          "thresholds": { "type": "array", "items": { "$ref": "#/components/schemas/Threshold" } },
+          "points": { "type": "array", "items": { "$ref": "#/components/schemas/SeriesPoint" } }
+        }
+      },
+      "WindowSettings": {
+        "type": "object", "additionalProperties": false, "required": ["basis", "size", "hop", "min_samples"],
+        "properties": {
+          "basis": { "enum": ["count", "event_time"] },
+          "size": { "type": "integer", "minimum": 1, "description": "Records, or milliseconds" },
+          "hop": { "type": "integer", "minimum": 1 },
+          "allowed_lateness_ms": { "type": "integer", "minimum": 0 },
+          "idle_close_ms": { "type": "integer", "minimum": 1 },
+          "min_samples": { "type": "integer", "minimum": 1 }
+        }
+      },
+      "Baseline": {
+        "type": "object", "additionalProperties": false, "required": ["model", "version", "created_at", "active", "record_count"],
+        "properties": {
+          "model": { "type": "string" },
+          "version": { "type": "string" },
+          "created_at": { "type": "string", "format": "date-time" },
+          "active": { "type": "boolean" },
+          "record_count": { "type": "integer", "minimum": 0 }
+        }
+      },
+      "Baselines": {
+        "type": "object", "additionalProperties": false, "required": ["baselines"],
+        "properties": { "baselines": { "type": "array", "items": { "$ref": "#/components/schemas/Baseline" } } }
+      },
+      "Model": {
+        "type": "object", "additionalProperties": false, "required": ["id", "configured", "firing_alerts", "links"],
+        "properties": {
+          "id": { "type": "string" },
+          "configured": { "type": "boolean", "description": "Named in the configuration (false: only in the store)" },
+          "window": { "$ref": "#/components/schemas/WindowSettings" },
+          "active_baseline": { "$ref": "#/components/schemas/Baseline" },
+          "latest_window": { "$ref": "#/components/schemas/Window" },
+          "firing_alerts": { "type": "integer", "minimum": 0 },
+          "links": { "type": "object", "additionalProperties": { "type": "string" }, "required": ["windows", "alerts"] }
+        }
+      },
+      "Models": {
+        "type": "object", "additionalProperties": false, "required": ["models"],
+        "properties": { "models": { "type": "array", "items": { "$ref": "#/components/schemas/Model" } } }
+      },
+      "DeadLetter": {
+        "type": "object", "additionalProperties": false,
+        "required": ["id", "source", "partition", "position", "reason", "payload", "payload_bytes", "created_at"],
+        "properties": {
+          "id": { "type": "integer" },
+          "source": { "type": "string" },
+          "partition": { "type": "integer" },
+          "position": { "type": "integer" },
+          "line": { "type": "integer" },
+          "reason": { "type": "string" },
+          "payload": { "type": "string", "description": "The record's first 4,096 bytes as text" },
+          "payload_bytes": { "type": "integer", "minimum": 0 },
+          "created_at": { "type": "string", "format": "date-time" }
+        }
+      },
+      "DeadLetters": {
+        "type": "object", "additionalProperties": false, "required": ["total", "limit", "offset", "dead_letters"],
+        "properties": {
+          "total": { "type": "integer", "minimum": 0 },
+          "limit": { "type": "integer" },
+          "offset": { "type": "integer" },
+          "dead_letters": { "type": "array", "items": { "$ref": "#/components/schemas/DeadLetter" } }
+        }
+      }
+    }
+  }
+}
+"""#
+}

@@ -1,0 +1,161 @@
+import DriftCore
+import DriftHTTP
+import DriftStore
+import DriftTesting
+import Foundation
+import Testing
+
+/// The metrics the daemon feeds once per commit point, as a scraper reads them.
+@Suite("Prometheus metrics", .serialized)
+struct DriftMetricsTests {
+    /// The value of one sample line (`name{labels} value`), or nil when absent.
+    static func sample(_ text: String, _ series: String) -> Double? {
+        for line in text.split(separator: "\n") where line.hasPrefix(series + " ") {
+            return Double(line.dropFirst(series.count + 1))
+        }
+        return nil
+    }
+
+    /// Event-time windows of 10 s over the synthetic stream (one record per 100 ms).
+    static func eventTimeOutput() throws -> (PipelineOutput, PipelineCounters) {
+        let baseline = SyntheticStream(seed: 3).baseline(records: 2000)
+        let window = WindowConfiguration(basis: .eventTime, size: 10_000, minimumSamples: 10)
+        var pipeline = Pipeline(source: "t", monitors: [ModelMonitor(baseline: baseline, configuration: window)], rules: ["shop": Rule.defaults])
+        for (i, r) in SyntheticStream(seed: 4).records(450).enumerated() {
+            var bytes = Array(r.utf8)
+            bytes.withUnsafeMutableBufferPointer { pipeline.ingest(UnsafeBufferPointer($0), position: SourcePosition(partition: 0, offset: Int64(i + 1))) }
+        }
+        pipeline.flush(now: 0)
+        return (pipeline.takeOutput(), pipeline.checkpoint.counters)
+    }
+
+    @Test("a commit point's records, windows, transitions and latest PSI / KS D reach the metrics")
+    func commitPoint() throws {
+        let filled = try FilledStore()
+        let metrics = DriftMetrics()
+        var counters = PipelineCounters()
+        counters.records = 3001; counters.decoded = 3000; counters.rejected = 1; counters.windowsClosed = 6
+        metrics.observe(committed: filled.output, counters: counters)
+        var text = metrics.exposition()
+        #expect(Self.sample(text, "driftd_records_total") == 3001)
+        #expect(Self.sample(text, "driftd_records_rejected_total") == 1)
+        #expect(Self.sample(text, "driftd_windows_closed_total{model=\"shop\"}") == Double(filled.output.reports.count))
+        let last = try #require(filled.output.reports.last)
+        let amount = try #require(last.features.first { $0.name == "amount" }?.numeric)
+        #expect(Self.sample(text, "driftd_feature_psi{model=\"shop\",feature=\"amount\"}") == amount.psi)
+        #expect(Self.sample(text, "driftd_feature_ks_statistic{model=\"shop\",feature=\"amount\"}") == amount.ks?.statistic)
+        #expect(Self.sample(text, "driftd_feature_ks_statistic{model=\"shop\",feature=\"channel\"}") == nil, "no KS for a categorical feature")
+        let channel = try #require(last.features.first { $0.name == "channel" }?.categorical)
+        #expect(Self.sample(text, "driftd_feature_psi{model=\"shop\",feature=\"channel\"}") == channel.psi)
+        let firings = filled.output.transitions.filter { $0.kind == .firing && $0.severity == .critical }.count
+        #expect(firings > 0)
+        #expect(Self.sample(text, "driftd_alert_transitions_total{kind=\"firing\",severity=\"critical\"}") == Double(firings))
+
+        // The next commit point counts only what is new since the last.
+        counters.records = 3501
+        var idle = Pipeline(source: "t", monitors: [], rules: [:])
+        metrics.observe(committed: idle.takeOutput(), counters: counters)
+        text = metrics.exposition()
+        #expect(Self.sample(text, "driftd_records_total") == 3501)
+        #expect(Self.sample(text, "driftd_records_rejected_total") == 1)
+        #expect(Self.sample(text, "driftd_commits_total") == 2)
+    }
+
+    @Test("window-close latency runs from an event-time window's end to the commit")
+    func windowCloseLatency() throws {
+        let (output, counters) = try Self.eventTimeOutput()
+        let ends = output.reports.map(\.end)
+        #expect(ends.count == 4)
+        let metrics = DriftMetrics()
+        // Committed 2.5 s after the last window's end: the others ended 10, 20, 30 s earlier.
+        metrics.observe(committed: output, counters: counters, at: Date(timeIntervalSince1970: Double(ends.last!) / 1000 + 2.5))
+        let text = metrics.exposition()
+        #expect(Self.sample(text, "driftd_window_close_seconds_bucket{le=\"2.0\"}") == 0)
+        #expect(Self.sample(text, "driftd_window_close_seconds_bucket{le=\"5.0\"}") == 1)
+        #expect(Self.sample(text, "driftd_window_close_seconds_bucket{le=\"30.0\"}") == 3)
+        #expect(Self.sample(text, "driftd_window_close_seconds_bucket{le=\"60.0\"}") == 4)
+        #expect(Self.sample(text, "driftd_window_close_seconds_count") == 4)
+        #expect(Self.sample(text, "driftd_window_close_seconds_sum") == 2.5 + 12.5 + 22.5 + 32.5)
+    }
+
+    @Test("label sets are bounded: past the limit new series are dropped and counted")
+    func boundedLabels() throws {
+        let filled = try FilledStore()
+        let metrics = DriftMetrics(maximumSeries: 2)
+        metrics.observe(committed: filled.output, counters: PipelineCounters())
+        metrics.observe(consumerLag: ["inference/0": 5, "inference/1": 7, "inference/2": 9])
+        let text = metrics.exposition()
+        let psiSeries = text.split(separator: "\n").filter { $0.hasPrefix("driftd_feature_psi{") }
+        #expect(psiSeries.count == 2)
+        #expect(text.split(separator: "\n").filter { $0.hasPrefix("driftd_consumer_lag_records{") }.count == 2)
+        #expect((Self.sample(text, "driftd_metrics_series_dropped_total") ?? 0) > 0)
+    }
+
+    @Test("alerts by state and severity, consumer lag and deliveries by receiver")
+    func gaugesAndDeliveries() throws {
+        let metrics = DriftMetrics()
+        var text = metrics.exposition()
+        #expect(Self.sample(text, "driftd_alerts{state=\"firing\",severity=\"critical\"}") == 0, "zero before any alert, not absent")
+        metrics.observe(alertCounts: [AlertStore.AlertCount(state: "firing", severity: "critical", count: 3),
+                                      AlertStore.AlertCount(state: "resolved", severity: nil, count: 2)])
+        metrics.observe(consumerLag: ["inference/0": 120, "inference/1": -4])
+        metrics.observe(delivery: "pagerduty", outcome: .retry)
+        metrics.observe(delivery: "pagerduty", outcome: .delivered)
+        metrics.observe(delivery: "slack", outcome: .failed)
+        text = metrics.exposition()
+        #expect(Self.sample(text, "driftd_alerts{state=\"firing\",severity=\"critical\"}") == 3)
+        #expect(Self.sample(text, "driftd_alerts{state=\"resolved\",severity=\"none\"}") == 2)
+        #expect(Self.sample(text, "driftd_alerts{state=\"firing\",severity=\"warning\"}") == 0)
+        #expect(Self.sample(text, "driftd_consumer_lag_records{partition=\"inference/0\"}") == 120)
+        #expect(Self.sample(text, "driftd_consumer_lag_records{partition=\"inference/1\"}") == 0)
+        #expect(Self.sample(text, "driftd_delivery_attempts_total{receiver=\"pagerduty\"}") == 2)
+        #expect(Self.sample(text, "driftd_deliveries_total{receiver=\"pagerduty\"}") == 1)
+        #expect(Self.sample(text, "driftd_delivery_failures_total{receiver=\"slack\"}") == 1)
+        #expect(Self.sample(text, "driftd_deliveries_total{receiver=\"slack\"}") == nil)
+    }
+
+    @Test("/metrics serves the text format, with alerts counted from the store at scrape time")
+    func scrape() async throws {
+        let filled = try FilledStore()
+        let metrics = DriftMetrics()
+        let server = try APIServer.start(store: filled.store, settings: APISettings(), metrics: metrics, address: ListenAddress(host: "127.0.0.1", port: 0))
+        defer { server.stop() }
+        let x = try await HTTPClient(server).get("/metrics")
+        #expect(x.status == 200)
+        #expect(x.contentType.hasPrefix("text/plain; version=0.0.4"))
+        let firing = try filled.store.alerts(state: "firing")
+        let critical = firing.filter { $0.severity == "critical" }.count
+        #expect(Self.sample(x.body, "driftd_alerts{state=\"firing\",severity=\"critical\"}") == Double(critical))
+        #expect(Self.sample(x.body, "driftd_alerts{state=\"firing\",severity=\"warning\"}") == Double(firing.count - critical))
+    }
+
+    static var promtool: String? {
+        ["/usr/bin/promtool", "/usr/local/bin/promtool"].first { FileManager.default.isExecutableFile(atPath: $0) }
+    }
+
+    @Test("promtool check metrics accepts a real scrape", .enabled(if: promtool != nil, "promtool is not installed (Debian package prometheus; scripts/check-metrics installs it)"))
+    func promtoolAcceptsTheScrape() throws {
+        let filled = try FilledStore()
+        let metrics = DriftMetrics()
+        let (eventOutput, eventCounters) = try Self.eventTimeOutput()
+        metrics.observe(committed: filled.output, counters: PipelineCounters())
+        metrics.observe(committed: eventOutput, counters: eventCounters)
+        metrics.observe(alertCounts: try filled.store.alertCounts())
+        metrics.observe(consumerLag: ["inference/0": 3])
+        metrics.observe(delivery: "webhook", outcome: .failed)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Self.promtool!)
+        process.arguments = ["check", "metrics"]
+        let input = Pipe(), output = Pipe()
+        process.standardInput = input
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        input.fileHandleForWriting.write(Data(metrics.exposition().utf8))
+        try input.fileHandleForWriting.close()
+        let said = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0, "promtool: \(said)")
+        #expect(said.isEmpty, "no lint problems: \(said)")
+    }
+}
