@@ -50,7 +50,7 @@ let package = Package(
         .target(
             name: "DriftHTTP",
             dependencies: [
-                "DriftCore", "DriftStore",
+                "DriftCore", "DriftStore", "DriftNotify",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

@@ -73,8 +73,7 @@ public enum APIRoutes {
             guard let id = context.parameters.get("id", as: Int64.self) else {
                 throw HTTPError(.badRequest, message: "an alert id is a whole number, as listed by /api/v1/alerts")
             }
-            guard let alert = try store.alert(id: id) else { throw HTTPError(.notFound, message: "no alert \(id) — /api/v1/alerts lists them") }
-            return try json(API.Alert(alert, withTransitions: true))
+            return try json(try OperatorRoutes.detail(id, store: store))
         }
         api.get("models") { _, _ in
             let firing = try store.firingAlertCounts()
@@ -123,6 +122,7 @@ public enum APIRoutes {
         api.get("baselines") { request, _ in
             try json(API.Baselines(baselines: try store.baselines(model: request.uri.queryParameters["model"].map(String.init)).map(API.Baseline.init)))
         }
+        OperatorRoutes.add(to: api, store: store)
         api.get("deadletters") { request, _ in
             let q = request.uri.queryParameters
             let limit = try integer(q["limit"], "limit", default: defaultLimit, range: 1...maximumLimit)

@@ -1,5 +1,5 @@
 /// The OpenAPI 3.1 description of driftd's HTTP API, written by hand and served at
-/// `/api/v1/openapi.json`. The tests fetch every path listed here from a real server over a
+/// `/api/v1/openapi.json`. The tests call every path listed here from a real server over a
 /// real store and validate each response against these schemas, so the document cannot drift
 /// from the code unnoticed. Every object schema forbids keys it does not list.
 ///
@@ -43,6 +43,94 @@ public enum OpenAPIDocument {
           "200": { "description": "The alert", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/AlertWithTransitions" } } } },
           "400": { "$ref": "#/components/responses/BadRequest" },
           "404": { "$ref": "#/components/responses/NotFound" }
+        }
+      }
+    },
+    "/api/v1/alerts/{id}/ack": {
+      "post": {
+        "operationId": "acknowledgeAlert",
+        "summary": "Acknowledge a firing alert: repeats stop until it resolves or the acknowledgement expires; receivers that support it (PagerDuty) are told",
+        "security": [{ "bearer": [] }],
+        "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "integer", "minimum": 1 } }],
+        "requestBody": { "required": true, "content": { "application/json": { "schema": {
+          "type": "object", "additionalProperties": false, "required": ["by"],
+          "properties": { "by": { "type": "string" }, "note": { "type": "string" }, "expires_in_seconds": { "type": "number", "exclusiveMinimum": 0 } } } } } },
+        "responses": {
+          "200": { "description": "The alert, acknowledged", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/AlertWithTransitions" } } } },
+          "400": { "$ref": "#/components/responses/BadRequest" }, "401": { "$ref": "#/components/responses/Unauthorized" },
+          "404": { "$ref": "#/components/responses/NotFound" }, "409": { "$ref": "#/components/responses/Conflict" }
+        }
+      }
+    },
+    "/api/v1/alerts/{id}/resolve": {
+      "post": {
+        "operationId": "resolveAlert",
+        "summary": "Resolve an alert by hand (receivers are told); it fires again only after it clears and breaches anew",
+        "security": [{ "bearer": [] }],
+        "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "integer", "minimum": 1 } }],
+        "requestBody": { "required": true, "content": { "application/json": { "schema": {
+          "type": "object", "additionalProperties": false, "required": ["by"],
+          "properties": { "by": { "type": "string" }, "note": { "type": "string" } } } } } },
+        "responses": {
+          "200": { "description": "The alert, resolved", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/AlertWithTransitions" } } } },
+          "400": { "$ref": "#/components/responses/BadRequest" }, "401": { "$ref": "#/components/responses/Unauthorized" },
+          "404": { "$ref": "#/components/responses/NotFound" }, "409": { "$ref": "#/components/responses/Conflict" }
+        }
+      }
+    },
+    "/api/v1/alerts/{id}/notes": {
+      "post": {
+        "operationId": "addAlertNote",
+        "summary": "Add a note to an alert",
+        "security": [{ "bearer": [] }],
+        "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "integer", "minimum": 1 } }],
+        "requestBody": { "required": true, "content": { "application/json": { "schema": {
+          "type": "object", "additionalProperties": false, "required": ["by", "text"],
+          "properties": { "by": { "type": "string" }, "text": { "type": "string", "minLength": 1 } } } } } },
+        "responses": {
+          "201": { "description": "The alert with the note", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/AlertWithTransitions" } } } },
+          "400": { "$ref": "#/components/responses/BadRequest" }, "401": { "$ref": "#/components/responses/Unauthorized" },
+          "404": { "$ref": "#/components/responses/NotFound" }
+        }
+      }
+    },
+    "/api/v1/silences": {
+      "get": {
+        "operationId": "listSilences",
+        "summary": "Silences: active and upcoming ones, or all with include_expired=true",
+        "parameters": [{ "name": "include_expired", "in": "query", "schema": { "type": "boolean" } }],
+        "responses": { "200": { "description": "The silences", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Silences" } } } } }
+      },
+      "post": {
+        "operationId": "addSilence",
+        "summary": "Silence the alerts whose labels (model, feature, rule, severity, and the model's own labels) match every matcher, from starts_at (default now) to ends_at or for duration_seconds",
+        "security": [{ "bearer": [] }],
+        "requestBody": { "required": true, "content": { "application/json": { "schema": {
+          "type": "object", "additionalProperties": false, "required": ["matchers", "by"],
+          "properties": {
+            "matchers": { "type": "array", "minItems": 1, "items": { "type": "string" } },
+            "by": { "type": "string" }, "comment": { "type": "string" },
+            "starts_at": { "type": "string", "format": "date-time" }, "ends_at": { "type": "string", "format": "date-time" },
+            "duration_seconds": { "type": "number", "exclusiveMinimum": 0 } } } } } },
+        "responses": {
+          "201": { "description": "The silence", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Silence" } } } },
+          "400": { "$ref": "#/components/responses/BadRequest" }, "401": { "$ref": "#/components/responses/Unauthorized" },
+          "409": { "$ref": "#/components/responses/Conflict" }
+        }
+      }
+    },
+    "/api/v1/silences/{id}/expire": {
+      "post": {
+        "operationId": "expireSilence",
+        "summary": "End a silence now",
+        "security": [{ "bearer": [] }],
+        "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "integer", "minimum": 1 } }],
+        "requestBody": { "required": true, "content": { "application/json": { "schema": {
+          "type": "object", "additionalProperties": false, "required": ["by"], "properties": { "by": { "type": "string" } } } } } },
+        "responses": {
+          "200": { "description": "The silence, expired", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Silence" } } } },
+          "400": { "$ref": "#/components/responses/BadRequest" }, "401": { "$ref": "#/components/responses/Unauthorized" },
+          "404": { "$ref": "#/components/responses/NotFound" }, "409": { "$ref": "#/components/responses/Conflict" }
         }
       }
     },
@@ -158,6 +246,7 @@ public enum OpenAPIDocument {
     "responses": {
       "BadRequest": { "description": "A parameter is out of range or not one of its values", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } },
       "NotFound": { "description": "No such alert, model or feature", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } },
+      "Conflict": { "description": "The alert's or silence's state does not allow it (e.g. acknowledging a resolved alert)", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } },
       "Unauthorized": {
         "description": "A state-changing request without the right bearer token",
         "headers": { "WWW-Authenticate": { "schema": { "type": "string" } } },
@@ -180,7 +269,7 @@ public enum OpenAPIDocument {
         "type": "object", "additionalProperties": false, "required": ["id", "kind", "window_index", "created_at"],
         "properties": {
           "id": { "type": "integer" },
-          "kind": { "enum": ["pending", "firing", "severity_changed", "resolved", "cancelled"] },
+          "kind": { "enum": ["pending", "firing", "severity_changed", "resolved", "cancelled", "acknowledged"] },
           "from": { "$ref": "#/components/schemas/AlertState" },
           "to": { "$ref": "#/components/schemas/AlertState" },
           "severity": { "$ref": "#/components/schemas/Severity" },
@@ -208,10 +297,67 @@ public enum OpenAPIDocument {
             "type": "object", "additionalProperties": false, "required": ["alert", "windows"],
             "properties": { "alert": { "type": "string" }, "windows": { "type": "string" }, "series": { "type": "string" } }
           },
-          "transitions": { "type": "array", "items": { "$ref": "#/components/schemas/Transition" } }
+          "transitions": { "type": "array", "items": { "$ref": "#/components/schemas/Transition" } },
+          "acknowledgement": { "oneOf": [{ "type": "null" }, { "$ref": "#/components/schemas/Acknowledgement" }], "description": "The active acknowledgement, if any (one alert only)" },
+          "notes": { "type": "array", "items": { "$ref": "#/components/schemas/Note" } },
+          "deliveries": { "type": "array", "items": { "$ref": "#/components/schemas/Delivery" }, "description": "Each notification of this alert to each receiver, with its attempts" }
         }
       },
-      "AlertWithTransitions": { "allOf": [{ "$ref": "#/components/schemas/Alert" }], "required": ["transitions"] },
+      "AlertWithTransitions": { "allOf": [{ "$ref": "#/components/schemas/Alert" }], "required": ["transitions", "acknowledgement", "notes", "deliveries"] },
+      "Acknowledgement": {
+        "type": "object", "additionalProperties": false, "required": ["by", "at"],
+        "properties": {
+          "by": { "type": "string" }, "at": { "type": "string", "format": "date-time" }, "note": { "type": "string" },
+          "expires_at": { "type": "string", "format": "date-time" }
+        }
+      },
+      "Note": {
+        "type": "object", "additionalProperties": false, "required": ["by", "at", "text"],
+        "properties": { "by": { "type": "string" }, "at": { "type": "string", "format": "date-time" }, "text": { "type": "string" } }
+      },
+      "Delivery": {
+        "type": "object", "additionalProperties": false,
+        "required": ["id", "receiver", "status", "attempts", "dedup_key", "transition_kind", "updated_at", "attempt_log"],
+        "properties": {
+          "id": { "type": "integer" },
+          "receiver": { "type": "string" },
+          "status": { "enum": ["pending", "delivered", "failed", "suppressed"] },
+          "attempts": { "type": "integer", "minimum": 0 },
+          "next_attempt_at": { "type": "string", "format": "date-time" },
+          "last_error": { "type": "string" },
+          "dedup_key": { "type": "string", "description": "Stable per alert fingerprint: repeats are harmless for the receiver" },
+          "transition_kind": { "type": "string" },
+          "updated_at": { "type": "string", "format": "date-time" },
+          "attempt_log": {
+            "type": "array",
+            "items": {
+              "type": "object", "additionalProperties": false, "required": ["at", "is_repeat"],
+              "properties": {
+                "at": { "type": "string", "format": "date-time" }, "status_code": { "type": "integer" },
+                "error": { "type": "string" }, "is_repeat": { "type": "boolean" }
+              }
+            }
+          }
+        }
+      },
+      "Silence": {
+        "type": "object", "additionalProperties": false,
+        "required": ["id", "matchers", "starts_at", "ends_at", "created_by", "comment", "expired", "active"],
+        "properties": {
+          "id": { "type": "integer" },
+          "matchers": { "type": "array", "items": { "type": "string" }, "description": "name=value, name!=value, name=~regex or name!~regex; all must hold" },
+          "starts_at": { "type": "string", "format": "date-time" },
+          "ends_at": { "type": "string", "format": "date-time" },
+          "created_by": { "type": "string" },
+          "comment": { "type": "string" },
+          "expired": { "type": "boolean", "description": "Ended early by an operator" },
+          "active": { "type": "boolean" }
+        }
+      },
+      "Silences": {
+        "type": "object", "additionalProperties": false, "required": ["silences"],
+        "properties": { "silences": { "type": "array", "items": { "$ref": "#/components/schemas/Silence" } } }
+      },
       "AlertPage": {
         "type": "object", "additionalProperties": false, "required": ["total", "limit", "offset", "alerts"],
         "properties": {

@@ -1,0 +1,208 @@
+import DriftNotify
+import DriftStore
+import Foundation
+import Hummingbird
+
+/// What operators do from the API: acknowledge, resolve and annotate alerts, and silence
+/// them. Every route here changes state, so the bearer-token middleware guards them all;
+/// each action is also written to the store's audit log (by the store).
+enum OperatorRoutes {
+    struct AckBody: Decodable { var by: String; var note: String?; var expiresInSeconds: Double? }
+    struct ResolveBody: Decodable { var by: String; var note: String? }
+    struct NoteBody: Decodable { var by: String; var text: String }
+    struct SilenceBody: Decodable {
+        var matchers: [String]
+        var by: String
+        var comment: String?
+        /// RFC 3339; default now.
+        var startsAt: String?
+        /// RFC 3339, or `duration_seconds` from the start.
+        var endsAt: String?
+        var durationSeconds: Double?
+    }
+    struct ExpireBody: Decodable { var by: String }
+
+    static func add(to api: RouterGroup<BasicRequestContext>, store: AlertStore) {
+        api.post("alerts/:id/ack") { request, context in
+            let id = try alertID(context, store: store)
+            let body = try await decode(AckBody.self, request)
+            if let e = body.expiresInSeconds, !(e > 0 && e.isFinite) {
+                throw HTTPError(.badRequest, message: "expires_in_seconds must be a positive number of seconds")
+            }
+            let now = AlertStore.now
+            try conflict { try store.acknowledge(alertID: id, by: try who(body.by), note: body.note, expiresAt: body.expiresInSeconds.map { now + $0 }, now: now) }
+            return try APIRoutes.json(try detail(id, store: store))
+        }
+        api.post("alerts/:id/resolve") { request, context in
+            let id = try alertID(context, store: store)
+            let body = try await decode(ResolveBody.self, request)
+            try conflict { try store.resolve(alertID: id, by: try who(body.by), note: body.note) }
+            return try APIRoutes.json(try detail(id, store: store))
+        }
+        api.post("alerts/:id/notes") { request, context in
+            let id = try alertID(context, store: store)
+            let body = try await decode(NoteBody.self, request)
+            guard !body.text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+                throw HTTPError(.badRequest, message: "text: write the note")
+            }
+            try store.addNote(alertID: id, by: try who(body.by), text: body.text)
+            return try APIRoutes.json(try detail(id, store: store), status: .created)
+        }
+        api.get("silences") { request, _ in
+            let all = request.uri.queryParameters["include_expired"].map { $0 == "true" } ?? false
+            return try APIRoutes.json(API.Silences(silences: try store.silences(includeExpired: all).map(API.Silence.init)))
+        }
+        api.post("silences") { request, _ in
+            let body = try await decode(SilenceBody.self, request)
+            guard !body.matchers.isEmpty else { throw HTTPError(.badRequest, message: "matchers: give at least one, e.g. [\"model=shop\"]") }
+            for m in body.matchers {
+                do throws(MatcherError) { _ = try LabelMatcher(parsing: m) } catch {
+                    throw HTTPError(.badRequest, message: "matchers: '\(m)': \(error.reason)")
+                }
+            }
+            let now = AlertStore.now
+            let start = try body.startsAt.map { try time($0, "starts_at") } ?? now
+            let end: Double
+            if let e = body.endsAt { end = try time(e, "ends_at") } else if let d = body.durationSeconds, d > 0, d.isFinite { end = start + d } else {
+                throw HTTPError(.badRequest, message: "give ends_at (RFC 3339) or duration_seconds (> 0)")
+            }
+            let id = try conflict { try store.addSilence(matchers: body.matchers, startsAt: start, endsAt: end, by: try who(body.by), comment: body.comment ?? "", now: now) }
+            guard let created = try store.silences(includeExpired: true).first(where: { $0.id == id }) else {
+                throw HTTPError(.internalServerError, message: "silence \(id) was stored but cannot be read back")
+            }
+            return try APIRoutes.json(API.Silence(created), status: .created)
+        }
+        api.post("silences/:id/expire") { request, context in
+            guard let id = context.parameters.get("id", as: Int64.self) else {
+                throw HTTPError(.badRequest, message: "a silence id is a whole number, as listed by /api/v1/silences")
+            }
+            let body = try await decode(ExpireBody.self, request)
+            guard let silence = try store.silences(includeExpired: true).first(where: { $0.id == id }) else {
+                throw HTTPError(.notFound, message: "no silence \(id) — /api/v1/silences lists them")
+            }
+            _ = silence
+            try conflict { try store.expireSilence(id: id, by: try who(body.by)) }
+            let expired = try store.silences(includeExpired: true).first { $0.id == id }
+            return try APIRoutes.json(API.Silence(expired!))
+        }
+    }
+
+    /// One alert with what operators and receivers did with it.
+    static func detail(_ id: Int64, store: AlertStore) throws -> API.AlertDetail {
+        guard let alert = try store.alert(id: id) else { throw HTTPError(.notFound, message: "no alert \(id) — /api/v1/alerts lists them") }
+        let ack = try store.activeAcknowledgements().first { $0.alertID == id }
+        return API.AlertDetail(alert: API.Alert(alert, withTransitions: true),
+                               acknowledgement: ack.map(API.Acknowledgement.init),
+                               notes: try store.notes(alertID: id).map(API.Note.init),
+                               deliveries: try store.deliveries(alertID: id).map { d in
+                                   API.Delivery(d, attempts: (try? store.attempts(deliveryID: d.id)) ?? [])
+                               })
+    }
+
+    static func alertID(_ context: BasicRequestContext, store: AlertStore) throws -> Int64 {
+        guard let id = context.parameters.get("id", as: Int64.self) else {
+            throw HTTPError(.badRequest, message: "an alert id is a whole number, as listed by /api/v1/alerts")
+        }
+        guard try store.alert(id: id) != nil else { throw HTTPError(.notFound, message: "no alert \(id) — /api/v1/alerts lists them") }
+        return id
+    }
+
+    static func decode<T: Decodable>(_ type: T.Type, _ request: Request) async throws -> T {
+        let buffer = try await request.body.collect(upTo: 64 << 10)
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        do { return try decoder.decode(T.self, from: Data(buffer: buffer)) } catch {
+            throw HTTPError(.badRequest, message: "the body must be JSON as /api/v1/openapi.json describes (\(describe(error)))")
+        }
+    }
+
+    static func describe(_ error: Error) -> String {
+        switch error {
+        case DecodingError.keyNotFound(let key, _): return "missing \(key.stringValue.snakeCased)"
+        case DecodingError.typeMismatch(_, let c), DecodingError.valueNotFound(_, let c):
+            return "wrong type at \(c.codingPath.map { $0.stringValue.snakeCased }.joined(separator: "."))"
+        default: return "not valid JSON"
+        }
+    }
+
+    static func who(_ by: String) throws -> String {
+        let name = by.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !name.isEmpty, name.count <= 200 else { throw HTTPError(.badRequest, message: "by: say who you are (1–200 characters)") }
+        return name
+    }
+
+    static func time(_ text: String, _ name: String) throws -> Double {
+        guard let date = try? Date(text, strategy: .iso8601) else {
+            throw HTTPError(.badRequest, message: "\(name) must be an RFC 3339 time such as 2026-11-25T18:00:00Z, got '\(text)'")
+        }
+        return date.timeIntervalSince1970
+    }
+
+    /// The store refuses what the alert's state does not allow: a conflict, said as it is.
+    static func conflict<T>(_ body: () throws -> T) throws -> T {
+        do { return try body() } catch let e as StoreError { throw HTTPError(.conflict, message: e.description) }
+    }
+}
+
+extension String {
+    fileprivate var snakeCased: String {
+        var out = ""
+        for c in self { if c.isUppercase { out += "_" + c.lowercased() } else { out.append(c) } }
+        return out
+    }
+}
+
+extension API {
+    struct Acknowledgement: Encodable {
+        var by: String, at: String, note: String?, expiresAt: String?
+        init(_ a: AcknowledgementRecord) { by = a.by; at = API.time(a.at); note = a.note; expiresAt = a.expiresAt.map(API.time) }
+    }
+
+    struct Note: Encodable {
+        var by: String, at: String, text: String
+        init(_ n: AlertNote) { by = n.by; at = API.time(n.at); text = n.text }
+    }
+
+    struct Attempt: Encodable {
+        var at: String, statusCode: Int?, error: String?, isRepeat: Bool
+    }
+
+    struct Delivery: Encodable {
+        var id: Int64, receiver: String, status: String, attempts: Int, nextAttemptAt: String?, lastError: String?
+        var dedupKey: String, transitionKind: String, updatedAt: String
+        var attemptLog: [Attempt]
+        init(_ d: DeliveryRecord, attempts log: [DeliveryAttemptRecord]) {
+            id = d.id; receiver = d.receiver; status = d.status; attempts = d.attempts; nextAttemptAt = d.nextAttemptAt.map(API.time)
+            lastError = d.lastError; dedupKey = d.dedupKey; transitionKind = d.entry.kind; updatedAt = API.time(d.updatedAt)
+            attemptLog = log.map { Attempt(at: API.time($0.at), statusCode: $0.statusCode, error: $0.error, isRepeat: $0.isRepeat) }
+        }
+    }
+
+    /// An alert (its fields at the top level, as in the list) with transitions,
+    /// acknowledgement, notes and deliveries.
+    struct AlertDetail: Encodable {
+        var alert: Alert
+        var acknowledgement: Acknowledgement?
+        var notes: [Note]
+        var deliveries: [Delivery]
+
+        enum Keys: String, CodingKey { case acknowledgement, notes, deliveries }
+        func encode(to encoder: any Encoder) throws {
+            try alert.encode(to: encoder)
+            var c = encoder.container(keyedBy: Keys.self)
+            try c.encode(acknowledgement, forKey: .acknowledgement)
+            try c.encode(notes, forKey: .notes)
+            try c.encode(deliveries, forKey: .deliveries)
+        }
+    }
+
+    struct Silence: Encodable {
+        var id: Int64, matchers: [String], startsAt: String, endsAt: String, createdBy: String, comment: String, expired: Bool, active: Bool
+        init(_ s: SilenceRecord) {
+            id = s.id; matchers = s.matchers; startsAt = API.time(s.startsAt); endsAt = API.time(s.endsAt)
+            createdBy = s.createdBy; comment = s.comment; expired = s.expired; active = s.isActive(at: AlertStore.now)
+        }
+    }
+
+    struct Silences: Encodable { var silences: [Silence] }
+}
