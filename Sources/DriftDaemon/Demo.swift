@@ -1,4 +1,5 @@
 import DriftCore
+import DriftHTTP
 import DriftKafka
 import DriftStore
 import Foundation
@@ -13,6 +14,8 @@ public enum Demo {
         public var durationSeconds = 60.0
         public var recordsPerSecond = 1000.0
         public var directory = "driftd-demo"
+        /// Where the API, metrics and dashboard listen while the demo runs (nil: no server).
+        public var http: ListenAddress? = .loopbackDefault
         public init() {}
     }
 
@@ -26,6 +29,8 @@ public enum Demo {
         /// Wall-clock delay from a window's end to its report being committed (ms), median and max.
         public var commitDelayMedianMilliseconds: Double?
         public var commitDelayMaxMilliseconds: Double?
+        /// The HTTP server, still running: the caller stops it (or keeps serving).
+        public var server: APIServerHandle?
     }
 
     public static func run(options: Options, say: @escaping (String) -> Void, status: ((KafkaDaemon.Status) -> Void)? = nil) throws -> Summary {
@@ -52,9 +57,22 @@ public enum Demo {
           bootstrap: \(broker.bootstrapServers)
           topics: [\(topic)]
           group: driftd-demo
+        http:
+          listen: "\(options.http ?? .loopbackDefault)"
+          token_env: DRIFTD_TOKEN
         """.write(toFile: configPath, atomically: true, encoding: .utf8)
         let configuration = try DriftConfiguration.load(file: configPath)
         let store = try AlertStore(path: configuration.storePath)
+
+        // The API and dashboard over the store the daemon writes, with the daemon's metrics.
+        let metrics = DriftMetrics()
+        var server: APIServerHandle?
+        if let address = options.http {
+            let settings = configuration.apiSettings()
+            server = try APIServer.start(store: store, settings: settings, metrics: metrics, address: address)
+            say("dashboard: \(server!.url)/   API: \(server!.url)/api/v1/   metrics: \(server!.url)/metrics")
+            if settings.token == nil { say("(the ack button needs a token: export DRIFTD_TOKEN=... before driftd demo)") }
+        }
 
         // Reference: the same model at the same rate, no drift.
         let spacing = 1000 / options.recordsPerSecond
@@ -105,6 +123,7 @@ public enum Demo {
         var fired = 0
         var finishedAt: Date?
         var consumed: Int64 = 0
+        var counters = PipelineCounters()
         let final = try KafkaDaemon.run(
             configuration: configuration, store: store,
             shouldStop: { _ in
@@ -114,8 +133,9 @@ public enum Demo {
                 return (consumed >= Int64(published.value) && Date().timeIntervalSince(finishedAt!) > 4.5)
                     || Date().timeIntervalSince(finishedAt!) > 30
             },
-            onStatus: { s in consumed = s.records; status?(s) },
+            onStatus: { s in consumed = s.records; counters.records = s.records; counters.rejected = s.rejected; status?(s) },
             onOutput: { output in
+                metrics.observe(committed: output, counters: counters)
                 let now = Date().timeIntervalSince1970 * 1000
                 for r in output.reports { delays.append(now - Double(r.end)) }
                 for t in output.transitions where t.notifies {
@@ -131,7 +151,7 @@ public enum Demo {
         return Summary(published: published.value, consumed: final.records, windowsClosed: final.windowsClosed, alertsFired: fired,
                        configuration: configPath, store: configuration.storePath,
                        commitDelayMedianMilliseconds: delays.isEmpty ? nil : delays[delays.count / 2],
-                       commitDelayMaxMilliseconds: delays.last)
+                       commitDelayMaxMilliseconds: delays.last, server: server)
     }
 }
 

@@ -49,6 +49,17 @@ public enum APIServer {
         return APIServerHandle(address: ListenAddress(host: address.host, port: port), services: services, started: started)
     }
 
+    /// The same from async code: the wait for the server to listen happens on a thread of its
+    /// own, never on Swift's cooperative pool (whose few threads the server itself needs).
+    public static func start(store: AlertStore, settings: APISettings, metrics: DriftMetrics?,
+                             address: ListenAddress = .loopbackDefault, logger: Logger = Logger(label: "driftd.http")) async throws -> APIServerHandle {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread {
+                continuation.resume(with: Result { try start(store: store, settings: settings, metrics: metrics, address: address, logger: logger) as APIServerHandle })
+            }.start()
+        }
+    }
+
     /// Opens the store at `storePath` and serves it.
     public static func start(storePath: String, settings: APISettings, metrics: DriftMetrics?,
                              address: ListenAddress = .loopbackDefault, logger: Logger = Logger(label: "driftd.http")) throws -> APIServerHandle {
@@ -70,12 +81,23 @@ public final class APIServerHandle: Sendable {
     public var url: String { "http://\(address)" }
 
     /// Stops listening, finishes the requests in flight, and returns once the server is gone.
-    /// Calling it again does nothing.
+    /// Calling it again does nothing. It blocks the calling thread: from async code, use
+    /// `await stop()`.
     public func stop() {
         let services = services
         // Returns at once; the wait below is for the server to finish.
         Task.detached { await services.triggerGracefulShutdown() }
         started.waitUntilEnded()
+    }
+
+    /// The same from async code, waiting on a thread of its own rather than the cooperative pool.
+    public func stop() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            Thread {
+                self.stop()
+                continuation.resume()
+            }.start()
+        }
     }
 }
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import DriftDaemon
+import DriftHTTP
 import Foundation
 
 struct DemoCommand: ParsableCommand {
@@ -10,16 +11,21 @@ struct DemoCommand: ParsableCommand {
         Starts the embedded broker, fits a baseline from generated reference data, publishes
         a synthetic stream with drift injected half-way and a traffic drop near the end, runs
         the daemon against it and prints each alert as it fires. Leaves a store (and a
-        configuration) in --directory for driftd alerts and driftd report.
+        configuration) in --directory for driftd alerts and driftd report. While it runs,
+        the API, metrics and dashboard are served at --http (printed); --serve-after keeps
+        serving once the stream has ended, until interrupted.
         """)
 
     @Option(help: "How long to publish, in seconds.") var duration: Double = 60
     @Option(help: "Records published per second.") var rate: Double = 1000
     @Option(help: "Where the store and configuration are left.") var directory: String = "driftd-demo"
+    @Option(name: .customLong("http"), help: "Where the API, metrics and dashboard listen, HOST:PORT.") var address: String = "127.0.0.1:8080"
+    @Flag(help: "Keep serving the dashboard after the stream has ended, until interrupted (Ctrl-C).") var serveAfter = false
 
     func validate() throws {
         guard duration >= 5 else { throw ValidationError("--duration must be at least 5 seconds") }
         guard rate >= 50 && rate <= 20_000 else { throw ValidationError("--rate must be between 50 and 20000 records per second") }
+        _ = try parseListenAddress(address)
     }
 
     func run() throws {
@@ -28,9 +34,11 @@ struct DemoCommand: ParsableCommand {
         options.durationSeconds = duration
         options.recordsPerSecond = rate
         options.directory = directory
+        options.http = try parseListenAddress(address)
         let interactive = isatty(1) != 0
         let summary = try Demo.run(options: options, say: { line in
             print((interactive ? "\r\u{1B}[K" : "") + line)
+            fflush(nil)
         }, status: { s in
             guard interactive else { return }
             writeStandardError(String(format: "\r  %ld records consumed, %ld windows closed, %d alerts firing ", s.records, s.windowsClosed, s.firing))
@@ -44,6 +52,15 @@ struct DemoCommand: ParsableCommand {
         look around:
           \(CommandLine.arguments[0]) alerts --config \(summary.configuration)
           \(CommandLine.arguments[0]) report --config \(summary.configuration) --model credit-risk --last 3
+          \(CommandLine.arguments[0]) serve --config \(summary.configuration)
         """)
+        if let server = summary.server {
+            if serveAfter {
+                print("still serving the dashboard at \(server.url)/ — press Ctrl-C to stop")
+                fflush(nil)
+                while !StopSignal.isRequested { usleep(100_000) }
+            }
+            server.stop()
+        }
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import DriftDaemon
+import DriftHTTP
 import DriftStore
 
 #if canImport(Glibc)
@@ -16,7 +17,8 @@ struct Driftd: ParsableCommand {
         commandName: "driftd",
         abstract: "Drift monitoring for machine-learning models.",
         subcommands: [CompareCommand.self, BaselineCommand.self, CheckConfigCommand.self, ReplayCommand.self,
-                      AlertsGroup.self, SilenceCommand.self, ReportCommand.self, DeadLettersCommand.self, RunCommand.self, BrokerCommand.self, DemoCommand.self]
+                      AlertsGroup.self, SilenceCommand.self, ReportCommand.self, DeadLettersCommand.self, RunCommand.self, BrokerCommand.self,
+                      DemoCommand.self, ServeCommand.self]
     )
 
     static func main() {
@@ -30,6 +32,9 @@ struct Driftd: ParsableCommand {
             writeStandardError("driftd: \(failure.message)\n")
             Glibc.exit(2)
         } catch let failure as ConfigurationError {
+            writeStandardError("driftd: \(failure)\n")
+            Glibc.exit(2)
+        } catch let failure as APIServer.StartError {
             writeStandardError("driftd: \(failure)\n")
             Glibc.exit(2)
         } catch let failure as StoreError {

@@ -43,17 +43,20 @@ struct APIServerTests {
     func endpointsMatchTheDocument() async throws {
         let filled = try FilledStore()
         let store = filled.store
-        let server = try APIServer.start(store: store, settings: APISettings(models: FilledStore.settingsModels), metrics: DriftMetrics(),
+        let server = try await APIServer.start(store: store, settings: APISettings(models: FilledStore.settingsModels), metrics: DriftMetrics(),
                                          address: ListenAddress(host: "127.0.0.1", port: 0))
-        defer { server.stop() }
         #expect(server.address.port != 0)
-        let client = HTTPClient(server)
+        let client = HTTPClient(server.url)
 
         #expect(try await client.json("/healthz")["status"]?.string == "ok")
         #expect(try await client.json("/readyz")["status"]?.string == "ready")
         let document = try await client.json("/api/v1/openapi.json")
         #expect(document["openapi"]?.string == "3.1.0")
-        #expect(try await client.get("/").body.contains("<html"))
+        let dashboard = try await client.get("/")
+        #expect(dashboard.body.contains("<html") && dashboard.contentType.hasPrefix("text/html"))
+        // Works offline: nothing is loaded from elsewhere (the only URL is SVG's namespace name).
+        #expect(!dashboard.body.contains("https://"))
+        #expect(dashboard.body.components(separatedBy: "http://").count - 1 == 1 && dashboard.body.contains("http://www.w3.org/2000/svg"))
         #expect(try await client.get("/metrics").body.contains("driftd_alerts{"))
 
         // Alerts: filters and paging agree with the store.
@@ -126,6 +129,7 @@ struct APIServerTests {
         #expect(letters["total"]?.number == 1)
         #expect(letters["dead_letters"]?.array?.first?["line"]?.number == 11)
 
+        await server.stop()
         let validation = try validateAgainstOpenAPI(client.exchanges, document: OpenAPIDocument.json)
         #expect(validation.status == 0, "\(validation.output)")
     }
@@ -144,10 +148,9 @@ struct APIServerTests {
     func stateChangingRequestsNeedTheToken() async throws {
         let filled = try FilledStore()
         let log = CapturedLog()
-        let server = try APIServer.start(store: filled.store, settings: APISettings(models: FilledStore.settingsModels, token: BearerToken(Self.token)),
+        let server = try await APIServer.start(store: filled.store, settings: APISettings(models: FilledStore.settingsModels, token: BearerToken(Self.token)),
                                          metrics: DriftMetrics(), address: ListenAddress(host: "127.0.0.1", port: 0), logger: log.logger)
-        defer { server.stop() }
-        let client = HTTPClient(server)
+        let client = HTTPClient(server.url)
         let id = try #require(try filled.store.alerts().first?.id)
 
         let none = try await client.request("POST", "/api/v1/alerts/\(id)/ack", body: "{}")
@@ -172,46 +175,47 @@ struct APIServerTests {
         #expect(!log.text.contains(Self.token.dropLast()), "the token never reaches the log")
         #expect("\(BearerToken(Self.token)!)" == "<redacted>")
         #expect(String(reflecting: BearerToken(Self.token)!) == "<redacted>")
+        await server.stop()
     }
 
     @Test("without a configured token every state-changing request is refused, whatever it carries")
     func noTokenFailsClosed() async throws {
         let filled = try FilledStore()
-        let server = try APIServer.start(store: filled.store, settings: APISettings(), metrics: nil, address: ListenAddress(host: "127.0.0.1", port: 0))
-        defer { server.stop() }
-        let client = HTTPClient(server)
+        let server = try await APIServer.start(store: filled.store, settings: APISettings(), metrics: nil, address: ListenAddress(host: "127.0.0.1", port: 0))
+        let client = HTTPClient(server.url)
         let x = try await client.request("POST", "/api/v1/alerts/1/ack", headers: ["Authorization": "Bearer anything"])
         #expect(x.status == 401)
         #expect(x.json?["error"]?["message"]?.string?.contains("token_env") == true)
         #expect(BearerToken("") == nil, "an empty token would let anyone in")
         #expect(try await client.get("/metrics").status == 404, "no metrics when the process collects none")
+        await server.stop()
     }
 
     @Test("a taken port is an error that names the address; a stopped server frees it")
-    func portInUse() throws {
+    func portInUse() async throws {
         let filled = try FilledStore()
-        let first = try APIServer.start(store: filled.store, settings: APISettings(), metrics: nil, address: ListenAddress(host: "127.0.0.1", port: 0))
-        #expect(throws: APIServer.StartError.self) {
-            try APIServer.start(store: filled.store, settings: APISettings(), metrics: nil, address: first.address).stop()
+        let first = try await APIServer.start(store: filled.store, settings: APISettings(), metrics: nil, address: ListenAddress(host: "127.0.0.1", port: 0))
+        await #expect(throws: APIServer.StartError.self) {
+            _ = try await APIServer.start(store: filled.store, settings: APISettings(), metrics: nil, address: first.address)
         }
         let address = first.address
-        first.stop()
-        let again = try APIServer.start(store: filled.store, settings: APISettings(), metrics: nil, address: address)
+        await first.stop()
+        let again = try await APIServer.start(store: filled.store, settings: APISettings(), metrics: nil, address: address)
         #expect(again.address == address)
-        again.stop()
+        await again.stop()
     }
 
     @Test("readiness reports the host's reason with 503")
     func readiness() async throws {
         let filled = try FilledStore()
-        let server = try APIServer.start(store: filled.store, settings: APISettings(readiness: { "joining the consumer group" }), metrics: nil,
+        let server = try await APIServer.start(store: filled.store, settings: APISettings(readiness: { "joining the consumer group" }), metrics: nil,
                                          address: ListenAddress(host: "127.0.0.1", port: 0))
-        defer { server.stop() }
-        let client = HTTPClient(server)
+        let client = HTTPClient(server.url)
         let x = try await client.get("/readyz")
         #expect(x.status == 503)
         #expect(x.json?["reason"]?.string == "joining the consumer group")
         #expect(try await client.get("/healthz").status == 200)
+        await server.stop()
     }
 
     @Test("listen addresses parse with their defaults and say what is wrong")

@@ -16,10 +16,9 @@ struct OperatorAPITests {
     func operatorActions() async throws {
         let filled = try FilledStore()
         let store = filled.store
-        let server = try APIServer.start(store: store, settings: APISettings(models: FilledStore.settingsModels, token: BearerToken(Self.token)),
+        let server = try await APIServer.start(store: store, settings: APISettings(models: FilledStore.settingsModels, token: BearerToken(Self.token)),
                                          metrics: DriftMetrics(), address: ListenAddress(host: "127.0.0.1", port: 0))
-        defer { server.stop() }
-        let client = HTTPClient(server)
+        let client = HTTPClient(server.url)
         let auth = ["Authorization": "Bearer " + Self.token, "Content-Type": "application/json"]
         let firing = try store.alerts(state: "firing")
         #expect(firing.count >= 2, "the drifting stream fires several alerts")
@@ -87,6 +86,7 @@ struct OperatorAPITests {
             #expect(try await client.get(path).status == 200, "\(path)")
         }
         for x in client.exchanges { #expect(!x.body.contains(Self.token)) }
+        await server.stop()
         let validation = try validateAgainstOpenAPI(client.exchanges, document: OpenAPIDocument.json)
         #expect(validation.status == 0, "\(validation.output)")
     }

@@ -9,13 +9,15 @@ struct DemoTests {
     @Test("a short demo consumes what it published, fires alerts and leaves a readable store")
     func shortDemo() throws {
         let dir = try TemporaryDirectory()
-        let run = try DriftdProcess.run(["demo", "--duration", "8", "--rate", "600", "--directory", dir.url.appendingPathComponent("demo").path])
+        let run = try DriftdProcess.run(["demo", "--duration", "8", "--rate", "600", "--directory", dir.url.appendingPathComponent("demo").path,
+                                         "--http", "127.0.0.1:0"])
         #expect(run.status == 0, "\(run.standardError)")
         let summary = try #require(run.standardOutput.split(separator: "\n").first { $0.hasPrefix("demo finished:") })
         let numbers = summary.split(whereSeparator: { !$0.isNumber }).compactMap { Int($0) }
         #expect(numbers.count >= 4)
         #expect(numbers[0] > 3000 && numbers[0] == numbers[1], "everything published was consumed: \(summary)")
         #expect(run.standardOutput.contains("ALERT firing"))
+        #expect(run.standardOutput.contains("dashboard: http://127.0.0.1:"), "the demo serves the dashboard and says where")
         let config = dir.url.appendingPathComponent("demo/driftd.yaml").path
         let alerts = try DriftdProcess.run(["alerts", "--config", config, "--format", "json"])
         #expect(alerts.status == 0)

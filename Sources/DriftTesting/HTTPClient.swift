@@ -1,35 +1,37 @@
-import DriftHTTP
-import DriftTesting
 import Foundation
-import Logging
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
 
 /// One request and its response, as `scripts/validate-openapi` reads them.
-struct Exchange: Codable {
-    var method: String
-    var path: String
-    var status: Int
-    var contentType: String
-    var body: String
-    var headers: [String: String]
+public struct Exchange: Codable, Sendable {
+    public var method: String
+    public var path: String
+    public var status: Int
+    public var contentType: String
+    public var body: String
+    public var headers: [String: String]
+
+    public init(method: String, path: String, status: Int, contentType: String, body: String, headers: [String: String]) {
+        self.method = method; self.path = path; self.status = status; self.contentType = contentType; self.body = body; self.headers = headers
+    }
 
     enum CodingKeys: String, CodingKey { case method, path, status, contentType = "content_type", body, headers }
 
-    var json: JSONValue? { try? JSONValue.parse(body) }
+    public var json: JSONValue? { try? JSONValue.parse(body) }
 }
 
 /// Requests to a running server, each recorded for schema validation.
-final class HTTPClient: @unchecked Sendable {
-    let base: String
-    private(set) var exchanges: [Exchange] = []
+public final class HTTPClient: @unchecked Sendable {
+    public let base: String
+    public private(set) var exchanges: [Exchange] = []
     private let session = URLSession(configuration: .ephemeral)
 
-    init(_ handle: APIServerHandle) { base = handle.url }
+    /// - Parameter base: e.g. `http://127.0.0.1:8080`.
+    public init(_ base: String) { self.base = base }
 
     @discardableResult
-    func request(_ method: String, _ path: String, headers: [String: String] = [:], body: String? = nil) async throws -> Exchange {
+    public func request(_ method: String, _ path: String, headers: [String: String] = [:], body: String? = nil) async throws -> Exchange {
         var request = URLRequest(url: URL(string: base + path)!)
         request.httpMethod = method
         for (k, v) in headers { request.setValue(v, forHTTPHeaderField: k) }
@@ -44,48 +46,24 @@ final class HTTPClient: @unchecked Sendable {
         return exchange
     }
 
-    func get(_ path: String) async throws -> Exchange { try await request("GET", path) }
+    public func get(_ path: String) async throws -> Exchange { try await request("GET", path) }
 
     /// GET returning parsed JSON; records the exchange.
-    func json(_ path: String) async throws -> JSONValue {
+    @discardableResult
+    public func json(_ path: String) async throws -> JSONValue {
         let x = try await get(path)
         guard x.status == 200, let v = x.json else { throw HTTPTestError("GET \(path) → \(x.status): \(x.body.prefix(500))") }
         return v
     }
 }
 
-struct HTTPTestError: Error, CustomStringConvertible {
-    var description: String
-    init(_ d: String) { description = d }
-}
-
-/// Log lines kept in memory, to check what the server logs.
-final class CapturedLog: @unchecked Sendable {
-    private let lock = NSLock()
-    private var lines: [String] = []
-    func append(_ line: String) { lock.lock(); lines.append(line); lock.unlock() }
-    var text: String { lock.lock(); defer { lock.unlock() }; return lines.joined(separator: "\n") }
-
-    var logger: Logger {
-        Logger(label: "driftd.http.test") { label in CapturingHandler(log: self) }
-    }
-
-    struct CapturingHandler: LogHandler {
-        let log: CapturedLog
-        var metadata: Logger.Metadata = [:]
-        var logLevel: Logger.Level = .trace
-        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-            get { metadata[key] }
-            set { metadata[key] = newValue }
-        }
-        func log(event: LogEvent) {
-            log.append("\(event.level) \(event.message) \(metadata.merging(event.metadata ?? [:]) { $1 })")
-        }
-    }
+public struct HTTPTestError: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ d: String) { description = d }
 }
 
 /// Runs `scripts/validate-openapi` on the recorded exchanges; returns its output and status.
-func validateAgainstOpenAPI(_ exchanges: [Exchange], document: String) throws -> (status: Int32, output: String) {
+public func validateAgainstOpenAPI(_ exchanges: [Exchange], document: String) throws -> (status: Int32, output: String) {
     let dir = try TemporaryDirectory()
     let doc = try dir.write("openapi.json", document)
     let encoder = JSONEncoder()

@@ -1,0 +1,83 @@
+import DriftTesting
+import Foundation
+import Testing
+
+/// `driftd serve` over a store filled by a real `driftd replay`: every endpoint of the
+/// document it serves answers, matches that document, and agrees with the CLI.
+@Suite("driftd serve end to end", .serialized)
+struct ServeTests {
+    /// Starts `driftd serve` on a free port; returns the process and its base URL.
+    static func serve(config: String) throws -> (Process, String) {
+        let process = Process()
+        process.executableURL = DriftdProcess.executable
+        process.arguments = ["serve", "--config", config, "--http", "127.0.0.1:0"]
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.standardError
+        try process.run()
+        var text = ""
+        // Read until the dashboard line; an early exit ends the output (empty read).
+        while !text.contains("metrics ") {
+            let chunk = out.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            text += String(decoding: chunk, as: UTF8.self)
+        }
+        guard let line = text.split(separator: "\n").first(where: { $0.contains("dashboard") }),
+              let url = line.split(separator: " ").last, url.hasPrefix("http://") else {
+            process.terminate()
+            throw HTTPTestError("driftd serve did not print its address: \(text)")
+        }
+        return (process, String(url.dropLast(url.hasSuffix("/") ? 1 : 0)))
+    }
+
+    @Test("the served API matches its OpenAPI document over a replayed store, and SIGINT stops it cleanly")
+    func serveAReplayedStore() async throws {
+        let dir = try TemporaryDirectory()
+        let config = try dir.write("driftd.yaml", "store: store.sqlite\nmodels:\n  - id: shop\n    window: { count: 2000 }\n")
+        let reference = try dir.write("reference.jsonl", SyntheticStream(seed: 7).text(6000))
+        #expect(try DriftdProcess.run(["baseline", "fit", "--config", config, "--model", "shop", "--from", reference, "--version", "v1"]).status == 0)
+        let stream = try dir.write("stream.jsonl", "not json\n" + SyntheticStream(seed: 8, driftFrom: 10_000).text(20_000))
+        #expect(try DriftdProcess.run(["replay", "--config", config, stream]).status == 0)
+        let cli = try JSONValue.parse(try DriftdProcess.run(["alerts", "--config", config, "--format", "json"]).standardOutput).array ?? []
+        #expect(!cli.isEmpty)
+
+        let (process, base) = try Self.serve(config: config)
+        defer { if process.isRunning { process.terminate() } }
+        let client = HTTPClient(base)
+        let document = try await client.get("/api/v1/openapi.json")
+        let alerts = try await client.json("/api/v1/alerts?limit=1000")
+        #expect(alerts["total"]?.number == Double(cli.count), "the API and driftd alerts agree")
+        let id = try #require(alerts["alerts"]?.array?.first?["id"]?.number)
+        try await client.json("/api/v1/alerts/\(Int(id))")
+        let models = try await client.json("/api/v1/models")
+        #expect(models["models"]?.array?.first?["latest_window"]?["window_index"]?.number == 9)
+        let windows = try await client.json("/api/v1/models/shop/windows?last=10")
+        #expect(windows["windows"]?.array?.count == 10)
+        let series = try await client.json("/api/v1/models/shop/features/amount/series")
+        #expect(series["points"]?.array?.count == 10)
+        try await client.json("/api/v1/baselines")
+        let letters = try await client.json("/api/v1/deadletters")
+        #expect(letters["dead_letters"]?.array?.first?["line"]?.number == 1)
+        try await client.json("/healthz")
+        try await client.json("/readyz")
+        #expect(try await client.get("/metrics").body.contains("driftd_alerts{state=\"firing\""))
+        #expect(try await client.get("/").body.contains("<html"))
+        #expect(try await client.request("POST", "/api/v1/alerts/\(Int(id))/ack").status == 401)
+
+        let validation = try validateAgainstOpenAPI(client.exchanges.filter { $0.method == "GET" }, document: document.body)
+        #expect(validation.status == 0, "\(validation.output)")
+
+        process.interrupt()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+    }
+
+    @Test("a bad --http address is a usage error that says what is wrong")
+    func badAddress() throws {
+        let dir = try TemporaryDirectory()
+        let config = try dir.write("driftd.yaml", "store: store.sqlite\nmodels:\n  - id: shop\n")
+        let run = try DriftdProcess.run(["serve", "--config", config, "--http", "localhost"])
+        #expect(run.status == 2)
+        #expect(run.standardError.contains("--http: expected HOST:PORT"), "\(run.standardError)")
+    }
+}
