@@ -56,6 +56,7 @@ struct ServeTests {
         let series = try await client.json("/api/v1/models/shop/features/amount/series")
         #expect(series["points"]?.array?.count == 10)
         try await client.json("/api/v1/baselines")
+        try await client.json("/api/v1/silences")
         let letters = try await client.json("/api/v1/deadletters")
         #expect(letters["dead_letters"]?.array?.first?["line"]?.number == 1)
         try await client.json("/healthz")
