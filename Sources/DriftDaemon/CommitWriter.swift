@@ -11,6 +11,7 @@ final class CommitWriter: @unchecked Sendable {
     /// checkpoint topics). Returns nothing; its offsets are committed to Kafka after it ran.
     struct Job: Sendable {
         var output: PipelineOutput
+        var counters: PipelineCounters
         var offsets: [TopicPartition: Int64]
         var run: @Sendable () throws -> Void
     }
@@ -18,6 +19,7 @@ final class CommitWriter: @unchecked Sendable {
     /// A job that has run: its offsets may now go to Kafka, its output to the operator.
     struct Done: Sendable {
         var output: PipelineOutput
+        var counters: PipelineCounters
         var offsets: [TopicPartition: Int64]
     }
 
@@ -88,7 +90,7 @@ final class CommitWriter: @unchecked Sendable {
             do { try job.run() } catch let e { error = e }
             condition.withLock {
                 busy = false
-                if let error { failed = error; queue.removeAll() } else { finished.append(Done(output: job.output, offsets: job.offsets)) }
+                if let error { failed = error; queue.removeAll() } else { finished.append(Done(output: job.output, counters: job.counters, offsets: job.offsets)) }
                 condition.broadcast()
             }
             if error != nil { return }

@@ -1,4 +1,5 @@
 import DriftCore
+import DriftHTTP
 import DriftKafka
 import DriftStore
 import Foundation
@@ -22,6 +23,8 @@ public enum KafkaDaemon {
         public var commitDelayMillisecondsForTesting = 0
         /// Names this daemon in the handovers it writes (default host:pid).
         public var instanceName: String?
+        /// Fed once per commit point (after the store has it) and with the consumer lag.
+        public var metrics: DriftMetrics?
         /// Operator-facing events (partition taken over, checkpoint topic unreadable).
         public var log: (@Sendable (String) -> Void)?
         public init() {}
@@ -97,6 +100,7 @@ public enum KafkaDaemon {
         func finishCommitted(synchronously: Bool = false) {
             let held = Set(consumerRef?.assignment ?? [])
             for done in writer.takeFinished() {
+                options.metrics?.observe(committed: done.output, counters: done.counters)
                 onOutput?(done.output)
                 consumerRef?.commit(done.offsets.filter { held.contains($0.key) }, synchronously: synchronously)
             }
@@ -128,7 +132,7 @@ public enum KafkaDaemon {
             for (tp, n) in numbers where held.contains(tp) { if let next = pipeline.positions[n] { offsets[tp] = next } }
             let alertsTopic = kafka.alertsTopic, checkpointTopic = kafka.checkpointTopic
             let sendable = (alerts: alerts, handovers: handovers)
-            writer.submit(CommitWriter.Job(output: output, offsets: offsets) {
+            writer.submit(CommitWriter.Job(output: output, counters: pipeline.counters, offsets: offsets) {
                 if slowStore > 0 { usleep(UInt32(slowStore) * 1000) }
                 try store.commit(output, checkpoint: checkpoint, source: source)
                 // Transitions also go to the alerts topic, after the store made them durable
@@ -240,7 +244,17 @@ public enum KafkaDaemon {
                 consumer.resume(consumer.assignment)
                 paused = false
             }
-            if let onStatus, Date().timeIntervalSince(lastStatus) >= 1 { onStatus(status()); lastStatus = Date() }
+            if Date().timeIntervalSince(lastStatus) >= 1 {
+                if let metrics = options.metrics {
+                    var lag: [String: Int64] = [:]
+                    for (tp, high) in consumer.highWatermarks() {
+                        if let n = numbers[tp], let next = pipeline.positions[n] { lag[tp.description] = high - next }
+                    }
+                    metrics.observe(consumerLag: lag)
+                }
+                onStatus?(status())
+                lastStatus = Date()
+            }
         }
         SystemdNotify.send("STOPPING=1")
         try commit(waitForStore: true)

@@ -14,6 +14,8 @@ public struct NotifierOptions: Sendable {
     public var clock: @Sendable () -> Int64 = { Clock.milliseconds() }
     /// Where the notifier reports failed deliveries and its own errors (secrets scrubbed).
     public var log: @Sendable (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
+    /// Told of every attempt: the receiver and how it ended (for metrics).
+    public var onAttempt: @Sendable (_ receiver: String, _ update: DeliveryUpdate) -> Void = { _, _ in }
     public init() {}
 }
 
@@ -234,6 +236,7 @@ final class NotifierService {
             for id in ids { attempts[id, default: 0] += 1 }
             if !ids.isEmpty {
                 try store.recordAttempt(deliveryIDs: ids, at: Double(now) / 1000, statusCode: result.statusCode, error: error, update: update)
+                options.onAttempt(send.receiver.name, update)
             }
         }
         queue = queue.enumerated().filter { !finished.contains($0.offset) }.map(\.element)

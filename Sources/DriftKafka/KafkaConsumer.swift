@@ -155,6 +155,20 @@ public final class KafkaConsumer {
         if e != RD_KAFKA_RESP_ERR_NO_ERROR && e != RD_KAFKA_RESP_ERR__NO_OFFSET { lastError = String(cString: rd_kafka_err2str(e)) }
     }
 
+    /// The high watermark librdkafka last saw for each assigned partition (from fetch
+    /// responses; no request is made). Absent until the partition was fetched.
+    public func highWatermarks() -> [TopicPartition: Int64] {
+        var marks: [TopicPartition: Int64] = [:]
+        for tp in assignment {
+            var low: Int64 = -1, high: Int64 = -1
+            let e = rd_kafka_get_watermark_offsets(handle, tp.topic, tp.partition, &low, &high)
+            if e == RD_KAFKA_RESP_ERR_NO_ERROR, high >= 0 {
+                marks[tp] = high
+            }
+        }
+        return marks
+    }
+
     /// Stops fetching these partitions (back-pressure); what was fetched but not yet polled
     /// is fetched again after `resume`, from the position after the last polled message.
     public func pause(_ partitions: [TopicPartition]) { setPaused(partitions, paused: true) }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import DriftCore
 import DriftDaemon
+import DriftHTTP
 import DriftKafka
 import DriftStore
 import Foundation
@@ -56,10 +57,28 @@ struct RunCommand: ParsableCommand {
         // Paging runs beside the consume loop, from the outbox the loop's commits fill.
         var notifierOptions = NotifierOptions()
         notifierOptions.log = { message in writeStandardError((interactive ? "\n" : "") + "driftd notifier: " + message + "\n") }
+        // The API, dashboard and /metrics, when the configuration has an `http:` section.
+        let metrics = DriftMetrics()
+        daemonOptions.metrics = metrics
+        notifierOptions.onAttempt = { receiver, update in
+            switch update {
+            case .delivered: metrics.observe(delivery: receiver, outcome: .delivered)
+            case .failed: metrics.observe(delivery: receiver, outcome: .failed)
+            case .retry: metrics.observe(delivery: receiver, outcome: .retry)
+            case .logOnly: break
+            }
+        }
+        let readiness = ReadinessFlag("joining the consumer group")
+        let server = try c.http.map { http in
+            try APIServer.start(store: store, settings: c.apiSettings(readiness: { readiness.reason }), metrics: metrics, address: http.listen)
+        }
+        if let server { writeStandardError("driftd: API \(server.url)/api/v1/  dashboard \(server.url)/  metrics \(server.url)/metrics\n") }
+        defer { server?.stop() }
         let notifier = c.notify.isEmpty ? nil : Notifier.start(configuration: c.notify, store: store, options: notifierOptions)
         defer { notifier?.stop() }
         let final = try KafkaDaemon.run(configuration: c, store: store, options: daemonOptions, shouldStop: { records in StopSignal.isRequested || exitAfterRecords.map { records >= $0 } == true },
                                         onStatus: { s in
+            readiness.reason = s.partitions > 0 ? nil : (s.lastError.map { "no partitions assigned (kafka: \($0))" } ?? "joining the consumer group")
             let line = String(format: "%ld records  %ld windows closed  %d alerts firing  %ld rejected  %d partitions%@%@",
                               s.records, s.windowsClosed, s.firing, s.rejected, s.partitions,
                               s.pauses > 0 ? "  paused \(s.pauses)× (store behind)" : "", s.lastError.map { "  (kafka: \($0))" } ?? "")
@@ -95,5 +114,16 @@ struct BrokerCommand: ParsableCommand {
         StopSignal.install()
         while !StopSignal.isRequested { usleep(100_000) }
         withExtendedLifetime(broker) {}
+    }
+}
+
+/// Whether `driftd run` is ready (holds partitions), for `/readyz`; nil when ready.
+final class ReadinessFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value: String?
+    init(_ initial: String?) { value = initial }
+    var reason: String? {
+        get { lock.withLock { value } }
+        set { lock.withLock { value = newValue } }
     }
 }

@@ -9,7 +9,7 @@ import Testing
 @Suite("driftd run on the embedded broker", .serialized)
 struct KafkaRunTests {
     @Test("published records give the replay's window reports; SIGTERM checkpoints and exits 0")
-    func runMatchesReplay() throws {
+    func runMatchesReplay() async throws {
         let broker = try EmbeddedBroker()
         let topic = "inference-\(UUID().uuidString.prefix(6))"
         try broker.createTopic(topic, partitions: 1)
@@ -35,6 +35,7 @@ struct KafkaRunTests {
               group_by: [model]
               group_wait: 0s
               group_interval: 1s
+            http: { listen: "127.0.0.1:0" }
             """)
         let replayConfig = try dir.write("replay.yaml", "store: replay.sqlite\nmodels:\n  - id: shop\n    window: { count: 2000 }\n")
         let reference = try dir.write("reference.jsonl", SyntheticStream(seed: 7).text(6000))
@@ -64,8 +65,9 @@ struct KafkaRunTests {
         daemon.executableURL = DriftdProcess.executable
         daemon.arguments = ["run", "--config", config]
         daemon.environment = ProcessInfo.processInfo.environment.merging(["NOTIFY_SOCKET": notifyPath]) { $1 }
-        let err = Pipe()
-        daemon.standardError = err
+        let errPath = dir.url.appendingPathComponent("run.log").path
+        _ = FileManager.default.createFile(atPath: errPath, contents: nil)
+        daemon.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
         daemon.standardOutput = FileHandle.nullDevice
         try daemon.run()
         // Wait (bounded) until the daemon has closed all 8 windows.
@@ -76,15 +78,44 @@ struct KafkaRunTests {
             let report = try DriftdProcess.run(["report", "--config", config, "--model", "shop", "--format", "json"])
             windows = (try? JSONValue.parse(report.standardOutput))?.array?.count ?? 0
         }
+        // The API and /metrics of the running daemon (the address is printed, port chosen by the OS).
+        let runLog = (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? ""
+        let base = try #require(runLog.firstMatch(of: /API (http:\/\/127\.0\.0\.1:\d+)\//).map { String($0.1) }, "\(runLog)")
+        let api = HTTPClient(base)
+        #expect(try await api.json("/readyz")["status"]?.string == "ready", "ready once it holds its partition")
+        // Lag is sampled once a second from librdkafka's view of the partition's end.
+        var scrape = try await api.get("/metrics").body
+        for _ in 0..<30 where !scrape.contains("driftd_consumer_lag_records{") {
+            try await Task.sleep(for: .milliseconds(200))
+            scrape = try await api.get("/metrics").body
+        }
+        func sample(_ series: String) -> Double? {
+            scrape.split(separator: "\n").first { $0.hasPrefix(series + " ") }.flatMap { Double($0.split(separator: " ").last!) }
+        }
+        #expect(sample("driftd_records_total") == 16_001, "every record, the malformed one included: \(scrape.prefix(3000))")
+        #expect(sample("driftd_records_rejected_total") == 1)
+        #expect(sample("driftd_windows_closed_total{model=\"shop\"}") == 8)
+        #expect(sample("driftd_consumer_lag_records{partition=\"\(topic)/0\"}") == 0, "caught up")
+        #expect(scrape.contains("driftd_feature_psi{model=\"shop\",feature=\"amount\"}"))
+        let apiAlerts = try await api.json("/api/v1/alerts?limit=1000")
+        let cliAlerts = try JSONValue.parse(try DriftdProcess.run(["alerts", "--config", config, "--format", "json"]).standardOutput).array ?? []
+        #expect(apiAlerts["total"]?.number == Double(cliAlerts.count))
         // The notifier, beside the consume loop, pages for what fired.
         let pageDeadline = Date().addingTimeInterval(30)
         while Date() < pageDeadline, !((try? String(contentsOfFile: pages, encoding: .utf8)) ?? "").contains("firing") { usleep(200_000) }
+        var delivered = 0.0
+        for _ in 0..<50 where delivered < 1 {
+            let line = try await api.get("/metrics").body.split(separator: "\n").first { $0.hasPrefix("driftd_deliveries_total{receiver=\"pager\"} ") }
+            delivered = line.flatMap { Double($0.split(separator: " ").last!) } ?? 0
+            if delivered < 1 { try await Task.sleep(for: .milliseconds(200)) }
+        }
+        #expect(delivered >= 1, "deliveries are counted by receiver")
         kill(daemon.processIdentifier, SIGTERM)
         let exitDeadline = Date().addingTimeInterval(30)
         while daemon.isRunning && Date() < exitDeadline { usleep(100_000) }
         if daemon.isRunning { kill(daemon.processIdentifier, SIGKILL); Issue.record("the daemon did not exit within 30 s of SIGTERM") }
         daemon.waitUntilExit()
-        let log = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let log = (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? ""
         print("driftd run log:\n\(log)")
         #expect(daemon.terminationStatus == 0, "\(log)")
         #expect(windows == 8)
