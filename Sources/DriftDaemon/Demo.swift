@@ -31,6 +31,9 @@ public enum Demo {
         public var commitDelayMaxMilliseconds: Double?
         /// The HTTP server, still running: the caller stops it (or keeps serving).
         public var server: APIServerHandle?
+        /// Notifications the demo's exec receiver wrote, and where.
+        public var pages: Int = 0
+        public var pagesFile: String = ""
     }
 
     public static func run(options: Options, say: @escaping (String) -> Void, status: ((KafkaDaemon.Status) -> Void)? = nil) throws -> Summary {
@@ -46,6 +49,8 @@ public enum Demo {
         say("embedded Kafka broker at \(broker.bootstrapServers), topic \(topic) (4 partitions)")
 
         let configPath = dir.appendingPathComponent("driftd.yaml").path
+        let pagesPath = dir.appendingPathComponent("pages.jsonl").path
+        try? fm.removeItem(atPath: pagesPath)
         try """
         # Written by driftd demo. The broker was the demo's own and is gone; the store stays.
         store: driftd.sqlite
@@ -60,6 +65,16 @@ public enum Demo {
         http:
           listen: "\(options.http ?? .loopbackDefault)"
           token_env: DRIFTD_TOKEN
+        # On-call, for the demo: each notification is appended to pages.jsonl by an exec
+        # receiver (a real deployment routes to pagerduty, slack or a webhook).
+        receivers:
+          - { name: demo-pager, type: exec, command: [sh, -c, "cat >> '\(pagesPath)'; echo >> '\(pagesPath)'"], timeout: 5s }
+        route:
+          receiver: demo-pager
+          group_by: [model]
+          group_wait: 1s
+          group_interval: 3s
+          repeat_interval: 1h
         """.write(toFile: configPath, atomically: true, encoding: .utf8)
         let configuration = try DriftConfiguration.load(file: configPath)
         let store = try AlertStore(path: configuration.storePath)
@@ -123,9 +138,16 @@ public enum Demo {
         var fired = 0
         var finishedAt: Date?
         var consumed: Int64 = 0
-        var counters = PipelineCounters()
+        var daemonOptions = KafkaDaemon.Options()
+        daemonOptions.metrics = metrics
+        var notifierOptions = NotifierOptions()
+        notifierOptions.log = { FileHandle.standardError.write(Data(("driftd demo notifier: " + $0 + "\n").utf8)) }
+        notifierOptions.onAttempt = { receiver, update in
+            if case .delivered = update { metrics.observe(delivery: receiver, outcome: .delivered) }
+        }
+        let notifier = Notifier.start(configuration: configuration.notify, store: store, options: notifierOptions)
         let final = try KafkaDaemon.run(
-            configuration: configuration, store: store,
+            configuration: configuration, store: store, options: daemonOptions,
             shouldStop: { _ in
                 guard published.isFinished else { return false }
                 if finishedAt == nil { finishedAt = Date() }
@@ -133,9 +155,8 @@ public enum Demo {
                 return (consumed >= Int64(published.value) && Date().timeIntervalSince(finishedAt!) > 4.5)
                     || Date().timeIntervalSince(finishedAt!) > 30
             },
-            onStatus: { s in consumed = s.records; counters.records = s.records; counters.rejected = s.rejected; status?(s) },
+            onStatus: { s in consumed = s.records; status?(s) },
             onOutput: { output in
-                metrics.observe(committed: output, counters: counters)
                 let now = Date().timeIntervalSince1970 * 1000
                 for r in output.reports { delays.append(now - Double(r.end)) }
                 for t in output.transitions where t.notifies {
@@ -146,12 +167,19 @@ public enum Demo {
                 }
             })
         consumed = final.records
+        // Let the notifier page for the last transitions (group_interval 3 s), then stop it.
+        let drainUntil = Date().addingTimeInterval(8)
+        while Date() < drainUntil, ((try? store.pendingDeliveries().count) ?? 0) > 0 || ((try? store.pendingOutbox().count) ?? 0) > 0 {
+            usleep(200_000)
+        }
+        notifier.stop()
+        let pages = ((try? String(contentsOfFile: pagesPath, encoding: .utf8)) ?? "").split(separator: "\n").count
         delays.sort()
         withExtendedLifetime(broker) {}
         return Summary(published: published.value, consumed: final.records, windowsClosed: final.windowsClosed, alertsFired: fired,
                        configuration: configPath, store: configuration.storePath,
                        commitDelayMedianMilliseconds: delays.isEmpty ? nil : delays[delays.count / 2],
-                       commitDelayMaxMilliseconds: delays.last, server: server)
+                       commitDelayMaxMilliseconds: delays.last, server: server, pages: pages, pagesFile: pagesPath)
     }
 }
 

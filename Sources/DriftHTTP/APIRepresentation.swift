@@ -54,6 +54,8 @@ enum API {
         var updatedAt: String
         var links: AlertLinks
         var transitions: [Transition]?
+        /// In lists: the active acknowledgement, when there is one.
+        var acknowledgement: Acknowledgement?
 
         init(_ a: StoredAlert, withTransitions: Bool) {
             id = a.id; fingerprint = a.fingerprint; model = a.model; feature = a.feature.isEmpty ? nil : a.feature; rule = a.rule

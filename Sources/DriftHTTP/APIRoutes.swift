@@ -66,8 +66,12 @@ public enum APIRoutes {
             let limit = try integer(q["limit"], "limit", default: defaultLimit, range: 1...maximumLimit)
             let offset = try integer(q["offset"], "offset", default: 0, range: 0...Int(Int32.max))
             let page = try store.alertPage(state: state, model: q["model"].map(String.init), severity: severity, limit: limit, offset: offset)
-            return try json(API.AlertPage(total: page.total, limit: limit, offset: offset,
-                                          alerts: page.items.map { API.Alert($0, withTransitions: false) }))
+            let acks = Dictionary(try store.activeAcknowledgements().map { ($0.alertID, $0) }, uniquingKeysWith: { a, _ in a })
+            return try json(API.AlertPage(total: page.total, limit: limit, offset: offset, alerts: page.items.map {
+                var alert = API.Alert($0, withTransitions: false)
+                alert.acknowledgement = acks[$0.id].map(API.Acknowledgement.init)
+                return alert
+            }))
         }
         api.get("alerts/:id") { _, context in
             guard let id = context.parameters.get("id", as: Int64.self) else {

@@ -115,8 +115,8 @@ function windowLabel(model, index) {
   return w.size >= 86400000 ? d.toLocaleDateString() : d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: w.size < 60000 ? "2-digit" : undefined });
 }
 
-// Acknowledged: the state or field the acknowledgement endpoints will add.
-const isAcked = (a) => a.state === "acknowledged" || !!a.acknowledged || !!a.ack;
+// Acknowledged: a firing alert with an active acknowledgement.
+const isAcked = (a) => !!a.acknowledgement;
 
 const tokenInput = $("token");
 tokenInput.value = sessionStorage.getItem("driftd.token") || "";
@@ -130,10 +130,10 @@ async function acknowledge(alert, button, message) {
     const r = await fetch(`/api/v1/alerts/${alert.id}/ack`, {
       method: "POST",
       headers: { "Content-Type": "application/json", Authorization: "Bearer " + token },
-      body: JSON.stringify({ note: "acknowledged from the dashboard" }),
+      body: JSON.stringify({ by: "dashboard", note: "acknowledged from the dashboard" }),
     });
     if (r.ok) { message.textContent = "acknowledged"; setTimeout(load, 500); return; }
-    message.textContent = r.status === 401 ? "token refused" : r.status === 404 ? "ack is not available in this driftd" : `failed: ${r.status}`;
+    message.textContent = r.status === 401 ? "token refused" : r.status === 409 ? "no longer firing" : `failed: ${r.status}`;
   } catch (e) { message.textContent = "failed: " + e.message; }
   button.disabled = false;
 }

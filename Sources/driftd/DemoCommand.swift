@@ -48,6 +48,7 @@ struct DemoCommand: ParsableCommand {
         demo finished: \(summary.published) records published, \(summary.consumed) consumed, \(summary.windowsClosed) windows closed, \(summary.alertsFired) alerts fired
         """ + (summary.commitDelayMedianMilliseconds.map { String(format: "\nwindow end → report committed: median %.0f ms, max %.0f ms", $0, summary.commitDelayMaxMilliseconds ?? 0) } ?? "") + """
 
+        on-call was paged \(summary.pages) times (exec receiver → \(summary.pagesFile))
         store: \(summary.store)
         look around:
           \(CommandLine.arguments[0]) alerts --config \(summary.configuration)

@@ -36,6 +36,10 @@ struct OperatorAPITests {
         #expect(acked.json?["acknowledgement"]?["expires_at"]?.string != nil)
         #expect(acked.json?["transitions"]?.array?.last?["kind"]?.string == "acknowledged")
         #expect(try store.activeAcknowledgements().map(\.alertID) == [a])
+        // Lists show it too (the dashboard's acknowledged section reads this).
+        let listed0 = try await client.json("/api/v1/alerts?state=firing&limit=1000")
+        let ackedInList = listed0["alerts"]?.array?.filter { $0["acknowledgement"] != nil }.compactMap { $0["id"]?.number }
+        #expect(ackedInList == [Double(a)])
         #expect(try await client.request("POST", "/api/v1/alerts/999999/ack", headers: auth, body: #"{"by": "alice"}"#).status == 404)
 
         // Resolve by hand: the alert is resolved; acknowledging it now is a conflict.
