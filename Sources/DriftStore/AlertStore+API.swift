@@ -2,8 +2,8 @@ import DriftCore
 import Foundation
 import GRDB
 
-/// An alert with what the HTTP API shows of it: its fingerprint, when it last changed, and
-/// (for one alert) every transition.
+/// An alert as operators see it (CLI and API): its fingerprint, when it last changed, and
+/// (for one alert, or the CLI's list) every transition.
 public struct StoredAlert: Sendable, Equatable {
     public struct Transition: Sendable, Equatable {
         public var id: Int64
@@ -27,7 +27,7 @@ public struct StoredAlert: Sendable, Equatable {
     public var startedWindow: Int64
     public var updatedWindow: Int64
     public var updatedAt: Double
-    /// Filled by ``AlertStore/alert(id:)`` only.
+    /// Filled by ``AlertStore/alert(id:)`` and ``AlertStore/alerts(state:model:)``.
     public var transitions: [Transition]
 }
 
@@ -73,14 +73,19 @@ extension AlertStore {
         try writer.read { db in
             guard let row = try Row.fetchOne(db, sql: "SELECT * FROM alerts WHERE id = ?", arguments: [id]) else { return nil }
             var alert = Self.storedAlert(row)
-            alert.transitions = try Row.fetchAll(db, sql: """
-                SELECT id, kind, from_state, to_state, severity, value, window_index, created_at
-                FROM alert_transitions WHERE alert_id = ? ORDER BY id
-                """, arguments: [id]).map {
-                StoredAlert.Transition(id: $0["id"], kind: $0["kind"], from: $0["from_state"], to: $0["to_state"], severity: $0["severity"],
-                                       value: $0["value"], windowIndex: $0["window_index"], createdAt: $0["created_at"])
-            }
+            alert.transitions = try Self.transitions(db, alertID: id)
             return alert
+        }
+    }
+
+    /// An alert's transitions in the order they happened.
+    static func transitions(_ db: Database, alertID: Int64) throws -> [StoredAlert.Transition] {
+        try Row.fetchAll(db, sql: """
+            SELECT id, kind, from_state, to_state, severity, value, window_index, created_at
+            FROM alert_transitions WHERE alert_id = ? ORDER BY id
+            """, arguments: [alertID]).map {
+            StoredAlert.Transition(id: $0["id"], kind: $0["kind"], from: $0["from_state"], to: $0["to_state"], severity: $0["severity"],
+                                   value: $0["value"], windowIndex: $0["window_index"], createdAt: $0["created_at"])
         }
     }
 

@@ -2,45 +2,22 @@ import DriftCore
 import Foundation
 import GRDB
 
-/// An alert as operators see it, with the windows where it changed.
-public struct AlertRecord: Sendable, Equatable {
-    public struct Change: Sendable, Equatable {
-        public var kind: String, from: String?, to: String?, severity: String?, value: Double, windowIndex: Int64
-    }
-    public var id: Int64
-    public var model: String
-    public var feature: String
-    public var rule: String
-    public var state: String
-    public var severity: String?
-    public var value: Double
-    public var startedWindow: Int64
-    public var updatedWindow: Int64
-    public var transitions: [Change]
-}
-
 public struct DeadLetterRecord: Sendable, Equatable {
     public var id: Int64, source: String, partition: Int32, position: Int64, line: Int64?, reason: String, payload: Data
 }
 
 extension AlertStore {
-    public func alerts(state: String? = nil, model: String? = nil) throws -> [AlertRecord] {
+    /// Alerts (cancelled ones left out) in the order they started, each with its transitions.
+    public func alerts(state: String? = nil, model: String? = nil) throws -> [StoredAlert] {
         try writer.read { db in
             let rows = try Row.fetchAll(db, sql: """
                 SELECT * FROM alerts WHERE (? IS NULL OR state = ?) AND (? IS NULL OR model = ?) AND state != 'cancelled'
                 ORDER BY started_window, model, feature, rule
                 """, arguments: [state, state, model, model])
             return try rows.map { row in
-                let id: Int64 = row["id"]
-                let changes = try Row.fetchAll(db, sql: """
-                    SELECT kind, from_state, to_state, severity, value, window_index FROM alert_transitions WHERE alert_id = ? ORDER BY id
-                    """, arguments: [id]).map {
-                    AlertRecord.Change(kind: $0["kind"], from: $0["from_state"], to: $0["to_state"], severity: $0["severity"],
-                                       value: $0["value"], windowIndex: $0["window_index"])
-                }
-                return AlertRecord(id: id, model: row["model"], feature: row["feature"], rule: row["rule"], state: row["state"],
-                                   severity: row["severity"], value: row["value"], startedWindow: row["started_window"],
-                                   updatedWindow: row["updated_window"], transitions: changes)
+                var alert = Self.storedAlert(row)
+                alert.transitions = try Self.transitions(db, alertID: alert.id)
+                return alert
             }
         }
     }

@@ -98,7 +98,8 @@ struct ReplayTests {
             process.standardOutput = FileHandle.nullDevice
             process.standardError = FileHandle.nullDevice
             try process.run()
-            let delay = UInt32.random(in: 10_000...120_000, using: &g)
+            // Up to 300 ms: a run must be able to finish (start-up alone is ~50 ms, more on a loaded machine).
+            let delay = UInt32.random(in: 10_000...300_000, using: &g)
             usleep(delay)
             if process.isRunning {
                 kill(process.processIdentifier, SIGKILL)
