@@ -34,6 +34,16 @@ struct CheckConfigCommand: ParsableCommand {
                                                   : "event time \(w.size) ms\(w.hop != w.size ? " hop \(w.hop) ms" : "")"
                   return "\(m.id) (\(window), \(m.rules.count) rules)"
               }.joined(separator: "; "))
+        if let k = c.kafka {
+            print("kafka: \(k.topics.joined(separator: ", ")) in group \(k.group) at \(k.bootstrapServers)" +
+                  (k.checkpointTopic.map { "; handovers to \($0)" } ?? "") + (k.alertsTopic.map { "; alerts to \($0)" } ?? ""))
+        }
+        if !c.notify.receivers.isEmpty {
+            print("paging: \(c.notify.receivers.map(\.name).joined(separator: ", "))" + (c.notify.route == nil ? " (no route: nothing is sent)" : ""))
+        }
+        if let h = c.http {
+            print("http: \(h.listen)" + (h.tokenEnvironmentVariable.map { ", token from $\($0)" } ?? ", no token: state-changing requests refused"))
+        }
     }
 }
 
