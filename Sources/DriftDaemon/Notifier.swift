@@ -134,7 +134,9 @@ final class NotifierService {
         // acknowledgements and resolutions reach those that were paged).
         for d in try store.lastDeliveredOfFiringAlerts() {
             let labels = labels(d.entry)
-            guard let route = configuration.route?.match(labels).first(where: { $0.receiver == d.receiver }) else { continue }
+            // The route the delivery went by, not today's match: a receiver paged in this
+            // episode hears the rest of it even when its route no longer matches.
+            guard let route = storedRoute(d) else { continue }
             let told = Self.told(d.entry.kind)
             guard told != nil else { continue }
             // The store only returns acknowledgements of the current episode: firingSince 0.
@@ -143,8 +145,7 @@ final class NotifierService {
         }
         for d in try store.pendingDeliveries() {
             let labels = labels(d.entry)
-            guard configuration.receiver(d.receiver) != nil,
-                  let route = configuration.route?.match(labels).first(where: { $0.receiver == d.receiver }) else {
+            guard let route = storedRoute(d) else {
                 try store.recordAttempt(deliveryIDs: [d.id], at: Double(now) / 1000, statusCode: nil, error: "receiver \(d.receiver) is no longer routed to",
                                         update: .failed(reason: "receiver \(d.receiver) is no longer configured or routed to"))
                 continue
@@ -153,6 +154,20 @@ final class NotifierService {
             if let next = d.nextAttemptAt { nextAttempt[d.id] = Int64(next * 1000) }
             scheduler.add(Self.notice(d.entry, deliveryID: d.id, labels: labels), route: route, now: now, told: d.told.flatMap(Self.told))
         }
+    }
+
+    /// The route a stored delivery was planned by, with its receiver (nil when either is
+    /// gone from the configuration).
+    func storedRoute(_ d: DeliveryRecord) -> ResolvedRoute? {
+        guard configuration.receiver(d.receiver) != nil, var route = configuration.route?.resolved(id: d.route) else { return nil }
+        route.receiver = d.receiver
+        return route
+    }
+
+    /// Seconds since 1970 → milliseconds, clamped: a silence "forever" must not trap.
+    static func milliseconds(_ seconds: Double) -> Int64 {
+        guard seconds.isFinite else { return seconds > 0 ? Int64.max / 2 : 0 }
+        return Int64(Swift.min(Swift.max(seconds, 0), Double(Int64.max / 2_000)) * 1000)
     }
 
     /// What a receiver knows of an alert after being told a transition of this kind.
@@ -185,11 +200,11 @@ final class NotifierService {
         let seconds = Double(now) / 1000
         let silences = try store.silences(now: seconds).compactMap { s -> Silence? in
             guard let matchers = try? s.matchers.map({ text throws(MatcherError) in try LabelMatcher(parsing: text) }) else { return nil }
-            return Silence(id: s.id, matchers: matchers, startsAt: Int64(s.startsAt * 1000), endsAt: Int64(s.endsAt * 1000))
+            return Silence(id: s.id, matchers: matchers, startsAt: Self.milliseconds(s.startsAt), endsAt: Self.milliseconds(s.endsAt))
         }
         var acks: [String: Acknowledgement] = [:]
         for a in try store.activeAcknowledgements(now: seconds) {
-            acks[a.fingerprint] = Acknowledgement(alertKey: a.fingerprint, by: a.by, at: Int64(a.at * 1000), expiresAt: a.expiresAt.map { Int64($0 * 1000) })
+            acks[a.fingerprint] = Acknowledgement(alertKey: a.fingerprint, by: a.by, at: Self.milliseconds(a.at), expiresAt: a.expiresAt.map(Self.milliseconds))
         }
         let due = scheduler.due(now: now, silences: silences, acknowledgements: acks)
         for (reason, settlements) in Dictionary(grouping: due.suppressed, by: \.reason) {

@@ -33,7 +33,7 @@ extension NodeReader {
 
     func notify(_ top: [String: Node], root: Node, environment: [String: String]) throws -> NotifyConfiguration {
         var c = NotifyConfiguration()
-        if let n = top["receivers"] { c.receivers = try receivers(n, path: "receivers", environment: environment) }
+        if let n = top["receivers"] { (c.receivers, c.missingSecrets) = try receivers(n, path: "receivers", environment: environment) }
         if let n = top["route"] {
             let r = try route(n, path: "route")
             guard r.receiver != nil else { throw error(n, "route.receiver", "missing; the root route needs a receiver (the default for alerts no child route takes)") }
@@ -137,9 +137,10 @@ extension NodeReader {
         return try duration(node, path: path)
     }
 
-    func receivers(_ node: Node, path: String, environment: [String: String]) throws -> [Receiver] {
+    func receivers(_ node: Node, path: String, environment: [String: String]) throws -> ([Receiver], missingSecrets: [String]) {
         guard case .sequence(let seq) = node else { throw error(node, path, "expected a list of receivers, each with a name and a type") }
         var result: [Receiver] = []
+        var missingSecrets: [String] = []
         for (i, n) in seq.enumerated() {
             let p = "\(path)[\(i)]"
             let m = try mapping(n, path: p, allowed: ["name", "type", "url", "secret", "secret_env", "routing_key", "headers", "channel",
@@ -152,11 +153,14 @@ extension NodeReader {
             var secret = try m["secret"].map { try string($0, path: p + ".secret") }
             if let envNode = m["secret_env"] {
                 let variable = try string(envNode, path: p + ".secret_env")
-                guard let value = environment[variable], !value.isEmpty else {
-                    throw error(envNode, p + ".secret_env", "the environment variable \(variable) is not set (or empty); export it for driftd")
-                }
                 if secret != nil { throw error(envNode, p + ".secret_env", "give the secret either inline or from the environment, not both") }
-                secret = value
+                if let value = environment[variable], !value.isEmpty {
+                    secret = value
+                } else {
+                    // Noted, not thrown: only the commands that send need it (they refuse to start).
+                    missingSecrets.append(error(envNode, p + ".secret_env", "the environment variable \(variable) is not set (or empty); export it for driftd").description)
+                    secret = type == "slack" ? "https://secret-not-set.invalid/" : "secret-not-set"
+                }
             }
             func allowOnly(_ keys: Set<String>) throws {
                 let common: Set<String> = ["name", "type", "timeout", "rate_limit", "burst"]
@@ -216,6 +220,6 @@ extension NodeReader {
             if let b = m["burst"] { r.burst = try int(b, path: p + ".burst", minimum: 1) }
             result.append(r)
         }
-        return result
+        return (result, missingSecrets)
     }
 }

@@ -96,14 +96,14 @@ public enum APIRoutes {
             return try json(API.Models(models: models))
         }
         api.get("models/:model/windows") { request, context in
-            let model = try context.parameters.require("model")
+            let model = try decoded(context, "model")
             let last = try integer(request.uri.queryParameters["last"], "last", default: defaultLast, range: 1...maximumLast)
             let reports = try store.windowReports(model: model, last: last)
             if reports.isEmpty, try !known(model, store: store, settings: settings) { throw unknownModel(model) }
             return try json(API.Windows(model: model, windows: reports.map(API.Window.init)))
         }
         api.get("models/:model/features/:feature/series") { request, context in
-            let model = try context.parameters.require("model"), feature = try context.parameters.require("feature")
+            let model = try decoded(context, "model"), feature = try decoded(context, "feature")
             let last = try integer(request.uri.queryParameters["last"], "last", default: defaultLast * 5, range: 1...maximumLast)
             let reports = try store.windowReports(model: model, last: last)
             if reports.isEmpty, try !known(model, store: store, settings: settings) { throw unknownModel(model) }
@@ -162,6 +162,13 @@ public enum APIRoutes {
             throw HTTPError(.badRequest, message: "\(name) must be a whole number from \(range.lowerBound) to \(range.upperBound), got '\(text)'")
         }
         return n
+    }
+
+    /// A path parameter, percent-decoded (the API's own links and the dashboard encode
+    /// names with characters outside [A-Za-z0-9-._~]).
+    static func decoded(_ context: BasicRequestContext, _ name: String) throws -> String {
+        let raw = try context.parameters.require(name)
+        return raw.removingPercentEncoding ?? raw
     }
 
     static func known(_ model: String, store: AlertStore, settings: APISettings) throws -> Bool {

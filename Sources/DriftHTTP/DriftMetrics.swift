@@ -93,7 +93,8 @@ public final class DriftMetrics: @unchecked Sendable {
     public func observe(alertCounts: [AlertStore.AlertCount]) {
         lock.lock(); defer { lock.unlock() }
         var values: [String: Int] = [:]
-        for c in alertCounts { values["\(c.state)/\(c.severity ?? "none")", default: 0] += c.count }
+        // Resolved alerts keep the severity they had; the family counts them all under "none".
+        for c in alertCounts { values["\(c.state)/\(c.state == "resolved" ? "none" : c.severity ?? "none")", default: 0] += c.count }
         for (state, severity) in Self.alertLabelPairs { gauge(Family.alerts, [state, severity])?.set(Double(values["\(state)/\(severity)"] ?? 0)) }
     }
 

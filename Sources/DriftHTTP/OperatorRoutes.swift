@@ -25,9 +25,9 @@ enum OperatorRoutes {
     static func add(to api: RouterGroup<BasicRequestContext>, store: AlertStore) {
         api.post("alerts/:id/ack") { request, context in
             let id = try alertID(context, store: store)
-            let body = try await decode(AckBody.self, request)
-            if let e = body.expiresInSeconds, !(e > 0 && e.isFinite) {
-                throw HTTPError(.badRequest, message: "expires_in_seconds must be a positive number of seconds")
+            let body = try await decode(AckBody.self, request, known: ["by", "note", "expires_in_seconds"])
+            if let e = body.expiresInSeconds, !(e > 0 && e <= maximumSeconds) {
+                throw HTTPError(.badRequest, message: "expires_in_seconds must be a number of seconds from 1 to \(Int(maximumSeconds)) (ten years)")
             }
             let now = AlertStore.now
             try conflict { try store.acknowledge(alertID: id, by: try who(body.by), note: body.note, expiresAt: body.expiresInSeconds.map { now + $0 }, now: now) }
@@ -35,13 +35,13 @@ enum OperatorRoutes {
         }
         api.post("alerts/:id/resolve") { request, context in
             let id = try alertID(context, store: store)
-            let body = try await decode(ResolveBody.self, request)
+            let body = try await decode(ResolveBody.self, request, known: ["by", "note"])
             try conflict { try store.resolve(alertID: id, by: try who(body.by), note: body.note) }
             return try APIRoutes.json(try detail(id, store: store))
         }
         api.post("alerts/:id/notes") { request, context in
             let id = try alertID(context, store: store)
-            let body = try await decode(NoteBody.self, request)
+            let body = try await decode(NoteBody.self, request, known: ["by", "text"])
             guard !body.text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
                 throw HTTPError(.badRequest, message: "text: write the note")
             }
@@ -53,7 +53,7 @@ enum OperatorRoutes {
             return try APIRoutes.json(API.Silences(silences: try store.silences(includeExpired: all).map(API.Silence.init)))
         }
         api.post("silences") { request, _ in
-            let body = try await decode(SilenceBody.self, request)
+            let body = try await decode(SilenceBody.self, request, known: ["matchers", "by", "comment", "starts_at", "ends_at", "duration_seconds"])
             guard !body.matchers.isEmpty else { throw HTTPError(.badRequest, message: "matchers: give at least one, e.g. [\"model=shop\"]") }
             for m in body.matchers {
                 do throws(MatcherError) { _ = try LabelMatcher(parsing: m) } catch {
@@ -63,8 +63,12 @@ enum OperatorRoutes {
             let now = AlertStore.now
             let start = try body.startsAt.map { try time($0, "starts_at") } ?? now
             let end: Double
-            if let e = body.endsAt { end = try time(e, "ends_at") } else if let d = body.durationSeconds, d > 0, d.isFinite { end = start + d } else {
-                throw HTTPError(.badRequest, message: "give ends_at (RFC 3339) or duration_seconds (> 0)")
+            if let e = body.endsAt { end = try time(e, "ends_at") } else if let d = body.durationSeconds, d > 0, d <= maximumSeconds { end = start + d } else {
+                throw HTTPError(.badRequest, message: "give ends_at (RFC 3339) or duration_seconds (1 to \(Int(maximumSeconds)), ten years)")
+            }
+            guard end > start else { throw HTTPError(.badRequest, message: "ends_at must be after starts_at") }
+            guard abs(start - now) <= maximumSeconds, end - now <= maximumSeconds else {
+                throw HTTPError(.badRequest, message: "a silence starts and ends within ten years of now")
             }
             let id = try conflict { try store.addSilence(matchers: body.matchers, startsAt: start, endsAt: end, by: try who(body.by), comment: body.comment ?? "", now: now) }
             guard let created = try store.silences(includeExpired: true).first(where: { $0.id == id }) else {
@@ -76,7 +80,7 @@ enum OperatorRoutes {
             guard let id = context.parameters.get("id", as: Int64.self) else {
                 throw HTTPError(.badRequest, message: "a silence id is a whole number, as listed by /api/v1/silences")
             }
-            let body = try await decode(ExpireBody.self, request)
+            let body = try await decode(ExpireBody.self, request, known: ["by"])
             guard let silence = try store.silences(includeExpired: true).first(where: { $0.id == id }) else {
                 throw HTTPError(.notFound, message: "no silence \(id) — /api/v1/silences lists them")
             }
@@ -107,11 +111,26 @@ enum OperatorRoutes {
         return id
     }
 
-    static func decode<T: Decodable>(_ type: T.Type, _ request: Request) async throws -> T {
-        let buffer = try await request.body.collect(upTo: 64 << 10)
+    /// Ten years, in seconds: the longest ack or silence (and what the notifier's clock holds).
+    static let maximumSeconds: Double = 315_360_000
+
+    /// Decodes a request body strictly: JSON, at most 64 KiB, only the keys `known` lists
+    /// (a misspelt key must not silently turn a timed ack into a permanent one).
+    static func decode<T: Decodable>(_ type: T.Type, _ request: Request, known: Set<String>) async throws -> T {
+        let buffer: ByteBuffer
+        do { buffer = try await request.body.collect(upTo: 64 << 10) } catch {
+            throw HTTPError(.contentTooLarge, message: "the body is over 64 KiB; send only the fields /api/v1/openapi.json lists")
+        }
+        let data = Data(buffer: buffer)
+        guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+            throw HTTPError(.badRequest, message: "the body must be a JSON object as /api/v1/openapi.json describes")
+        }
+        if let unknown = object.keys.sorted().first(where: { !known.contains($0) }) {
+            throw HTTPError(.badRequest, message: "unknown field '\(unknown)'; expected \(known.sorted().joined(separator: ", "))")
+        }
         let decoder = JSONDecoder()
         decoder.keyDecodingStrategy = .convertFromSnakeCase
-        do { return try decoder.decode(T.self, from: Data(buffer: buffer)) } catch {
+        do { return try decoder.decode(T.self, from: data) } catch {
             throw HTTPError(.badRequest, message: "the body must be JSON as /api/v1/openapi.json describes (\(describe(error)))")
         }
     }

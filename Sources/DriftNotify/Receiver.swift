@@ -84,6 +84,10 @@ public struct NotifyConfiguration: Sendable, Equatable {
     /// Where driftd's HTTP API is reachable for people, for links in notifications.
     public var externalURL: String?
     public var retry: RetryPolicy
+    /// Receivers whose `secret_env` variable is not set, with where and what to do. Only
+    /// the commands that send (`driftd run`, `check-config`) need the secrets; store and API
+    /// commands (acks, silences, `serve`) work without them.
+    public var missingSecrets: [String] = []
 
     public init(receivers: [Receiver] = [], route: Route? = nil, inhibitRules: [InhibitRule] = [],
                 modelLabels: [String: [String: String]] = [:], externalURL: String? = nil, retry: RetryPolicy = RetryPolicy()) {

@@ -21,6 +21,18 @@ extension AlertStore {
             for t in output.transitions {
                 let fp = t.fingerprint
                 let state = t.to?.rawValue ?? "cancelled"
+                // An operator resolved it by hand while the pipeline still sees it firing: a
+                // severity change is recorded but neither reopens the alert nor pages.
+                if t.kind == .severityChanged,
+                   let current = try Row.fetchOne(db, sql: "SELECT id, state FROM alerts WHERE fingerprint = ?", arguments: [fp.description]),
+                   (current["state"] as String) == "resolved" {
+                    try db.execute(sql: """
+                        INSERT INTO alert_transitions (alert_id, fingerprint, kind, from_state, to_state, severity, value, window_index, created_at)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        """, arguments: [current["id"] as Int64, fp.description, t.kind.rawValue, "resolved", "resolved", t.severity?.rawValue,
+                                         t.value, t.windowIndex, now])
+                    continue
+                }
                 try db.execute(sql: """
                     INSERT INTO alerts (fingerprint, model, feature, rule, state, severity, value, started_window, updated_window, updated_at)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)

@@ -48,6 +48,8 @@ struct RunCommand: ParsableCommand {
 
     func run() throws {
         let (c, store) = try options.openStore()
+        // The daemon sends: every receiver's secret must be there (a bad config fails at start).
+        if let missing = c.notify.missingSecrets.first { throw InputFailure(message: missing) }
         StopSignal.install()
         var daemonOptions = KafkaDaemon.Options()
         daemonOptions.bootstrapServers = bootstrap

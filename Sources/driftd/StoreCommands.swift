@@ -27,6 +27,7 @@ struct CheckConfigCommand: ParsableCommand {
 
     func run() throws {
         let c = try DriftConfiguration.load(file: file)
+        if let missing = c.notify.missingSecrets.first { throw InputFailure(message: missing) }
         print("\(file): ok — store \(c.storePath), \(c.models.count) model\(c.models.count == 1 ? "" : "s"): " +
               c.models.map { m in
                   let w = m.window

@@ -69,8 +69,6 @@ struct NotifyConfigurationTests {
         ("receivers:\n  - { name: a, type: webhook, url: \"http://x\" }\nroute: { receiver: b }\n", 7, "route.receiver", "unknown receiver 'b'"),
         ("receivers:\n  - { name: a, type: webhook, url: \"http://x\" }\nroute:\n  receiver: a\n  routes:\n    - { receiver: nope }\n",
          10, "route.routes[0].receiver", "unknown receiver 'nope'"),
-        ("receivers:\n  - { name: a, type: pagerduty, secret_env: DRIFTD_TEST_UNSET_VARIABLE }\nroute: { receiver: a }\n", 6,
-         "receivers[0].secret_env", "DRIFTD_TEST_UNSET_VARIABLE is not set"),
         ("receivers:\n  - { name: a, type: sms }\nroute: { receiver: a }\n", 6, "receivers[0].type", "expected webhook, pagerduty, slack or exec"),
         ("receivers:\n  - { name: a, type: webhook }\nroute: { receiver: a }\n", 6, "receivers[0].url", "missing"),
         ("receivers:\n  - { name: a, type: exec, command: [x], url: \"http://x\" }\nroute: { receiver: a }\n", 6, "receivers[0].url", "not a setting of a exec receiver"),
@@ -86,6 +84,15 @@ struct NotifyConfigurationTests {
         #expect(e.line == line)
         #expect(e.keyPath == keyPath)
         #expect(e.reason.contains(reason), "\(e)")
+    }
+
+    @Test("a missing secret_env variable is noted with its line and key path, not thrown: only sending needs it")
+    func missingSecret() throws {
+        let c = try DriftConfiguration.parse(Self.base + "receivers:\n  - { name: a, type: pagerduty, secret_env: DRIFTD_TEST_UNSET_VARIABLE }\nroute: { receiver: a }\n",
+                                             file: "d.yaml")
+        #expect(c.notify.missingSecrets.count == 1)
+        let note = try #require(c.notify.missingSecrets.first)
+        #expect(note.hasPrefix("d.yaml:6: receivers[0].secret_env:") && note.contains("DRIFTD_TEST_UNSET_VARIABLE is not set"), "\(note)")
     }
 
     @Test("a model label cannot replace one driftd sets")

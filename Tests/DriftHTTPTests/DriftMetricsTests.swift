@@ -97,14 +97,16 @@ struct DriftMetricsTests {
         var text = metrics.exposition()
         #expect(Self.sample(text, "driftd_alerts{state=\"firing\",severity=\"critical\"}") == 0, "zero before any alert, not absent")
         metrics.observe(alertCounts: [AlertStore.AlertCount(state: "firing", severity: "critical", count: 3),
-                                      AlertStore.AlertCount(state: "resolved", severity: nil, count: 2)])
+                                      AlertStore.AlertCount(state: "resolved", severity: nil, count: 2),
+                                      // Resolved alerts keep their last severity in the store.
+                                      AlertStore.AlertCount(state: "resolved", severity: "warning", count: 5)])
         metrics.observe(consumerLag: ["inference/0": 120, "inference/1": -4])
         metrics.observe(delivery: "pagerduty", outcome: .retry)
         metrics.observe(delivery: "pagerduty", outcome: .delivered)
         metrics.observe(delivery: "slack", outcome: .failed)
         text = metrics.exposition()
         #expect(Self.sample(text, "driftd_alerts{state=\"firing\",severity=\"critical\"}") == 3)
-        #expect(Self.sample(text, "driftd_alerts{state=\"resolved\",severity=\"none\"}") == 2)
+        #expect(Self.sample(text, "driftd_alerts{state=\"resolved\",severity=\"none\"}") == 7)
         #expect(Self.sample(text, "driftd_alerts{state=\"firing\",severity=\"warning\"}") == 0)
         #expect(Self.sample(text, "driftd_consumer_lag_records{partition=\"inference/0\"}") == 120)
         #expect(Self.sample(text, "driftd_consumer_lag_records{partition=\"inference/1\"}") == 0)

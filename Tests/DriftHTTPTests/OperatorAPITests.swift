@@ -42,6 +42,18 @@ struct OperatorAPITests {
         #expect(ackedInList == [Double(a)])
         #expect(try await client.request("POST", "/api/v1/alerts/999999/ack", headers: auth, body: #"{"by": "alice"}"#).status == 404)
 
+        // A misspelt field is refused (it would have made a timed ack permanent); absurd
+        // durations are refused rather than overflowing the notifier's clock.
+        let typo = try await client.request("POST", "/api/v1/alerts/\(b)/ack", headers: auth, body: #"{"by": "alice", "expires_in": 60}"#)
+        #expect(typo.status == 400 && typo.json?["error"]?["message"]?.string?.contains("expires_in") == true)
+        #expect(try await client.request("POST", "/api/v1/alerts/\(b)/ack", headers: auth, body: #"{"by": "alice", "expires_in_seconds": 1e17}"#).status == 400)
+        #expect(try await client.request("POST", "/api/v1/silences", headers: auth,
+                                         body: #"{"matchers": ["model=shop"], "by": "dan", "duration_seconds": 1e17}"#).status == 400)
+        #expect(try await client.request("POST", "/api/v1/silences", headers: auth,
+                                         body: #"{"matchers": ["model=shop"], "by": "dan", "starts_at": "2026-11-25T10:00:00Z", "ends_at": "2026-11-25T09:00:00Z"}"#).status == 400)
+        // Percent-encoded names in paths (the API's own links encode them).
+        #expect(try await client.get("/api/v1/models/%73hop/features/%61mount/series").status == 200)
+
         // Resolve by hand: the alert is resolved; acknowledging it now is a conflict.
         let resolved = try await client.request("POST", "/api/v1/alerts/\(b)/resolve", headers: auth, body: #"{"by": "bob", "note": "false alarm"}"#)
         #expect(resolved.status == 200, "\(resolved.body)")

@@ -89,4 +89,25 @@ struct OperatorCommandTests {
         let failed = try #require(json.first?["failed_deliveries"]?.array?.first)
         #expect(failed["receiver"]?.string == "oncall" && failed["attempts"]?.number == 1 && failed["transition"]?.string == "firing")
     }
+
+    @Test("operators need no receiver secrets; the commands that send refuse to start without them")
+    func secretsOnlyWhereSent() throws {
+        let w = try Workspace()
+        try """
+            store: s.sqlite
+            models:
+              - id: shop
+            receivers:
+              - { name: oncall, type: pagerduty, secret_env: DRIFTD_TEST_NEVER_SET_KEY }
+            route: { receiver: oncall }
+            """.write(toFile: w.config, atomically: true, encoding: .utf8)
+        #expect(try w.run(["silence", "list"]).status == 0, "a store command works without the routing key")
+        #expect(try w.run(["alerts"]).status == 0)
+        let check = try DriftdProcess.run(["check-config", w.config])
+        #expect(check.status != 0)
+        #expect(check.standardError.contains("receivers[0].secret_env") && check.standardError.contains("DRIFTD_TEST_NEVER_SET_KEY is not set"),
+                "\(check.standardError)")
+        let run = try w.run(["run"])
+        #expect(run.status != 0 && run.standardError.contains("DRIFTD_TEST_NEVER_SET_KEY"), "\(run.standardError)")
+    }
 }
