@@ -140,8 +140,10 @@ public struct DriftConfiguration: Sendable, Equatable {
         if models.isEmpty { throw reader.error(modelsNode, "models", "no models: name at least one with `- id: NAME`") }
         let kafka = try top["kafka"].map { try reader.kafka($0, path: "kafka") }
         let http = try top["http"].map { try reader.http($0, path: "http") }
-        return DriftConfiguration(file: file, storePath: storePath, models: models, kafka: kafka,
-                                  notify: try reader.notify(top, root: root, environment: ProcessInfo.processInfo.environment), http: http)
+        var notify = try reader.notify(top, root: root, environment: ProcessInfo.processInfo.environment)
+        // The API token's variable is a secret too: exec receivers run without it.
+        if let tokenVariable = http?.tokenEnvironmentVariable { notify.secretVariables.insert(tokenVariable) }
+        return DriftConfiguration(file: file, storePath: storePath, models: models, kafka: kafka, notify: notify, http: http)
     }
 }
 

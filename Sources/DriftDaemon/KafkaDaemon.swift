@@ -188,6 +188,8 @@ public enum KafkaDaemon {
                     }
                     if let next = pipeline.positions[n] { starts[tp] = next }
                 }
+                // Idle time counts from when records can flow again (adopted states included).
+                pipeline.noteRestart(now: Clock.milliseconds())
                 return starts
             },
             onRevoke: { parts in
@@ -225,8 +227,10 @@ public enum KafkaDaemon {
             sinceCommit += n
             let now = Clock.milliseconds()
             // Idle closing on every turn: a silent model must be reported while others stream.
+            // Not while this member holds no partitions (joining, or waiting out a dead
+            // member's session): silence then is the group's, not the models'.
             if n > 0 { pipeline.flush(now: now) }
-            pipeline.closeIdle(now: now)
+            if !consumer.assignment.isEmpty { pipeline.closeIdle(now: now) }
             if pipeline.hasWindowOutput || sinceCommit >= options.commitEveryRecords
                 || (sinceCommit > 0 && Date().timeIntervalSince(lastCommit) >= options.commitIntervalSeconds) {
                 if !writer.isFull {

@@ -219,7 +219,8 @@ final class NotifierService {
         guard !sends.isEmpty else { return }
         let results = await withTaskGroup(of: (Int, TransportResult).self) { group in
             for (i, send) in sends.enumerated() {
-                group.addTask { [transport, options] in (i, await Self.perform(send, transport: transport, clock: options.clock)) }
+                let withheld = configuration.secretVariables
+                group.addTask { [transport, options] in (i, await Self.perform(send, transport: transport, withheld: withheld, clock: options.clock)) }
             }
             var results: [(Int, TransportResult)] = []
             for await r in group { results.append(r) }
@@ -299,8 +300,10 @@ final class NotifierService {
         return sends
     }
 
-    static func perform(_ send: Send, transport: HTTPTransport, clock: @escaping @Sendable () -> Int64) async -> TransportResult {
-        if let exec = send.exec { return await ExecTransport.run(command: exec.command, input: exec.input, timeout: send.receiver.timeout) }
+    static func perform(_ send: Send, transport: HTTPTransport, withheld: Set<String>, clock: @escaping @Sendable () -> Int64) async -> TransportResult {
+        if let exec = send.exec {
+            return await ExecTransport.run(command: exec.command, input: exec.input, timeout: send.receiver.timeout, withheld: withheld)
+        }
         var last = TransportResult(statusCode: nil, outcome: .delivered)
         // PagerDuty: one event per alert; a failure sends them all again (their dedup_key
         // makes the repeats harmless).

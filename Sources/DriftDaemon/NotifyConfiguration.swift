@@ -33,7 +33,7 @@ extension NodeReader {
 
     func notify(_ top: [String: Node], root: Node, environment: [String: String]) throws -> NotifyConfiguration {
         var c = NotifyConfiguration()
-        if let n = top["receivers"] { (c.receivers, c.missingSecrets) = try receivers(n, path: "receivers", environment: environment) }
+        if let n = top["receivers"] { (c.receivers, c.missingSecrets, c.secretVariables) = try receivers(n, path: "receivers", environment: environment) }
         if let n = top["route"] {
             let r = try route(n, path: "route")
             guard r.receiver != nil else { throw error(n, "route.receiver", "missing; the root route needs a receiver (the default for alerts no child route takes)") }
@@ -137,10 +137,11 @@ extension NodeReader {
         return try duration(node, path: path)
     }
 
-    func receivers(_ node: Node, path: String, environment: [String: String]) throws -> ([Receiver], missingSecrets: [String]) {
+    func receivers(_ node: Node, path: String, environment: [String: String]) throws -> ([Receiver], missingSecrets: [String], secretVariables: Set<String>) {
         guard case .sequence(let seq) = node else { throw error(node, path, "expected a list of receivers, each with a name and a type") }
         var result: [Receiver] = []
         var missingSecrets: [String] = []
+        var secretVariables: Set<String> = []
         for (i, n) in seq.enumerated() {
             let p = "\(path)[\(i)]"
             let m = try mapping(n, path: p, allowed: ["name", "type", "url", "secret", "secret_env", "routing_key", "headers", "channel",
@@ -154,6 +155,7 @@ extension NodeReader {
             if let envNode = m["secret_env"] {
                 let variable = try string(envNode, path: p + ".secret_env")
                 if secret != nil { throw error(envNode, p + ".secret_env", "give the secret either inline or from the environment, not both") }
+                secretVariables.insert(variable)
                 if let value = environment[variable], !value.isEmpty {
                     secret = value
                 } else {
@@ -220,6 +222,6 @@ extension NodeReader {
             if let b = m["burst"] { r.burst = try int(b, path: p + ".burst", minimum: 1) }
             result.append(r)
         }
-        return (result, missingSecrets)
+        return (result, missingSecrets, secretVariables)
     }
 }

@@ -102,6 +102,12 @@ public final class DriftMetrics: @unchecked Sendable {
     public func observe(consumerLag: [String: Int64]) {
         lock.lock(); defer { lock.unlock() }
         for (partition, lag) in consumerLag { gauge(Family.lag, [partition])?.set(Double(Swift.max(0, lag))) }
+        // A partition this process no longer holds is another member's to report: its series goes.
+        for values in series[Family.lag.0, default: []] where consumerLag[values[0]] == nil {
+            let k = key(Family.lag.0, values)
+            if let g = gauges.removeValue(forKey: k) { registry.unregisterGauge(g) }
+            series[Family.lag.0]?.remove(values)
+        }
     }
 
     public enum DeliveryOutcome: Sendable { case delivered, retry, failed }

@@ -71,7 +71,9 @@ public enum ExecTransport {
     /// A command that exits without reading its input must not kill driftd with SIGPIPE.
     static let ignoreBrokenPipes: Void = { _ = signal(SIGPIPE, SIG_IGN) }()
 
-    public static func run(command: [String], input: [UInt8], timeout: Int64) async -> TransportResult {
+    /// - Parameter withheld: variables the command must not see (the API token's, the
+    ///   receivers' `secret_env` variables).
+    public static func run(command: [String], input: [UInt8], timeout: Int64, withheld: Set<String> = []) async -> TransportResult {
         _ = ignoreBrokenPipes
         guard let program = command.first else { return TransportResult(statusCode: nil, outcome: .permanent(reason: "no command")) }
         let box = Box()
@@ -83,6 +85,9 @@ public enum ExecTransport {
             p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
             p.arguments = command
         }
+        // The command gets driftd's environment without its secrets: the API token and every
+        // variable a receiver's secret comes from stay in driftd.
+        p.environment = ProcessInfo.processInfo.environment.filter { !withheld.contains($0.key) }
         let stdin = Pipe()
         p.standardInput = stdin
         p.standardOutput = FileHandle.nullDevice

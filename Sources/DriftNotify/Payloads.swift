@@ -210,15 +210,20 @@ public struct SlackMessage: Sendable, Codable, Equatable {
         let acknowledged = alerts.filter { $0.status == .acknowledged }.count
         let counts = [(firing, "firing"), (acknowledged, "acknowledged"), (resolved, "resolved")].filter { $0.0 > 0 }
             .map { "\($0.0) \($0.1)" }.joined(separator: ", ")
-        let models = Set(alerts.map(\.fingerprint.model)).sorted().joined(separator: ", ")
+        // Slack's mrkdwn gives &, < and > meaning: names are escaped as Slack documents.
+        func escaped(_ t: String) -> String {
+            t.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
+        }
+        let models = Set(alerts.map(\.fingerprint.model)).sorted().map(escaped).joined(separator: ", ")
         text = "driftd: \(counts) — \(models)"
         var lines: [String] = []
         for a in alerts {
             let icon = a.status == .firing ? (a.severity == .critical ? ":red_circle:" : ":large_orange_circle:")
                 : (a.status == .resolved ? ":white_check_mark:" : ":eyes:")
-            let what = a.fingerprint.feature.isEmpty ? "*\(a.fingerprint.model)*" : "*\(a.fingerprint.model)* / `\(a.fingerprint.feature)`"
-            var line = "\(icon) \(a.status.rawValue.uppercased()) \(what) \(a.fingerprint.rule) = \(PagerDutyEvent.figure(a.value)) (window \(a.windowIndex))"
-            if let by = a.by { line += " by \(by)" }
+            let model = escaped(a.fingerprint.model), feature = escaped(a.fingerprint.feature)
+            let what = feature.isEmpty ? "*\(model)*" : "*\(model)* / `\(feature)`"
+            var line = "\(icon) \(a.status.rawValue.uppercased()) \(what) \(escaped(a.fingerprint.rule)) = \(PagerDutyEvent.figure(a.value)) (window \(a.windowIndex))"
+            if let by = a.by { line += " by \(escaped(by))" }
             if let link = PayloadJSON.alertLink(externalURL, a.alertID) { line += " <\(link)|details>" }
             lines.append(line)
         }

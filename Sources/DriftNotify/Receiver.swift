@@ -88,6 +88,9 @@ public struct NotifyConfiguration: Sendable, Equatable {
     /// the commands that send (`driftd run`, `check-config`) need the secrets; store and API
     /// commands (acks, silences, `serve`) work without them.
     public var missingSecrets: [String] = []
+    /// Environment variables that hold secrets (secret_env, the API token's): exec receivers
+    /// run without them.
+    public var secretVariables: Set<String> = []
 
     public init(receivers: [Receiver] = [], route: Route? = nil, inhibitRules: [InhibitRule] = [],
                 modelLabels: [String: [String: String]] = [:], externalURL: String? = nil, retry: RetryPolicy = RetryPolicy()) {
