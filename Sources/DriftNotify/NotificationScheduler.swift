@@ -57,9 +57,19 @@ public struct NotificationScheduler: Sendable {
                              notifiedAt: Int64? = nil, firingSince: Int64? = nil) {
         let groupLabels = route.groupLabels(of: notice.labels)
         let key = Self.groupKey(route: route, labels: groupLabels)
+        // An alert whose grouping labels changed (e.g. group_by severity and a severity
+        // change) moves to its new group with what the receiver was told and what is pending:
+        // one member per alert, route and receiver, or a stale copy would keep repeating.
+        var moved: Member?
+        for (otherKey, other) in groups where otherKey != key && other.route.id == route.id && other.route.receiver == route.receiver {
+            guard let m = other.members[notice.alertKey] else { continue }
+            moved = m
+            groups[otherKey]!.members[notice.alertKey] = nil
+            if groups[otherKey]!.members.isEmpty { groups[otherKey] = nil }
+        }
         var group = groups[key] ?? Group(route: route, labels: groupLabels, nextFlushAt: now + route.groupWait)
         if let notifiedAt { group.lastNotifiedAt = Swift.max(group.lastNotifiedAt ?? notifiedAt, notifiedAt) }
-        var member = group.members[notice.alertKey]
+        var member = group.members[notice.alertKey] ?? moved
             ?? Member(latest: notice, firingSince: firingSince ?? notice.at, pending: [], told: told)
         if notice.status == .firing, member.latest.status == .resolved { member.firingSince = notice.at }
         member.latest = notice

@@ -35,6 +35,28 @@ struct SchedulerTests {
         #expect(second.map(\.groupLabels) == [["model": "fraud"]], "the other model's group has its own group_wait")
     }
 
+    @Test("grouped by severity, a severity change moves the alert to its new group: no stale copy repeats, the resolution reaches it")
+    func regroupOnSeverityChange() {
+        let bySeverity = ResolvedRoute(id: "0", receiver: "pd", groupBy: ["model", "severity"], groupWait: 0, groupInterval: 1_000,
+                                       repeatInterval: 10_000, sendResolved: true)
+        var s = NotificationScheduler(), n = Notices()
+        let volume = fp("shop", "", "volume")
+        s.add(n.make(volume, .firing, .warning, at: 0), route: bySeverity, now: 0)
+        #expect(s.due(now: 0).notifications.map(\.alerts.count) == [1])
+        s.add(n.make(volume, .firing, .critical, at: 2_000), route: bySeverity, now: 2_000)
+        let changed = s.due(now: 2_000).notifications
+        #expect(changed.count == 1 && changed[0].groupLabels["severity"] == "critical")
+        s.add(n.make(volume, .firing, .warning, at: 4_000), route: bySeverity, now: 4_000)
+        _ = s.due(now: 4_000)
+        // Long after: one repeat of the alert as it stands, not one per severity it passed through.
+        let repeats = s.due(now: 20_000).notifications.flatMap(\.alerts)
+        #expect(repeats.map(\.severity) == [.warning], "\(repeats.map(\.severity))")
+        s.add(n.make(volume, .resolved, .warning, at: 21_000), route: bySeverity, now: 21_000)
+        let resolved = s.due(now: 22_000).notifications
+        #expect(resolved.flatMap(\.alerts).map(\.status) == [.resolved], "the receiver that was paged hears the resolution")
+        #expect(s.due(now: 60_000).notifications.isEmpty, "and nothing repeats after it")
+    }
+
     @Test("a change to a notified group waits for group_interval; nothing changed means nothing sent")
     func groupInterval() {
         var s = NotificationScheduler(), n = Notices()
