@@ -141,7 +141,7 @@ final class NotifierService {
             guard told != nil else { continue }
             // The store only returns acknowledgements of the current episode: firingSince 0.
             scheduler.add(Self.notice(d.entry, deliveryID: nil, labels: labels), route: route, now: now, told: told,
-                          notifiedAt: Int64(d.updatedAt * 1000), firingSince: 0)
+                          notifiedAt: Self.milliseconds(d.updatedAt), firingSince: 0, settledDelivery: d.id)
         }
         for d in try store.pendingDeliveries() {
             let labels = labels(d.entry)
@@ -252,6 +252,13 @@ final class NotifierService {
             for id in ids { attempts[id, default: 0] += 1 }
             if !ids.isEmpty {
                 try store.recordAttempt(deliveryIDs: ids, at: Double(now) / 1000, statusCode: result.statusCode, error: error, update: update)
+                options.onAttempt(send.receiver.name, update)
+            } else {
+                // A repeat: logged against the deliveries it repeats, their status kept.
+                let repeated = Array(Set(send.items.flatMap { queue[$0].notification.repeatedDeliveryIDs ?? [] })).sorted()
+                if !repeated.isEmpty {
+                    try store.recordAttempt(deliveryIDs: repeated, at: Double(now) / 1000, statusCode: result.statusCode, error: error, update: .logOnly)
+                }
                 options.onAttempt(send.receiver.name, update)
             }
         }

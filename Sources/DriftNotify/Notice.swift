@@ -52,6 +52,9 @@ public struct GroupNotification: Sendable, Equatable, Codable {
     public var deliveryIDs: [Int64]
     /// Nothing changed: the group's firing alerts are repeated after `repeat_interval`.
     public var isRepeat: Bool
+    /// The deliveries whose alerts this notification repeats: its attempts are logged
+    /// against them (as repeats; their status stays).
+    public var repeatedDeliveryIDs: [Int64]?
     public var at: Int64
 
     public init(route: ResolvedRoute, groupKey: String, groupLabels: [String: String], alerts: [Notice], deliveryIDs: [Int64],

@@ -16,6 +16,8 @@ public struct NotificationScheduler: Sendable {
         var pending: [Int64]
         /// What the receiver last heard about this alert.
         var told: Notice.Status?
+        /// The last stored delivery settled for it: where a repeat's attempts are logged.
+        var lastSettled: Int64?
     }
 
     struct Group: Sendable {
@@ -54,7 +56,7 @@ public struct NotificationScheduler: Sendable {
     /// (so repeats keep their pace), and `firingSince` when its firing episode began (nil:
     /// the notice's time; 0 leaves the episode check of acknowledgements to the caller).
     public mutating func add(_ notice: Notice, route: ResolvedRoute, now: Int64, told: Notice.Status? = nil,
-                             notifiedAt: Int64? = nil, firingSince: Int64? = nil) {
+                             notifiedAt: Int64? = nil, firingSince: Int64? = nil, settledDelivery: Int64? = nil) {
         let groupLabels = route.groupLabels(of: notice.labels)
         let key = Self.groupKey(route: route, labels: groupLabels)
         // An alert whose grouping labels changed (e.g. group_by severity and a severity
@@ -72,6 +74,7 @@ public struct NotificationScheduler: Sendable {
         var member = group.members[notice.alertKey] ?? moved
             ?? Member(latest: notice, firingSince: firingSince ?? notice.at, pending: [], told: told)
         if notice.status == .firing, member.latest.status == .resolved { member.firingSince = notice.at }
+        if let settledDelivery { member.lastSettled = settledDelivery }
         member.latest = notice
         if let id = notice.deliveryID { member.pending.append(id) }
         group.members[notice.alertKey] = member
@@ -100,6 +103,7 @@ public struct NotificationScheduler: Sendable {
             var group = groups[key]!
             var alerts: [Notice] = []
             var settled: [Int64] = []
+            var repeatedIDs: [Int64] = []
             for memberKey in group.members.keys.sorted() {
                 var m = group.members[memberKey]!
                 let muted = isMuted(m.latest.labels, key: memberKey, now: now, silences: silences)
@@ -118,14 +122,14 @@ public struct NotificationScheduler: Sendable {
                 case .acknowledged:
                     guard !m.pending.isEmpty else { break }
                     if m.told == .firing {
-                        alerts.append(m.latest); settled += m.pending; m.told = .acknowledged
+                        alerts.append(m.latest); settled += m.pending; m.told = .acknowledged; m.lastSettled = m.pending.max() ?? m.lastSettled
                     } else {
                         output.suppressed += m.pending.map { Settlement(deliveryID: $0, reason: "acknowledged before the receiver was told it fired") }
                     }
                     m.pending = []
                 case .firing:
                     guard !muted, !m.pending.isEmpty else { break }
-                    alerts.append(m.latest); settled += m.pending; m.pending = []; m.told = .firing
+                    alerts.append(m.latest); settled += m.pending; m.lastSettled = m.pending.max() ?? m.lastSettled; m.pending = []; m.told = .firing
                 }
                 group.members[memberKey] = m
             }
@@ -140,11 +144,14 @@ public struct NotificationScheduler: Sendable {
                     var repeated = m.latest
                     repeated.status = .firing; repeated.deliveryID = nil
                     alerts.append(repeated)
+                    if let last = m.lastSettled { repeatedIDs.append(last) }
                 }
             }
             if !alerts.isEmpty {
-                output.notifications.append(GroupNotification(route: group.route, groupKey: key, groupLabels: group.labels, alerts: alerts,
-                                                              deliveryIDs: settled.sorted(), isRepeat: !changed, at: now))
+                var notification = GroupNotification(route: group.route, groupKey: key, groupLabels: group.labels, alerts: alerts,
+                                                     deliveryIDs: settled.sorted(), isRepeat: !changed, at: now)
+                notification.repeatedDeliveryIDs = repeatedIDs.isEmpty ? nil : repeatedIDs.sorted()
+                output.notifications.append(notification)
                 group.lastNotifiedAt = now
             }
             group.nextFlushAt = now + Swift.max(group.route.groupInterval, 1)

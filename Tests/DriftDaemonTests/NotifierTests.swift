@@ -176,6 +176,12 @@ struct NotifierTests {
         #expect(!after.contains { statuses($0).contains { $0.hasPrefix("fraud/amt/ks") } }, "the acknowledged alert is not repeated")
         #expect(after.filter { statuses($0) == ["shop/zip/psi firing"] }.allSatisfy { $0.json?["repeat"] as? Bool == true })
         #expect(sink.requests.prefix(ackIndex).contains { statuses($0) == ["fraud/amt/ks firing"] })
+        // Repeats are in the attempt log, marked as repeats, against the delivery they repeat.
+        let zip = try #require(try s.store.alerts(model: "shop").first)
+        let zipDelivery = try #require(try s.store.deliveries(alertID: zip.id).first)
+        let logged = try s.store.attempts(deliveryID: zipDelivery.id)
+        #expect(logged.filter(\.isRepeat).count >= 4, "\(logged)")
+        #expect(zipDelivery.status == "delivered", "a repeat leaves the delivery's status as it was")
     }
 
     @Test("a restart in the middle of a retry loses nothing: pending deliveries resume with their attempts")
