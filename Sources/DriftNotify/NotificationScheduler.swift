@@ -18,6 +18,8 @@ public struct NotificationScheduler: Sendable {
         var told: Notice.Status?
         /// The last stored delivery settled for it: where a repeat's attempts are logged.
         var lastSettled: Int64?
+        /// The firing notice of the current episode, for an ack that came before the page.
+        var firing: Notice?
     }
 
     struct Group: Sendable {
@@ -76,6 +78,7 @@ public struct NotificationScheduler: Sendable {
         if notice.status == .firing, member.latest.status == .resolved { member.firingSince = notice.at }
         if let settledDelivery { member.lastSettled = settledDelivery }
         member.latest = notice
+        if notice.status == .firing { member.firing = notice }
         if let id = notice.deliveryID { member.pending.append(id) }
         group.members[notice.alertKey] = member
         groups[key] = group
@@ -123,12 +126,22 @@ public struct NotificationScheduler: Sendable {
                     guard !m.pending.isEmpty else { break }
                     if m.told == .firing {
                         alerts.append(m.latest); settled += m.pending; m.told = .acknowledged; m.lastSettled = m.pending.max() ?? m.lastSettled
+                        m.pending = []
                     } else {
-                        output.suppressed += m.pending.map { Settlement(deliveryID: $0, reason: "acknowledged before the receiver was told it fired") }
+                        // Acknowledged before this receiver was paged: the ack needs no telling,
+                        // and the page waits while the ack holds — if it expires while the
+                        // alert still fires, the receiver is paged then.
+                        let ackIDs = m.pending.filter { $0 == m.latest.deliveryID }
+                        output.suppressed += ackIDs.map { Settlement(deliveryID: $0, reason: "acknowledged before the receiver was told it fired") }
+                        m.pending.removeAll { ackIDs.contains($0) }
+                        if let firing = m.firing { m.latest = firing } else {
+                            output.suppressed += m.pending.map { Settlement(deliveryID: $0, reason: "acknowledged before the receiver was told it fired") }
+                            m.pending = []
+                        }
                     }
-                    m.pending = []
                 case .firing:
-                    guard !muted, !m.pending.isEmpty else { break }
+                    let acknowledged = acknowledgements[memberKey]?.holds(at: now, firingSince: m.firingSince) ?? false
+                    guard !muted, !(acknowledged && m.told == nil), !m.pending.isEmpty else { break }
                     alerts.append(m.latest); settled += m.pending; m.lastSettled = m.pending.max() ?? m.lastSettled; m.pending = []; m.told = .firing
                 }
                 group.members[memberKey] = m

@@ -152,7 +152,7 @@ struct SchedulerTests {
         #expect(later == ["shop/-/volume resolved", "shop/age/psi firing"])
     }
 
-    @Test("an acknowledgement is told to a receiver that was paged, and dropped for one that was not")
+    @Test("an acknowledgement is told to a receiver that was paged; one that was not is paged only if the ack expires while it fires")
     func acknowledgedNotice() {
         var s = NotificationScheduler(), n = Notices()
         let age = fp("shop", "age", "psi")
@@ -162,11 +162,20 @@ struct SchedulerTests {
         s.add(ack, route: Self.route, now: 40_000)
         let told = s.due(now: 330_000).notifications
         #expect(told.first?.status == .acknowledged && told.first?.alerts.first?.by == "ana")
+        // Acknowledged during group_wait, for an hour: the ack needs no telling, the page waits.
         var other = NotificationScheduler()
-        other.add(n.make(age, .firing, at: 0), route: Self.route, now: 0)
-        other.add(n.make(age, .acknowledged, at: 1), route: Self.route, now: 1)
-        let out = other.due(now: 30_000)
-        #expect(out.notifications.isEmpty && out.suppressed.count == 2, "the firing delivery is settled with the ack")
+        let firing = n.make(age, .firing, at: 0)
+        other.add(firing, route: Self.route, now: 0)
+        let ackNotice = n.make(age, .acknowledged, at: 1)
+        other.add(ackNotice, route: Self.route, now: 1)
+        let hour = [age.description: Acknowledgement(alertKey: age.description, by: "ana", at: 1, expiresAt: 3_600_001)]
+        let out = other.due(now: 30_000, acknowledgements: hour)
+        #expect(out.notifications.isEmpty, "nobody is paged while the ack holds")
+        #expect(out.suppressed.map(\.deliveryID) == [ackNotice.deliveryID!], "only the ack's own delivery is settled")
+        #expect(other.due(now: 330_000, acknowledgements: hour).notifications.isEmpty)
+        // The ack expires and the alert still fires: the receiver is paged with the firing delivery.
+        let late = other.due(now: 3_630_000, acknowledgements: hour).notifications
+        #expect(late.count == 1 && late[0].status == .firing && late[0].deliveryIDs == [firing.deliveryID!])
     }
 
     @Test("after a restart, a resolution pending for an alert the receiver was told of is still told")
