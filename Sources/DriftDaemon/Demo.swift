@@ -142,9 +142,7 @@ public enum Demo {
         daemonOptions.metrics = metrics
         var notifierOptions = NotifierOptions()
         notifierOptions.log = { FileHandle.standardError.write(Data(("driftd demo notifier: " + $0 + "\n").utf8)) }
-        notifierOptions.onAttempt = { receiver, update in
-            if case .delivered = update { metrics.observe(delivery: receiver, outcome: .delivered) }
-        }
+        notifierOptions.metrics = metrics
         let notifier = Notifier.start(configuration: configuration.notify, store: store, options: notifierOptions)
         let final = try KafkaDaemon.run(
             configuration: configuration, store: store, options: daemonOptions,

@@ -121,9 +121,10 @@ public enum KafkaDaemon {
             var handovers: [(key: [UInt8], body: Data)] = []
             if kafka.checkpointTopic != nil {
                 for tp in held {
-                    guard let n = numbers[tp],
-                          let h = pipeline.handover(partition: n, topic: tp.topic, kafkaPartition: tp.partition, writer: instance, now: Clock.milliseconds()),
-                          handedOver[tp] != h.next || !output.isEmpty else { continue }
+                    // Only what moved since the last handover (or when windows closed) is encoded.
+                    guard let n = numbers[tp], handedOver[tp] != pipeline.positions[n] || !output.isEmpty,
+                          let h = pipeline.handover(partition: n, topic: tp.topic, kafkaPartition: tp.partition, writer: instance, now: Clock.milliseconds())
+                    else { continue }
                     handovers.append((Array(handoverKey(tp).utf8), try handoverCoding.encoder.encode(h)))
                     handedOver[tp] = h.next
                 }

@@ -1,4 +1,5 @@
 import DriftCore
+import DriftHTTP
 import DriftNotifier
 import DriftNotify
 import DriftStore
@@ -14,8 +15,8 @@ public struct NotifierOptions: Sendable {
     public var clock: @Sendable () -> Int64 = { Clock.milliseconds() }
     /// Where the notifier reports failed deliveries and its own errors (secrets scrubbed).
     public var log: @Sendable (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
-    /// Told of every attempt: the receiver and how it ended (for metrics).
-    public var onAttempt: @Sendable (_ receiver: String, _ update: DeliveryUpdate) -> Void = { _, _ in }
+    /// Counts every attempt by receiver and how it ended.
+    public var metrics: DriftMetrics?
     public init() {}
 }
 
@@ -123,7 +124,7 @@ final class NotifierService {
         default: .firing
         }
         return Notice(deliveryID: deliveryID, alertID: e.alertID, fingerprint: e.fingerprint, status: status, severity: e.severity,
-                      labels: labels, value: e.value, windowIndex: e.windowIndex, at: Int64(e.createdAt * 1000), by: e.by, note: e.note)
+                      labels: labels, value: e.value, windowIndex: e.windowIndex, at: Self.milliseconds(e.createdAt), by: e.by, note: e.note)
     }
 
     /// Pending deliveries from an earlier run go back into the scheduler with what their
@@ -151,7 +152,7 @@ final class NotifierService {
                 continue
             }
             attempts[d.id] = d.attempts
-            if let next = d.nextAttemptAt { nextAttempt[d.id] = Int64(next * 1000) }
+            if let next = d.nextAttemptAt { nextAttempt[d.id] = Self.milliseconds(next) }
             scheduler.add(Self.notice(d.entry, deliveryID: d.id, labels: labels), route: route, now: now, told: d.told.flatMap(Self.told))
         }
     }
@@ -252,14 +253,18 @@ final class NotifierService {
             for id in ids { attempts[id, default: 0] += 1 }
             if !ids.isEmpty {
                 try store.recordAttempt(deliveryIDs: ids, at: Double(now) / 1000, statusCode: result.statusCode, error: error, update: update)
-                options.onAttempt(send.receiver.name, update)
             } else {
                 // A repeat: logged against the deliveries it repeats, their status kept.
                 let repeated = Array(Set(send.items.flatMap { queue[$0].notification.repeatedDeliveryIDs ?? [] })).sorted()
                 if !repeated.isEmpty {
                     try store.recordAttempt(deliveryIDs: repeated, at: Double(now) / 1000, statusCode: result.statusCode, error: error, update: .logOnly)
                 }
-                options.onAttempt(send.receiver.name, update)
+            }
+            switch update {
+            case .delivered: options.metrics?.observe(delivery: send.receiver.name, outcome: .delivered)
+            case .failed: options.metrics?.observe(delivery: send.receiver.name, outcome: .failed)
+            case .retry: options.metrics?.observe(delivery: send.receiver.name, outcome: .retry)
+            case .logOnly: break
             }
         }
         queue = queue.enumerated().filter { !finished.contains($0.offset) }.map(\.element)

@@ -71,7 +71,7 @@ enum OperatorRoutes {
                 throw HTTPError(.badRequest, message: "a silence starts and ends within ten years of now")
             }
             let id = try conflict { try store.addSilence(matchers: body.matchers, startsAt: start, endsAt: end, by: try who(body.by), comment: body.comment ?? "", now: now) }
-            guard let created = try store.silences(includeExpired: true).first(where: { $0.id == id }) else {
+            guard let created = try silence(id, store: store) else {
                 throw HTTPError(.internalServerError, message: "silence \(id) was stored but cannot be read back")
             }
             return try APIRoutes.json(API.Silence(created), status: .created)
@@ -81,14 +81,14 @@ enum OperatorRoutes {
                 throw HTTPError(.badRequest, message: "a silence id is a whole number, as listed by /api/v1/silences")
             }
             let body = try await decode(ExpireBody.self, request, known: ["by"])
-            guard let silence = try store.silences(includeExpired: true).first(where: { $0.id == id }) else {
-                throw HTTPError(.notFound, message: "no silence \(id) — /api/v1/silences lists them")
-            }
-            _ = silence
+            guard try silence(id, store: store) != nil else { throw HTTPError(.notFound, message: "no silence \(id) — /api/v1/silences lists them") }
             try conflict { try store.expireSilence(id: id, by: try who(body.by)) }
-            let expired = try store.silences(includeExpired: true).first { $0.id == id }
-            return try APIRoutes.json(API.Silence(expired!))
+            return try APIRoutes.json(API.Silence(try silence(id, store: store)!))
         }
+    }
+
+    static func silence(_ id: Int64, store: AlertStore) throws -> SilenceRecord? {
+        try store.silences(includeExpired: true).first { $0.id == id }
     }
 
     /// One alert with what operators and receivers did with it.

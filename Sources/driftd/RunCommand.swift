@@ -62,14 +62,7 @@ struct RunCommand: ParsableCommand {
         // The API, dashboard and /metrics, when the configuration has an `http:` section.
         let metrics = DriftMetrics()
         daemonOptions.metrics = metrics
-        notifierOptions.onAttempt = { receiver, update in
-            switch update {
-            case .delivered: metrics.observe(delivery: receiver, outcome: .delivered)
-            case .failed: metrics.observe(delivery: receiver, outcome: .failed)
-            case .retry: metrics.observe(delivery: receiver, outcome: .retry)
-            case .logOnly: break
-            }
-        }
+        notifierOptions.metrics = metrics
         let readiness = ReadinessFlag("joining the consumer group")
         let server = try c.http.map { http in
             try APIServer.start(store: store, settings: c.apiSettings(readiness: { readiness.reason }), metrics: metrics, address: http.listen)

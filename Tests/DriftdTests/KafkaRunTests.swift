@@ -158,41 +158,18 @@ struct KafkaRunTests {
     @Test("records published with kcat, an independent Kafka client, give the replay's reports",
           .enabled(if: kcat != nil, "kcat is not installed (scripts/install-deps installs it)"))
     func kcatPublishedRecords() throws {
-        let broker = try EmbeddedBroker()
-        let topic = "kcat-\(UUID().uuidString.prefix(6))"
-        try broker.createTopic(topic, partitions: 1)
-        let dir = try TemporaryDirectory()
-        let config = try dir.write("driftd.yaml", """
-            store: run.sqlite
-            models:
-              - id: shop
-                window: { count: 1000 }
-            kafka:
-              bootstrap: \(broker.bootstrapServers)
-              topics: [\(topic)]
-              group: driftd-kcat
-              properties: { session.timeout.ms: "6000" }
-            """)
-        let replayConfig = try dir.write("replay.yaml", "store: replay.sqlite\nmodels:\n  - id: shop\n    window: { count: 1000 }\n")
-        let reference = try dir.write("reference.jsonl", SyntheticStream(seed: 7).text(5000))
-        for c in [config, replayConfig] {
-            #expect(try DriftdProcess.run(["baseline", "fit", "--config", c, "--model", "shop", "--from", reference, "--version", "v1"]).status == 0)
-        }
-        let stream = try dir.write("stream.jsonl", SyntheticStream(seed: 11, driftFrom: 3_000).text(6_000))
+        let s = try KafkaFaultTests.Setup(records: 6_000)
+        let stream = try s.dir.write("kcat.jsonl", s.records.joined(separator: "\n") + "\n")
         // kcat sends each line of the file as one message, keyed by model.
         let kcat = Process()
         kcat.executableURL = URL(fileURLWithPath: Self.kcat!)
-        kcat.arguments = ["-P", "-b", broker.bootstrapServers, "-t", topic, "-k", "shop", "-l", stream]
+        kcat.arguments = ["-P", "-b", s.broker.bootstrapServers, "-t", s.topic, "-k", "shop", "-l", stream]
         try kcat.run()
         kcat.waitUntilExit()
         #expect(kcat.terminationStatus == 0)
-        let run = try DriftdProcess.run(["run", "--config", config, "--exit-after-records", "6000"])
+        let run = try DriftdProcess.run(["run", "--config", s.config, "--exit-after-records", "6000"])
         #expect(run.status == 0, "\(run.standardError)")
-        #expect(try DriftdProcess.run(["replay", "--config", replayConfig, stream]).status == 0)
-        let a = try JSONValue.parse(try DriftdProcess.run(["report", "--config", config, "--model", "shop", "--format", "json"]).standardOutput)
-        let b = try JSONValue.parse(try DriftdProcess.run(["report", "--config", replayConfig, "--model", "shop", "--format", "json"]).standardOutput)
-        #expect(a.array?.count == 6)
-        let same = a == b
-        #expect(same, "kcat-published records give the replay's window reports")
+        #expect(s.windows() == 6)
+        try s.expectSameAsReplay()
     }
 }
