@@ -2,7 +2,7 @@
 import PackageDescription
 
 /// driftd: streaming drift monitoring for ML models.
-/// Dependencies flow one way: DriftStats ← DriftCore ← adapters ← driftd (see ../shared/STYLE.md).
+/// Dependencies flow one way: DriftStats ← DriftCore ← adapters ← driftd (the README's architecture section).
 let package = Package(
     name: "driftd",
     platforms: [.macOS(.v14)],

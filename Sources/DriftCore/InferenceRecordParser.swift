@@ -1,4 +1,4 @@
-/// Reads one inference record (`../shared/spec/record-format.md`, v1) into a row of a
+/// Reads one inference record (`docs/record-format.md`, v1) into a row of a
 /// ``SampleTableBuilder``: every feature, plus `prediction` and `label` as columns of those
 /// names. Checks everything the format requires and rejects the record whole otherwise.
 public enum InferenceRecordParser {

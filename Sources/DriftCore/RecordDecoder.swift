@@ -1,5 +1,5 @@
 /// The hot path's first half: inference records (bytes) → columnar batches per monitored
-/// model. Strict about the record format (see `../shared/spec/record-format.md`): every
+/// model. Strict about the record format (see `docs/record-format.md`): every
 /// malformed record is a ``RecordRejection`` and leaves no trace in the batches; a value of
 /// the wrong type for its feature is a type error of that feature, and the record's other
 /// values are used. After warm-up it allocates nothing per record.

@@ -1,7 +1,7 @@
 import Foundation
 
-/// One case of `../shared/fixtures/goldens-public.jsonl`: two samples and the values scipy,
-/// numpy and Evidently compute for them (see that folder's README for each convention).
+/// One case of `Tests/DriftStatsTests/Fixtures/goldens-public.jsonl`: two samples and the
+/// values scipy, numpy and Evidently compute for them (that folder's README gives each convention).
 public struct GoldenCase: Sendable, CustomStringConvertible {
     public let id: String
     public let kind: String
@@ -22,20 +22,15 @@ public struct GoldenCase: Sendable, CustomStringConvertible {
 }
 
 public enum Fixtures {
-    /// The shared folder beside the repository (`../shared`), or `$DRIFTD_SHARED`.
-    public static var sharedDirectory: URL {
-        if let override = ProcessInfo.processInfo.environment["DRIFTD_SHARED"] {
-            return URL(fileURLWithPath: override)
-        }
-        return repositoryRoot.deletingLastPathComponent().appendingPathComponent("shared")
-    }
-
     /// The repository root, found from this source file's location.
     public static var repositoryRoot: URL {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     }
 
-    public static var goldensPath: String { sharedDirectory.appendingPathComponent("fixtures/goldens-public.jsonl").path }
+    /// The reference values live in the repository, beside the statistics tests.
+    public static var goldensPath: String {
+        repositoryRoot.appendingPathComponent("Tests/DriftStatsTests/Fixtures/goldens-public.jsonl").path
+    }
 
     /// Every case of the public goldens (the metadata line skipped); empty when the file
     /// cannot be read, which `FixturePresenceTests` reports as a failure.

@@ -5,9 +5,9 @@ import Testing
 /// nothing to check, so its absence is a failure of its own.
 @Suite("Fixtures")
 struct FixturePresenceTests {
-    @Test("the shared goldens are present and hold numeric and categorical cases")
+    @Test("the golden fixtures are present and hold numeric and categorical cases")
     func present() {
         #expect(Fixtures.numericGoldens.count >= 10 && Fixtures.categoricalGoldens.count >= 5,
-                "cannot read \(Fixtures.goldensPath): the tests need ../shared beside the repository (or set DRIFTD_SHARED)")
+                "cannot read \(Fixtures.goldensPath): the file belongs to the repository; restore it from git")
     }
 }

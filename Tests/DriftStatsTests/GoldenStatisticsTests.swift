@@ -2,7 +2,7 @@ import DriftStats
 import DriftTesting
 import Testing
 
-/// The statistics core against scipy, numpy and Evidently (`../shared/fixtures`).
+/// The statistics core against scipy, numpy and Evidently (`Tests/DriftStatsTests/Fixtures`).
 @Suite("Statistics reproduce the reference implementations")
 struct GoldenStatisticsTests {
     @Test("KS statistic and p-value match scipy.stats.ks_2samp", arguments: Fixtures.numericGoldens)
