@@ -23,6 +23,10 @@ public struct Baseline: Sendable, Codable, Equatable {
         public var metric: Metric
         public var value: Double
         public var labelled: Int
+        /// Accuracy of numeric scores against 0/1 labels: a score at or above this is class 1.
+        public var threshold: Double? = nil
+        /// Mean absolute error: the absolute errors' standard deviation, for Welch's test.
+        public var standardDeviation: Double? = nil
     }
 
     public var model: String
@@ -71,16 +75,28 @@ extension Baseline {
                         performance: performance(reference), eventRate: rate)
     }
 
-    /// Accuracy where labels are text (prediction text equals label text), mean absolute
-    /// error where both are numbers.
+    /// The task is inferred from the labels: text labels are classes (accuracy: prediction
+    /// text equals label text); numeric labels that are all 0 or 1 are a binary
+    /// classification (accuracy of the score thresholded at 0.5); other numbers are a
+    /// regression (mean absolute error).
     static func performance(_ table: SampleTable) -> Performance? {
         guard let label = table.column(named: "label"), let prediction = table.column(named: "prediction") else { return nil }
-        var sum = 0.0, n = 0
+        var sum = 0.0, sumSquares = 0.0, n = 0
         if label.numberCount >= label.textCount {
-            for row in 0..<table.rowCount where !label.numbers[row].isNaN && !prediction.numbers[row].isNaN {
-                sum += Swift.abs(prediction.numbers[row] - label.numbers[row]); n += 1
+            let rows = (0..<table.rowCount).filter { !label.numbers[$0].isNaN && !prediction.numbers[$0].isNaN }
+            if !rows.isEmpty, rows.allSatisfy({ label.numbers[$0] == 0 || label.numbers[$0] == 1 }) {
+                let threshold = 0.5
+                let correct = rows.filter { (prediction.numbers[$0] >= threshold ? 1.0 : 0.0) == label.numbers[$0] }.count
+                return Performance(metric: .accuracy, value: Double(correct) / Double(rows.count), labelled: rows.count, threshold: threshold)
             }
-            return n == 0 ? nil : Performance(metric: .meanAbsoluteError, value: sum / Double(n), labelled: n)
+            for row in rows {
+                let e = Swift.abs(prediction.numbers[row] - label.numbers[row])
+                sum += e; sumSquares += e * e; n += 1
+            }
+            guard n > 0 else { return nil }
+            let mean = sum / Double(n)
+            let variance = n > 1 ? Swift.max(0, (sumSquares - Double(n) * mean * mean) / Double(n - 1)) : 0
+            return Performance(metric: .meanAbsoluteError, value: mean, labelled: n, standardDeviation: variance.squareRoot())
         }
         for row in 0..<table.rowCount {
             guard !label.codes.isEmpty, label.codes[row] >= 0, !prediction.codes.isEmpty, prediction.codes[row] >= 0 else { continue }

@@ -38,6 +38,9 @@ public struct ModelMonitorState: Sendable, Codable, Equatable {
     public var lateRecords: Int64 = 0
     /// Wall-clock time (ms) of the last record, for idle closing.
     public var lastArrival: Int64?
+    /// Event time of the model's first record since a start, restart, source switch or idle
+    /// gap: windows count expected volume only from here (nil until that record).
+    public var liveSince: Int64?
     /// The baseline the panes were accumulated against: a state is only restored into a
     /// monitor of the same baseline (pane layouts differ between baselines).
     public var baselineVersion: String?
@@ -49,14 +52,17 @@ public struct ModelMonitorState: Sendable, Codable, Equatable {
 public struct ModelMonitor: Sendable {
     public let baseline: Baseline
     public let configuration: WindowConfiguration
+    /// How the model's windows decide (multiple testing, clear, labels).
+    public let policy: DecisionPolicy
     public let schema: ModelSchema
     let numericProfiles: [NumericReferenceProfile]
     let categoricalProfiles: [CategoricalReferenceProfile]
     public var state = ModelMonitorState()
 
-    public init(baseline: Baseline, configuration: WindowConfiguration) {
+    public init(baseline: Baseline, configuration: WindowConfiguration, policy: DecisionPolicy = .default) {
         self.baseline = baseline
         self.configuration = configuration
+        self.policy = policy
         self.schema = ModelSchema(baseline: baseline)
         var numeric: [NumericReferenceProfile] = [], categorical: [CategoricalReferenceProfile] = []
         for f in baseline.features {
@@ -113,6 +119,7 @@ public struct ModelMonitor: Sendable {
                 row += 1
                 continue
             }
+            if state.liveSince == nil { state.liveSince = t }
             let pane = configuration.pane(of: t)
             let first = configuration.firstWindow(containing: t)
             if state.nextWindow == nil || (state.lateBoundary == nil && first < state.nextWindow!) { state.nextWindow = first }
@@ -208,6 +215,7 @@ public struct ModelMonitor: Sendable {
     /// downtime (or the backlog would arrive late).
     public mutating func noteRestart(now: Int64) {
         if let last = state.lastArrival { state.lastArrival = Swift.max(last, now) }
+        state.liveSince = nil
     }
 
     private mutating func closeWindow(_ k: Int64) -> WindowReport {
@@ -236,6 +244,8 @@ public struct ModelMonitor: Sendable {
               let last = state.lastArrival, let newest = state.maxEventTime, now - last >= idle else { return [] }
         var reports: [WindowReport] = []
         closeWindows(endingBy: newest + (now - last) - configuration.allowedLatenessMilliseconds, into: &reports)
+        // The stream went silent: when it comes back, coverage starts at its first record.
+        if !reports.isEmpty { state.liveSince = nil }
         return reports
     }
 
@@ -271,8 +281,17 @@ public struct ModelMonitor: Sendable {
                                               status: stats.count < minimum ? .insufficientData : .ok))
             }
         }
-        var expected: Double? = nil
-        if configuration.basis == .eventTime, let rate = baseline.eventRate { expected = rate * Double(configuration.size) / 1000 }
+        var expected: Double? = nil, coverage: Double? = nil, volumePValue: Double? = nil
+        if configuration.basis == .eventTime {
+            let start = configuration.start(ofWindow: k), end = configuration.end(ofWindow: k)
+            let covered = Swift.max(0, end - Swift.max(start, state.liveSince ?? start))
+            coverage = Double(covered) / Double(configuration.size)
+            if let rate = baseline.eventRate, covered > 0 {
+                let e = rate * Double(covered) / 1000
+                expected = e
+                volumePValue = PoissonDistribution.lowerTail(atMost: Int(pane.records), mean: e)
+            }
+        }
         let performance = pane.performance.moments
         return WindowReport(
             model: baseline.model, windowIndex: k, basis: configuration.basis,
@@ -280,8 +299,27 @@ public struct ModelMonitor: Sendable {
             firstEventTime: pane.firstEventTime, lastEventTime: pane.lastEventTime,
             recordCount: pane.records, lateRecords: lateRecords, baselineVersion: baseline.version,
             expectedRecords: expected, volumeRatio: expected.map { $0 > 0 ? Double(pane.records) / $0 : 1 },
+            coverage: coverage, volumePValue: volumePValue,
             performance: performance.count > 0 ? performance.mean : nil,
             baselinePerformance: baseline.performance?.value, performanceMetric: baseline.performance?.metric,
-            labelled: Int64(performance.count), features: features, status: .ok)
+            labelled: Int64(performance.count), performancePValue: Self.performanceDropPValue(performance, baseline: baseline.performance),
+            features: features, status: .ok)
+    }
+
+    /// One-sided p-value that the window's performance is worse than the baseline's: the
+    /// error rate's rise for accuracy (``RateIncreaseTest`` on error counts), Welch's test on
+    /// absolute errors for mean absolute error.
+    static func performanceDropPValue(_ window: Moments, baseline: Baseline.Performance?) -> Double? {
+        guard let baseline, window.count > 0, baseline.labelled > 0 else { return nil }
+        switch baseline.metric {
+        case .accuracy:
+            let errors = UInt64((Double(window.count) * (1 - window.mean)).rounded())
+            let referenceErrors = UInt64((Double(baseline.labelled) * (1 - baseline.value)).rounded())
+            return RateIncreaseTest.pValue(current: errors, of: window.count, reference: referenceErrors, of: UInt64(baseline.labelled))
+        case .meanAbsoluteError:
+            let variance = baseline.standardDeviation.map { $0 * $0 } ?? window.sampleVariance
+            return WelchTest.pValue(currentMean: window.mean, currentVariance: window.sampleVariance, currentCount: Double(window.count),
+                                    referenceMean: baseline.value, referenceVariance: variance, referenceCount: Double(baseline.labelled))
+        }
     }
 }

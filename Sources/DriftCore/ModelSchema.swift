@@ -23,6 +23,8 @@ public final class ModelSchema: Sendable {
     let nameStorage: NameStorage
     /// Code of the "prediction" feature, if the baseline monitors it.
     let predictionFeature: Int32?
+    /// Binary classification with scores: a score at or above this predicts class 1.
+    let scoreThreshold: Double?
 
     public init(baseline: Baseline) {
         var numeric: [String] = [], categorical: [String] = []
@@ -60,6 +62,7 @@ public final class ModelSchema: Sendable {
         let storage = NameStorage(baseline.features.map(\.name))
         self.nameStorage = storage
         self.predictionFeature = index.code(of: "prediction")
+        self.scoreThreshold = baseline.performance?.threshold
     }
 
     /// The feature code of a name, trying first the code seen at the same key position in

@@ -150,7 +150,7 @@ public struct Pipeline {
     private mutating func evaluate(_ reports: [WindowReport], model m: Int) {
         let modelRules = rules[monitors[m].baseline.model] ?? Rule.defaults
         for var report in reports {
-            let findings = Evaluator.evaluate(&report, rules: modelRules)
+            let findings = Evaluator.evaluate(&report, rules: modelRules, policy: monitors[m].policy)
             output.transitions += alertBook.apply(findings, windowIndex: report.windowIndex, rules: modelRules)
             output.reports.append(report)
             counters.windowsClosed += 1

@@ -134,7 +134,13 @@ public struct RecordDecoder {
                 switch kind {
                 case .number:
                     let l = try s.parseNumber()
-                    if !predictionNumber.isNaN { performance = Swift.abs(predictionNumber - l) }
+                    if !predictionNumber.isNaN {
+                        if let threshold = batches[m].schema.scoreThreshold {
+                            performance = ((predictionNumber >= threshold ? 1.0 : 0.0) == l) ? 1 : 0
+                        } else {
+                            performance = Swift.abs(predictionNumber - l)
+                        }
+                    }
                 case .string:
                     let l = try s.parseString()
                     if predictionIsText { performance = predictionText.withUnsafeBufferPointer { $0.elementsEqual(l) } ? 1 : 0 }

@@ -19,10 +19,12 @@ public struct WindowConfiguration: Sendable, Codable, Equatable {
     /// traffic stops is reported (volume) instead of forgotten. `nil` = never.
     public var idleCloseMilliseconds: Int64?
     /// Fewer values than this for a feature in a window: "insufficient data", no verdict.
+    /// Above it the significance test, not a size cut-off, decides.
     public var minimumSamples: Int
+    public static let defaultMinimumSamples = 30
 
     public init(basis: Basis, size: Int64, hop: Int64? = nil, allowedLatenessMilliseconds: Int64 = 0,
-                idleCloseMilliseconds: Int64? = nil, minimumSamples: Int = 100) {
+                idleCloseMilliseconds: Int64? = nil, minimumSamples: Int = defaultMinimumSamples) {
         self.basis = basis
         self.size = size
         self.hop = hop ?? size

@@ -18,6 +18,8 @@ public struct FeatureReport: Sendable, Codable, Equatable {
     /// The feature's missing rate in the baseline, for the missing-rate change.
     public var baselineMissingRate: Double
     public var status: FeatureStatus
+    /// Each rule's decision for this feature in this window, with its reason.
+    public var decisions: [Decision]? = nil
 }
 
 /// Everything driftd knows about one closed window of one model.
@@ -38,12 +40,22 @@ public struct WindowReport: Sendable, Codable, Equatable {
     /// Records expected from the baseline's rate (event-time windows), and count / expected.
     public var expectedRecords: Double?
     public var volumeRatio: Double?
+    /// The share of the window the model's stream was live for (event time): from the later
+    /// of the window's start and the model's first record since a start, restart or idle
+    /// gap, to the window's end. Expected volume counts only that share.
+    public var coverage: Double? = nil
+    /// One-sided Poisson p-value of so few records against the expected volume.
+    public var volumePValue: Double? = nil
     /// Accuracy (class labels) or mean absolute error (numbers), where labels arrived.
     public var performance: Double?
     public var baselinePerformance: Double?
     public var performanceMetric: Baseline.Performance.Metric?
     public var labelled: Int64
+    /// One-sided p-value that performance fell (errors against the baseline's).
+    public var performancePValue: Double? = nil
     public var features: [FeatureReport]
     /// The worst status over features and model-level rules.
     public var status: FeatureStatus
+    /// The model-level rules' decisions (volume, performance).
+    public var modelDecisions: [Decision]? = nil
 }

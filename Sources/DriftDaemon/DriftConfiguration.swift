@@ -1,5 +1,6 @@
 import DriftCore
 import DriftNotify
+import DriftStats
 import Foundation
 import Yams
 
@@ -22,6 +23,8 @@ public struct ModelConfiguration: Sendable, Equatable {
     /// Kinds forced for features (others are inferred from the baseline's reference).
     public var features: [String: FeatureKind]
     public var rules: [Rule]
+    /// How the model's windows decide: significance level, correction, clear, labels.
+    public var decision = DecisionPolicy.default
 }
 
 /// Where `driftd run` consumes from.
@@ -108,7 +111,7 @@ public struct DriftConfiguration: Sendable, Equatable {
         var models: [ModelConfiguration] = []
         for (i, node) in seq.enumerated() {
             let path = "models[\(i)]"
-            let m = try reader.mapping(node, path: path, allowed: ["id", "window", "features", "rules", "min_samples", "default_rules", "labels"])
+            let m = try reader.mapping(node, path: path, allowed: ["id", "window", "features", "rules", "min_samples", "default_rules", "labels", "decision"])
             let id = try reader.string(try reader.required(m, "id", path: path, parent: node), path: path + ".id")
             guard !id.isEmpty, id.utf8.count <= 128 else { throw reader.error(node, path + ".id", "a model id has 1 to 128 bytes") }
             if models.contains(where: { $0.id == id }) { throw reader.error(node, path + ".id", "model '\(id)' is configured twice") }
@@ -135,7 +138,9 @@ public struct DriftConfiguration: Sendable, Equatable {
                     rules.append(rule)
                 }
             }
-            models.append(ModelConfiguration(id: id, window: window, features: features, rules: rules))
+            var decision = defaults.decision
+            if let d = m["decision"] { decision = try reader.decision(d, path: path + ".decision", base: decision) }
+            models.append(ModelConfiguration(id: id, window: window, features: features, rules: rules, decision: decision))
         }
         if models.isEmpty { throw reader.error(modelsNode, "models", "no models: name at least one with `- id: NAME`") }
         let kafka = try top["kafka"].map { try reader.kafka($0, path: "kafka") }
@@ -151,6 +156,7 @@ struct ModelDefaults {
     var window = WindowConfiguration(basis: .count, size: 10_000)
     var minimumSamples: Int?
     var rules = Rule.defaults
+    var decision = DecisionPolicy.default
 }
 
 /// Typed reading of a YAML node tree, every error with file, line and key path.
@@ -288,14 +294,38 @@ struct NodeReader {
     }
 
     func defaults(_ node: Node, path: String) throws -> ModelDefaults {
-        let m = try mapping(node, path: path, allowed: ["window", "min_samples", "rules", "default_rules"])
+        let m = try mapping(node, path: path, allowed: ["window", "min_samples", "rules", "default_rules", "decision"])
         var d = ModelDefaults()
+        if let n = m["decision"] { d.decision = try decision(n, path: path + ".decision", base: d.decision) }
         if let w = m["window"] { d.window = try window(w, path: path + ".window") }
         if let s = m["min_samples"] { d.minimumSamples = try int(s, path: path + ".min_samples", minimum: 1) }
         if let b = m["default_rules"], try !bool(b, path: path + ".default_rules") { d.rules = [] }
         if let r = m["rules"] {
             for rule in try rules(r, path: path + ".rules") { d.rules.removeAll { $0.name == rule.name }; d.rules.append(rule) }
         }
+        return d
+    }
+
+    /// `decision: { level: 0.001, correction: holm, clear_p_value: 0.05, min_labels: 100 }`.
+    func decision(_ node: Node, path: String, base: DecisionPolicy) throws -> DecisionPolicy {
+        let m = try mapping(node, path: path, allowed: ["level", "correction", "clear_p_value", "min_labels"])
+        var d = base
+        if let n = m["level"] {
+            d.level = try double(n, path: path + ".level")
+            guard d.level > 0, d.level < 1 else { throw error(n, path + ".level", "a significance level lies between 0 and 1 (default 0.001)") }
+        }
+        if let n = m["correction"] {
+            let text = try string(n, path: path + ".correction")
+            guard let c = MultipleTesting.Correction(rawValue: text) else {
+                throw error(n, path + ".correction", "expected \(MultipleTesting.Correction.allCases.map(\.rawValue).joined(separator: ", ")), got '\(text)'")
+            }
+            d.correction = c
+        }
+        if let n = m["clear_p_value"] {
+            d.clearPValue = try double(n, path: path + ".clear_p_value")
+            guard d.clearPValue > 0, d.clearPValue <= 1 else { throw error(n, path + ".clear_p_value", "expected a p-value in (0, 1] (default 0.05)") }
+        }
+        if let n = m["min_labels"] { d.minimumLabels = try int(n, path: path + ".min_labels", minimum: 1) }
         return d
     }
 

@@ -46,7 +46,7 @@ public struct Replay {
             guard let baseline = try store.baseline(model: model.id) else {
                 throw InputFailure(message: "model '\(model.id)' has no active baseline in \(configuration.storePath) — fit one: driftd baseline fit --config \(configuration.file) --model \(model.id) --from REFERENCE.jsonl")
             }
-            monitors.append(ModelMonitor(baseline: baseline, configuration: model.window))
+            monitors.append(ModelMonitor(baseline: baseline, configuration: model.window, policy: model.decision))
             rules[model.id] = model.rules
         }
         return (monitors, rules)

@@ -79,6 +79,24 @@ enum API {
     // MARK: windows and features
 
     /// One feature's figures in one window; which are present depends on its kind.
+    /// One rule's decision in one window: the statistic, its test and the reason.
+    struct DecisionFigures: Encodable {
+        var rule: String
+        var metric: String
+        var value: Double?
+        var floor: Double
+        var test: String?
+        var pValue: Double?
+        var level: Double?
+        var verdict: String
+        var severity: String?
+
+        init(_ d: Decision) {
+            rule = d.rule; metric = d.metric.rawValue; value = API.finite(d.value); floor = d.floor; test = d.test
+            pValue = API.finite(d.pValue); level = API.finite(d.level); verdict = d.verdict.rawValue; severity = d.severity?.rawValue
+        }
+    }
+
     struct FeatureFigures: Encodable {
         var name: String
         var kind: String
@@ -101,6 +119,9 @@ enum API {
         var typeErrorRate: Double?
         var outsideRangeRate: Double?
         var nonFiniteRate: Double?
+        var categoryShareChange: Double?
+        /// Why each rule decided what it did in this window.
+        var decisions: [DecisionFigures]?
 
         init(_ f: FeatureReport) {
             name = f.name; kind = f.kind.rawValue; status = f.status.rawValue
@@ -115,9 +136,10 @@ enum API {
             if let c = f.categorical {
                 count = c.count; psi = API.finite(c.psi); js = API.finite(c.jensenShannon)
                 chi2 = API.finite(c.chiSquare?.statistic); chi2P = API.finite(c.chiSquare?.pValue); chi2Df = c.chiSquare?.degreesOfFreedom
-                unseenRate = c.unseenRate; missingRate = c.missingRate
+                unseenRate = c.unseenRate; missingRate = c.missingRate; categoryShareChange = API.finite(c.maxShareChange)
             }
             missingRateIncrease = missingRate.map { $0 - f.baselineMissingRate }
+            decisions = f.decisions?.map(DecisionFigures.init)
         }
     }
 
@@ -188,6 +210,7 @@ enum API {
             case .missingRateIncrease: "missing_rate_increase"
             case .typeErrorRate: "type_error_rate"
             case .outsideRangeRate: "outside_range_rate"
+            case .categoryShareChange: "category_share_change"
             case .volumeRatio: "volume_ratio"
             case .performanceDrop: "performance_drop"
             }

@@ -390,7 +390,24 @@ public enum OpenAPIDocument {
           "baseline_missing_rate": { "type": "number", "minimum": 0, "maximum": 1 },
           "type_error_rate": { "type": "number", "minimum": 0, "maximum": 1 },
           "outside_range_rate": { "type": "number", "minimum": 0, "maximum": 1 },
-          "non_finite_rate": { "type": "number", "minimum": 0, "maximum": 1 }
+          "non_finite_rate": { "type": "number", "minimum": 0, "maximum": 1 },
+          "category_share_change": { "type": "number", "minimum": 0, "maximum": 1, "description": "Largest change of one category's share (categorical)" },
+          "decisions": { "type": "array", "items": { "$ref": "#/components/schemas/Decision" } }
+        }
+      },
+      "Decision": {
+        "type": "object", "additionalProperties": false, "required": ["rule", "metric", "floor", "verdict"],
+        "description": "Why a rule decided what it did: the statistic, its test's p-value, the level it was compared with after the multiple-testing correction, and the effect floor.",
+        "properties": {
+          "rule": { "type": "string" },
+          "metric": { "type": "string" },
+          "value": { "type": "number" },
+          "floor": { "type": "number" },
+          "test": { "type": "string" },
+          "p_value": { "type": "number", "minimum": 0, "maximum": 1 },
+          "level": { "type": "number", "minimum": 0, "maximum": 1 },
+          "verdict": { "enum": ["significant", "effect_too_small", "not_significant", "insufficient_data"] },
+          "severity": { "enum": ["warning", "critical"] }
         }
       },
       "Window": {

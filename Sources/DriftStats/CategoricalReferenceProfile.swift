@@ -63,6 +63,14 @@ public struct CategoricalDriftStatistics: Sendable, Codable, Equatable {
     public var chiSquare: ChiSquareResult?
     public var unseenRate: Double
     public var missingRate: Double
+    /// The largest change of one category's share of the non-missing values.
+    public var maxShareChange: Double?
+    /// Two-sample homogeneity of the non-missing slots: the significance of PSI, JS and
+    /// share changes (``HomogeneityTest``).
+    public var distributionTest: HomogeneityTest.Result?
+    /// One-sided p-values that the unseen and missing rates rose (``RateIncreaseTest``).
+    public var unseenIncreasePValue: Double?
+    public var missingIncreasePValue: Double?
 
     /// `window` counts per slot of `profile` (``CategoryCounts`` over slot codes).
     public static func compute(_ window: CategoryCounts, profile: CategoricalReferenceProfile) -> CategoricalDriftStatistics {
@@ -71,7 +79,20 @@ public struct CategoricalDriftStatistics: Sendable, Codable, Equatable {
         current[profile.missingSlot] += window.missing
         let p = PopulationStabilityIndex.proportions(profile.counts), c = PopulationStabilityIndex.proportions(current)
         let nonMissing = current[..<profile.missingSlot].reduce(0, &+)
-        let total = Swift.max(Double(nonMissing + current[profile.missingSlot]), 1)
+        let referenceNonMissing = profile.counts[..<profile.missingSlot].reduce(0, &+)
+        let rows = nonMissing + current[profile.missingSlot]
+        let total = Swift.max(Double(rows), 1)
+        var maxShareChange: Double? = nil
+        if nonMissing > 0, referenceNonMissing > 0 {
+            var largest = 0.0
+            for k in 0..<profile.missingSlot {
+                largest = Swift.max(largest, Swift.abs(Double(current[k]) / Double(nonMissing) - Double(profile.counts[k]) / Double(referenceNonMissing)))
+            }
+            maxShareChange = largest
+        }
+        // Good–Turing: the reference's categories seen once estimate how often a category it
+        // never saw turns up when nothing changed.
+        let singletons = UInt64(profile.counts[..<profile.otherSlot].filter { $0 == 1 }.count)
         return CategoricalDriftStatistics(
             count: nonMissing,
             psi: PopulationStabilityIndex.value(reference: p, current: c),
@@ -79,6 +100,13 @@ public struct CategoricalDriftStatistics: Sendable, Codable, Equatable {
             chiSquare: ChiSquareTest.goodnessOfFit(referenceCounts: Array(profile.counts[..<profile.missingSlot]),
                                                    currentCounts: Array(current[..<profile.missingSlot])),
             unseenRate: nonMissing == 0 ? 0 : Double(current[profile.unseenSlot]) / Double(nonMissing),
-            missingRate: Double(current[profile.missingSlot]) / total)
+            missingRate: Double(current[profile.missingSlot]) / total,
+            maxShareChange: maxShareChange,
+            distributionTest: HomogeneityTest.test(reference: Array(profile.counts[..<profile.missingSlot]),
+                                                   current: Array(current[..<profile.missingSlot])),
+            unseenIncreasePValue: RateIncreaseTest.pValue(current: current[profile.unseenSlot], of: nonMissing,
+                                                          reference: singletons, of: referenceNonMissing),
+            missingIncreasePValue: RateIncreaseTest.pValue(current: current[profile.missingSlot], of: rows,
+                                                           reference: profile.counts[profile.missingSlot], of: profile.counts.reduce(0, &+)))
     }
 }

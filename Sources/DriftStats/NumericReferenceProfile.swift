@@ -89,6 +89,15 @@ public struct NumericDriftStatistics: Sendable, Codable, Equatable {
     public var outsideReferenceRangeRate: Double
     public var typeErrorRate: Double
     public var nonFiniteRate: Double
+    /// Two-sample homogeneity of the PSI bins and missing bucket: the significance of PSI
+    /// and Jensen–Shannon (``HomogeneityTest``).
+    public var distributionTest: HomogeneityTest.Result?
+    /// One-sided p-values that the missing, type-error and outside-range rates rose
+    /// (``RateIncreaseTest``), and the two-sided Welch p-value of the mean's change.
+    public var missingIncreasePValue: Double?
+    public var typeErrorIncreasePValue: Double?
+    public var outsideRangeIncreasePValue: Double?
+    public var meanShiftPValue: Double?
 
     public init(count: UInt64, psi: Double, jensenShannon: Double, ks: GridKSResult?, wassersteinNormed: Double?, meanShift: Double?,
                 missingRate: Double, outsideReferenceRangeRate: Double, typeErrorRate: Double, nonFiniteRate: Double) {
@@ -107,7 +116,7 @@ public struct NumericDriftStatistics: Sendable, Codable, Equatable {
         let moments = window.moments
         let w = GridStatistics.wasserstein(grid: profile.grid, currentCounts: window.grid.counts,
                                            currentMinimum: moments.min, currentMaximum: moments.max)
-        return NumericDriftStatistics(
+        var result = NumericDriftStatistics(
             count: moments.count,
             psi: PopulationStabilityIndex.value(reference: p, current: c),
             jensenShannon: JensenShannon.distance(p, c),
@@ -118,5 +127,17 @@ public struct NumericDriftStatistics: Sendable, Codable, Equatable {
             outsideReferenceRangeRate: Double(q.outsideReferenceRange) / total,
             typeErrorRate: Double(q.typeErrors) / total,
             nonFiniteRate: Double(q.nonFinite) / total)
+        let reference = profile.quality
+        result.distributionTest = HomogeneityTest.test(reference: referenceBuckets, current: currentBuckets)
+        result.missingIncreasePValue = RateIncreaseTest.pValue(current: q.missing, of: q.total, reference: reference.missing, of: reference.total)
+        result.typeErrorIncreasePValue = RateIncreaseTest.pValue(current: q.typeErrors, of: q.total, reference: reference.typeErrors, of: reference.total)
+        result.outsideRangeIncreasePValue = RateIncreaseTest.pValue(current: q.outsideReferenceRange, of: q.total,
+                                                                    reference: reference.outsideReferenceRange, of: reference.total)
+        if moments.count >= 2, profile.moments.count >= 2 {
+            result.meanShiftPValue = WelchTest.pValue(currentMean: moments.mean, currentVariance: moments.sampleVariance, currentCount: Double(moments.count),
+                                                      referenceMean: profile.moments.mean, referenceVariance: profile.moments.sampleVariance,
+                                                      referenceCount: Double(profile.moments.count), twoSided: true)
+        }
+        return result
     }
 }

@@ -12,18 +12,23 @@ public struct ReferenceGrid: Sendable, Codable, Equatable, Hashable {
     /// Smallest and largest reference values: the outer ends of the CDF for Wasserstein.
     public let referenceMinimum: Double
     public let referenceMaximum: Double
+    /// True when the points are the reference's distinct values themselves (at most G of
+    /// them): its CDF is then a step function with its atoms known exactly (nil in grids
+    /// stored before driftd knew the difference, which are treated as quantile grids).
+    public let exactValues: Bool?
 
     public static let defaultPointCount = 1000
 
     public var cellCount: Int { points.count + 1 }
     public var referenceTotal: UInt64 { referenceCounts.reduce(0, &+) }
 
-    public init(points: [Double], referenceCounts: [UInt64], referenceMinimum: Double, referenceMaximum: Double) {
+    public init(points: [Double], referenceCounts: [UInt64], referenceMinimum: Double, referenceMaximum: Double, exactValues: Bool? = nil) {
         precondition(referenceCounts.count == points.count + 1, "a grid of \(points.count) points has \(points.count + 1) cells")
         self.points = points
         self.referenceCounts = referenceCounts
         self.referenceMinimum = referenceMinimum
         self.referenceMaximum = referenceMaximum
+        self.exactValues = exactValues
     }
 
     /// Fits the grid on a sorted, finite, non-empty reference.
@@ -54,7 +59,7 @@ public struct ReferenceGrid: Sendable, Codable, Equatable, Hashable {
         var histogram = HistogramAccumulator.zero(binCount: points.count + 1)
         histogram.add(a, edges: points)
         return ReferenceGrid(points: points, referenceCounts: histogram.counts,
-                             referenceMinimum: a.first!, referenceMaximum: a.last!)
+                             referenceMinimum: a.first!, referenceMaximum: a.last!, exactValues: distinct.count <= pointCount)
     }
 }
 
@@ -102,6 +107,9 @@ public enum GridStatistics {
     /// error shrinks with the grid's resolution. `nil` when either side is empty.
     public static func wasserstein(grid: ReferenceGrid, currentCounts: [UInt64], currentMinimum: Double, currentMaximum: Double) -> Double? {
         precondition(currentCounts.count == grid.cellCount)
+        if grid.exactValues == true {
+            return atomWasserstein(grid: grid, currentCounts: currentCounts, currentMinimum: currentMinimum, currentMaximum: currentMaximum)
+        }
         guard let ref = PiecewiseLinearCDF(points: grid.points, counts: grid.referenceCounts,
                                            minimum: grid.referenceMinimum, maximum: grid.referenceMaximum),
               let cur = PiecewiseLinearCDF(points: grid.points, counts: currentCounts,
@@ -120,6 +128,33 @@ public enum GridStatistics {
                 total += (previousD * previousD + d * d) / (2 * (Swift.abs(previousD) + Swift.abs(d))) * width
             }
             previousX = x; previousD = d
+        }
+        return total
+    }
+}
+
+extension GridStatistics {
+    /// Wasserstein-1 when the grid's points are the reference's own values (a binary or
+    /// few-valued feature): both CDFs are step functions, so W1 = Σ |F_ref − F_cur| · gap
+    /// between consecutive atoms, exact when the current values are reference values too. A
+    /// current value between two atoms is placed at the lower one (below the first atom: at
+    /// the current minimum; above the last: at the current maximum).
+    static func atomWasserstein(grid: ReferenceGrid, currentCounts: [UInt64], currentMinimum: Double, currentMaximum: Double) -> Double? {
+        let nr = grid.referenceTotal, nc = currentCounts.reduce(0, &+)
+        guard nr > 0, nc > 0, currentMinimum.isFinite, currentMaximum.isFinite else { return nil }
+        // Atoms in increasing order with the mass of each side on them.
+        var atoms: [(x: Double, r: UInt64, c: UInt64)] = []
+        if currentCounts[0] > 0 { atoms.append((Swift.min(currentMinimum, grid.points[0]), 0, currentCounts[0])) }
+        for k in 1..<grid.cellCount {
+            let r = grid.referenceCounts[k], c = currentCounts[k]
+            guard r > 0 || c > 0 else { continue }
+            let x = k == grid.cellCount - 1 ? Swift.max(currentMaximum, grid.points[k - 1]) : grid.points[k - 1]
+            atoms.append((x, r, c))
+        }
+        var total = 0.0, cumR: UInt64 = 0, cumC: UInt64 = 0
+        for i in 0..<(atoms.count - 1) {
+            cumR += atoms[i].r; cumC += atoms[i].c
+            total += Swift.abs(Double(cumR) / Double(nr) - Double(cumC) / Double(nc)) * (atoms[i + 1].x - atoms[i].x)
         }
         return total
     }

@@ -113,10 +113,11 @@ struct APIServerTests {
         let thresholds = try #require(series["thresholds"]?.array)
         #expect(thresholds.map { $0["rule"]?.string } == ["psi", "ks", "missing_values", "type_errors"])
         #expect(thresholds.first?["warn"]?.number == 0.1 && thresholds.first?["critical"]?.number == 0.2)
-        #expect(thresholds[1]["field"]?.string == "ks_d" && thresholds[1]["max_p_value"]?.number == 0.01)
+        // Significance is the model's decision policy, not a per-rule p-value bound.
+        #expect(thresholds[1]["field"]?.string == "ks_d" && thresholds[1]["max_p_value"] == nil)
         let channel = try await client.json("/api/v1/models/shop/features/channel/series?last=2")
         #expect(channel["points"]?.array?.count == 2)
-        #expect(channel["thresholds"]?.array?.map { $0["rule"]?.string } == ["psi", "unseen_categories", "missing_values", "type_errors"])
+        #expect(channel["thresholds"]?.array?.map { $0["rule"]?.string } == ["psi", "category_shares", "unseen_categories", "missing_values", "type_errors"])
         #expect(try await client.get("/api/v1/models/shop/features/nothing/series").status == 404)
 
         #expect(try await client.json("/api/v1/silences")["silences"]?.array?.isEmpty == true)
