@@ -38,6 +38,7 @@ public struct AlertBook: Sendable, Codable, Equatable {
 
     public private(set) var entries: [AlertFingerprint: Entry] = [:]
     public init() {}
+    public init(entries: [AlertFingerprint: Entry]) { self.entries = entries }
 
     /// Applies one window's findings; `rules` gives each rule's `for` and `resolveAfter`.
     public mutating func apply(_ findings: [Finding], windowIndex: Int64, rules: [Rule]) -> [AlertTransition] {

@@ -52,6 +52,15 @@ public struct ColumnarBatch: Sendable {
         rowCount += 1
     }
 
+    /// Appends a held record's values (a rare path: it allocates).
+    mutating func append(_ r: SuspectRecord) {
+        r.numeric.withUnsafeBufferPointer { n in
+            r.categorical.withUnsafeBufferPointer { c in
+                commitRow(numericValues: n, categoricalSlots: c, eventTime: r.eventTime, performance: r.performance, position: r.position)
+            }
+        }
+    }
+
     mutating func noteTypeError(feature: Int) {
         typeErrors.append((Int32(rowCount), Int32(feature)))
     }

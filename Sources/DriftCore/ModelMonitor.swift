@@ -41,10 +41,33 @@ public struct ModelMonitorState: Sendable, Codable, Equatable {
     /// Event time of the model's first record since a start, restart, source switch or idle
     /// gap: windows count expected volume only from here (nil until that record).
     public var liveSince: Int64?
+    /// Records stamped far from the stream's time, held until later records confirm the
+    /// jump (or given up as dead letters). Kept with the state, so a restart holds them too.
+    public var suspects: [SuspectRecord]?
     /// The baseline the panes were accumulated against: a state is only restored into a
     /// monitor of the same baseline (pane layouts differ between baselines).
     public var baselineVersion: String?
     public init() {}
+}
+
+/// A decoded record whose timestamp jumped far from its model's stream: its values, held
+/// aside so that one wild clock cannot move the model's time.
+public struct SuspectRecord: Sendable, Codable, Equatable {
+    public var eventTime: Int64
+    public var numeric: [Double]
+    public var categorical: [Int32]
+    public var performance: Double
+    public var position: SourcePosition
+    /// The model's records accepted since this one was held.
+    public var heldFor: Int
+}
+
+/// A record the monitor gave up on: its timestamp jumped and no later record confirmed it.
+public struct SkewedRecord: Sendable, Equatable {
+    public var position: SourcePosition
+    public var reason: String
+    /// The decoded values, as JSON (the raw bytes are gone by the time it is judged).
+    public var payload: [UInt8]
 }
 
 /// One model's windows: accumulates decoded batches into panes and closes windows into
@@ -58,6 +81,8 @@ public struct ModelMonitor: Sendable {
     let numericProfiles: [NumericReferenceProfile]
     let categoricalProfiles: [CategoricalReferenceProfile]
     public var state = ModelMonitorState()
+    /// Records given up since the last ``takeSkewed()``, for the dead letters.
+    public private(set) var skewed: [SkewedRecord] = []
 
     public init(baseline: Baseline, configuration: WindowConfiguration, policy: DecisionPolicy = .default) {
         self.baseline = baseline
@@ -83,16 +108,167 @@ public struct ModelMonitor: Sendable {
     }
 
     /// Accumulates a batch; returns the reports of the windows it closed, in order.
-    /// - Parameter now: wall-clock time in ms (ingest time of records without `ts`).
-    public mutating func add(_ batch: ColumnarBatch, now: Int64) -> [WindowReport] {
+    /// - Parameters:
+    ///   - now: wall-clock time in ms (ingest time of records without `ts`).
+    ///   - live: records come from a live stream (`driftd run`), so a timestamp far ahead of
+    ///     the wall clock is wrong, not history.
+    public mutating func add(_ batch: ColumnarBatch, now: Int64, live: Bool = false) -> [WindowReport] {
         guard batch.rowCount > 0 else { return [] }
         state.lastArrival = now
         var reports: [WindowReport] = []
         switch configuration.basis {
         case .count: addByCount(batch, into: &reports)
-        case .eventTime: addByEventTime(batch, now: now, into: &reports)
+        case .eventTime:
+            if hasSkew(batch, now: now, live: live) {
+                addGuarded(batch, now: now, live: live, into: &reports)
+            } else {
+                addByEventTime(batch, now: now, into: &reports)
+                ageSuspects(by: batch.rowCount)
+            }
         }
         return reports
+    }
+
+    /// Records given up on since the last call (unconfirmed jumps, future timestamps).
+    public mutating func takeSkewed() -> [SkewedRecord] {
+        defer { skewed = [] }
+        return skewed
+    }
+
+    /// How far a record may jump from the model's newest event before it is held as suspect.
+    var maximumJump: Int64 { configuration.maximumJumpMilliseconds }
+
+    /// Whether any row of the batch needs the guard (the common case, none, costs one pass
+    /// over the event times).
+    private func hasSkew(_ batch: ColumnarBatch, now: Int64, live: Bool) -> Bool {
+        if !(state.suspects ?? []).isEmpty { return true }
+        var newest = state.maxEventTime
+        let futureLimit = live ? now + configuration.maximumFutureSkewMilliseconds : Int64.max
+        for row in 0..<batch.rowCount {
+            let t = eventTime(batch, row: row, now: now)
+            if t > futureLimit { return true }
+            if let w = newest {
+                if t > w + maximumJump { return true }
+                if state.lateBoundary == nil && t < w - maximumJump { return true }
+            }
+            newest = Swift.max(newest ?? t, t)
+        }
+        return false
+    }
+
+    /// The batch row by row: a record far ahead of (or, before any window closed, far
+    /// behind) the stream is held; enough held records near each other confirm a real jump
+    /// and are accumulated then; the others are given up after `suspectPatience` records.
+    private mutating func addGuarded(_ batch: ColumnarBatch, now: Int64, live: Bool, into reports: inout [WindowReport]) {
+        var run = ColumnarBatch(schema: schema)
+        var runNewest: Int64? = nil
+        func flushRun(_ monitor: inout ModelMonitor) {
+            guard run.rowCount > 0 else { return }
+            monitor.addByEventTime(run, now: now, into: &reports)
+            monitor.ageSuspects(by: run.rowCount)
+            run.removeAll()
+            runNewest = nil
+        }
+        let futureLimit = live ? now + configuration.maximumFutureSkewMilliseconds : Int64.max
+        for row in 0..<batch.rowCount {
+            let t = eventTime(batch, row: row, now: now)
+            let suspect = Self.suspect(of: batch, row: row, eventTime: t)
+            if t > futureLimit {
+                flushRun(&self)
+                skewed.append(giveUp(suspect, reason: "timestamp \(Self.describe(t)) is \(Self.duration(t - now)) ahead of the wall clock (more than max_future_skew \(Self.duration(configuration.maximumFutureSkewMilliseconds))): fix the producer's clock"))
+                continue
+            }
+            // The stream's newest event so far: what was accumulated, and this run.
+            let newest = [state.maxEventTime, runNewest].compactMap { $0 }.max()
+            let jumps = newest.map { w in t > w + maximumJump || (state.lateBoundary == nil && t < w - maximumJump) } ?? false
+            guard jumps else { run.append(suspect); runNewest = Swift.max(runNewest ?? t, t); continue }
+            flushRun(&self)
+            var held = state.suspects ?? []
+            held.append(suspect)
+            let near = held.indices.filter { Swift.abs(held[$0].eventTime - t) <= maximumJump }
+            if near.count >= Self.confirmingRecords {
+                // The stream really moved: its records count, in the order they came.
+                var confirmed = ColumnarBatch(schema: schema)
+                for k in near { confirmed.append(held[k]) }
+                state.suspects = held.enumerated().filter { !near.contains($0.offset) }.map(\.element)
+                addByEventTime(confirmed, now: now, into: &reports)
+            } else {
+                state.suspects = held
+            }
+        }
+        flushRun(&self)
+    }
+
+    /// Held records close to one another that confirm a jump of the stream's time.
+    public static let confirmingRecords = 3
+    /// Accepted records after which a held one is given up.
+    public static let suspectPatience = 100
+
+    private mutating func ageSuspects(by rows: Int) {
+        guard var held = state.suspects, !held.isEmpty else { return }
+        for k in held.indices { held[k].heldFor += rows }
+        for s in held where s.heldFor >= Self.suspectPatience {
+            let newest = state.maxEventTime ?? s.eventTime
+            let ahead = s.eventTime >= newest
+            skewed.append(giveUp(s, reason: "timestamp \(Self.describe(s.eventTime)) is \(Self.duration(Swift.abs(s.eventTime - newest))) \(ahead ? "ahead of" : "behind") the model's stream (newest event \(Self.describe(newest))) and no later record confirmed the jump: check the producer's clock"))
+        }
+        held.removeAll { $0.heldFor >= Self.suspectPatience }
+        state.suspects = held.isEmpty ? nil : held
+    }
+
+    /// At the end of a finite input nothing more can confirm what is held.
+    mutating func giveUpSuspects() {
+        guard let held = state.suspects else { return }
+        for s in held {
+            let newest = state.maxEventTime ?? s.eventTime
+            skewed.append(giveUp(s, reason: "timestamp \(Self.describe(s.eventTime)) is \(Self.duration(Swift.abs(s.eventTime - newest))) away from the model's stream (newest event \(Self.describe(newest))) and the input ended before any record confirmed the jump: check the producer's clock"))
+        }
+        state.suspects = nil
+    }
+
+    static func suspect(of batch: ColumnarBatch, row: Int, eventTime t: Int64) -> SuspectRecord {
+        SuspectRecord(eventTime: t, numeric: batch.numeric.map { $0[row] }, categorical: batch.categorical.map { $0[row] },
+                      performance: batch.performance[row], position: batch.positions[row], heldFor: 0)
+    }
+
+    private func giveUp(_ s: SuspectRecord, reason: String) -> SkewedRecord {
+        var json = "{\"model\":\(Self.quoted(baseline.model)),\"ts\":\(s.eventTime),\"features\":{"
+        var fields: [String] = []
+        for (k, name) in schema.numericFeatures.enumerated() where !s.numeric[k].isNaN {
+            fields.append("\(Self.quoted(name)):\(s.numeric[k].isFinite ? "\(s.numeric[k])" : "null")")
+        }
+        for (k, name) in schema.categoricalFeatures.enumerated() where s.categorical[k] >= 0 {
+            let slot = Int(s.categorical[k])
+            if case .categorical(let p)? = baseline.feature(named: name)?.profile {
+                fields.append("\(Self.quoted(name)):\(Self.quoted(slot < p.categories.count ? p.categories[slot] : slot == p.otherSlot ? "(other)" : "(unseen)"))")
+            }
+        }
+        json += fields.joined(separator: ",") + "}}"
+        return SkewedRecord(position: s.position, reason: reason, payload: Array(json.utf8))
+    }
+
+    static func quoted(_ s: String) -> String {
+        var out = "\""
+        for c in s.unicodeScalars {
+            switch c {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case _ where c.value < 0x20: out += "\\u" + String(repeating: "0", count: 4 - String(c.value, radix: 16).count) + String(c.value, radix: 16)
+            default: out.unicodeScalars.append(c)
+            }
+        }
+        return out + "\""
+    }
+
+    /// Epoch ms as RFC 3339 UTC, for messages.
+    static func describe(_ ms: Int64) -> String { RFC3339.format(milliseconds: ms) }
+
+    static func duration(_ ms: Int64) -> String {
+        let s = Double(Swift.abs(ms)) / 1000
+        if s >= 86_400 { return "\((s / 86_400 * 10).rounded() / 10) days" }
+        if s >= 3_600 { return "\((s / 3_600 * 10).rounded() / 10) hours" }
+        if s >= 60 { return "\((s / 60 * 10).rounded() / 10) minutes" }
+        return "\((s * 10).rounded() / 10) s"
     }
 
     private mutating func addByCount(_ batch: ColumnarBatch, into reports: inout [WindowReport]) {
@@ -215,7 +391,6 @@ public struct ModelMonitor: Sendable {
     /// downtime (or the backlog would arrive late).
     public mutating func noteRestart(now: Int64) {
         if let last = state.lastArrival { state.lastArrival = Swift.max(last, now) }
-        state.liveSince = nil
     }
 
     private mutating func closeWindow(_ k: Int64) -> WindowReport {
@@ -252,6 +427,7 @@ public struct ModelMonitor: Sendable {
     /// At the end of a finite input: event-time windows up to the newest event close (the
     /// lateness allowance no longer matters); a partial window stays open.
     public mutating func closeAtEndOfInput() -> [WindowReport] {
+        giveUpSuspects()
         guard configuration.basis == .eventTime, let newest = state.maxEventTime else { return [] }
         var reports: [WindowReport] = []
         closeWindows(endingBy: newest + 1, into: &reports)

@@ -16,14 +16,46 @@ public struct PipelineCounters: Sendable, Codable, Equatable {
     public var rejected: Int64 = 0
     public var unmonitored: Int64 = 0
     public var windowsClosed: Int64 = 0
+    /// Records whose timestamp jumped from their model's stream (or ran ahead of the wall
+    /// clock) and went to the dead letters.
+    public var skewed: Int64 = 0
     public init() {}
+
+    private enum CodingKeys: String, CodingKey { case records, decoded, rejected, unmonitored, windowsClosed, skewed }
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        records = try c.decode(Int64.self, forKey: .records)
+        decoded = try c.decode(Int64.self, forKey: .decoded)
+        rejected = try c.decode(Int64.self, forKey: .rejected)
+        unmonitored = try c.decode(Int64.self, forKey: .unmonitored)
+        windowsClosed = try c.decode(Int64.self, forKey: .windowsClosed)
+        skewed = try c.decodeIfPresent(Int64.self, forKey: .skewed) ?? 0
+    }
+}
+
+/// What one model must remember across a restart: its open windows and its alerts. Stored
+/// per model, not per source, so that a second file (or a switch from `replay` to `run`)
+/// continues the same windows and alert book.
+public struct ModelCheckpoint: Sendable, Codable, Equatable {
+    public var state: ModelMonitorState
+    public var alerts: [AlertFingerprint: AlertBook.Entry]
+    /// The source that fed the model last: another source is a switch, after which the
+    /// model's windows count expected volume from its first record again.
+    public var source: String?
+    public init(state: ModelMonitorState, alerts: [AlertFingerprint: AlertBook.Entry], source: String?) {
+        self.state = state; self.alerts = alerts; self.source = source
+    }
 }
 
 /// Everything the pipeline must remember across a restart, stored in the same transaction
-/// as the window reports and transitions it produced.
+/// as the window reports and transitions it produced: the source's progress, and the models
+/// whose state changed since the previous checkpoint (the store keeps the others).
 public struct PipelineCheckpoint: Sendable, Codable, Equatable {
-    public var monitors: [String: ModelMonitorState]
-    public var alertBook: AlertBook
+    /// Models changed since the previous checkpoint (all of them in ``Pipeline/checkpoint``).
+    public var models: [String: ModelCheckpoint]?
+    /// Stores written before model states were kept per model: the whole pipeline's state.
+    public var monitors: [String: ModelMonitorState]?
+    public var alertBook: AlertBook?
     /// The position to resume from, per partition.
     public var positions: [Int32: Int64]
     /// Lines consumed so far (file sources).
@@ -73,7 +105,13 @@ public struct Pipeline {
     public var partitionKeys: [String: Int32] = [:]
     /// Per model (by index): the partition its records last came from, or -1.
     private var modelPartition: [Int32]
+    /// Per model (by index): whether its state changed since the last ``takeCheckpoint()``.
+    private var changed: [Bool]
+    private let modelIndex: [String: Int]
     let maximumRecordBytes: Int
+    /// Records come from a live stream (`driftd run`): timestamps far ahead of the wall
+    /// clock are rejected.
+    public var isLive = false
     private var decoder: RecordDecoder
     private var output = PipelineOutput()
 
@@ -85,6 +123,8 @@ public struct Pipeline {
         self.maximumRecordBytes = maximumRecordBytes
         self.decoder = RecordDecoder(schemas: monitors.map(\.schema), maximumRecordBytes: maximumRecordBytes)
         self.modelPartition = Array(repeating: -1, count: monitors.count)
+        self.changed = Array(repeating: false, count: monitors.count)
+        self.modelIndex = Dictionary(monitors.enumerated().map { ($1.baseline.model, $0) }, uniquingKeysWith: { a, _ in a })
     }
 
     /// Decodes one record (the hot path); rejections become dead letters.
@@ -111,16 +151,18 @@ public struct Pipeline {
 
     /// Accumulates the decoded batches; closes and evaluates windows.
     public mutating func flush(now: Int64) {
-        for m in monitors.indices {
-            let reports = monitors[m].add(decoder.batches[m], now: now)
+        for m in monitors.indices where decoder.batches[m].rowCount > 0 {
+            let reports = monitors[m].add(decoder.batches[m], now: now, live: isLive)
+            changed[m] = true
             evaluate(reports, model: m)
         }
         decoder.clearBatches()
     }
 
     mutating func accumulate(_ batches: [ColumnarBatch], now: Int64) {
-        for m in monitors.indices {
-            let reports = monitors[m].add(batches[m], now: now)
+        for m in monitors.indices where batches[m].rowCount > 0 {
+            let reports = monitors[m].add(batches[m], now: now, live: isLive)
+            changed[m] = true
             evaluate(reports, model: m)
         }
     }
@@ -129,7 +171,7 @@ public struct Pipeline {
 
     /// Idle time is counted from a restart, not across the downtime.
     public mutating func noteRestart(now: Int64) {
-        for m in monitors.indices { monitors[m].noteRestart(now: now) }
+        for m in monitors.indices { monitors[m].noteRestart(now: now); changed[m] = true }
     }
 
     /// Forgets a partition's position (revoked: its next owner's offsets rule).
@@ -148,6 +190,13 @@ public struct Pipeline {
     }
 
     private mutating func evaluate(_ reports: [WindowReport], model m: Int) {
+        if !reports.isEmpty { changed[m] = true }
+        for s in monitors[m].takeSkewed() {
+            counters.skewed += 1
+            counters.rejected += 1
+            changed[m] = true
+            output.deadLetters.append(DeadLetter(source: source, position: s.position, line: nil, reason: s.reason, payload: s.payload))
+        }
         let modelRules = rules[monitors[m].baseline.model] ?? Rule.defaults
         for var report in reports {
             let findings = Evaluator.evaluate(&report, rules: modelRules, policy: monitors[m].policy)
@@ -166,12 +215,30 @@ public struct Pipeline {
         return output
     }
 
-    /// The state to store with the output; call after `flush`.
+    /// The whole state (every model), e.g. for tests; commit points use ``takeCheckpoint()``.
     public var checkpoint: PipelineCheckpoint {
-        PipelineCheckpoint(monitors: Dictionary(uniqueKeysWithValues: monitors.map { ($0.baseline.model, $0.state) }),
-                           alertBook: alertBook, positions: positions, line: line, counters: counters,
-                           partitionKeys: partitionKeys.isEmpty ? nil : partitionKeys,
-                           modelPartitions: modelPartitionsByName)
+        checkpoint(models: Array(monitors.indices))
+    }
+
+    /// The state to store with the output: the source's progress and the models changed
+    /// since the previous call, so a commit costs what changed, not what exists. Call after
+    /// `flush`, and store every checkpoint taken (a skipped one loses its models' changes).
+    public mutating func takeCheckpoint() -> PipelineCheckpoint {
+        let models = monitors.indices.filter { changed[$0] }
+        for m in models { changed[m] = false }
+        return checkpoint(models: models)
+    }
+
+    private func checkpoint(models indices: [Int]) -> PipelineCheckpoint {
+        var models: [String: ModelCheckpoint] = [:]
+        models.reserveCapacity(indices.count)
+        for m in indices { models[monitors[m].baseline.model] = ModelCheckpoint(state: monitors[m].state, alerts: [:], source: source) }
+        for (fingerprint, entry) in alertBook.entries where models[fingerprint.model] != nil {
+            models[fingerprint.model]!.alerts[fingerprint] = entry
+        }
+        return PipelineCheckpoint(models: models, positions: positions, line: line, counters: counters,
+                                  partitionKeys: partitionKeys.isEmpty ? nil : partitionKeys,
+                                  modelPartitions: modelPartitionsByName)
     }
 
     private var modelPartitionsByName: [String: Int32]? {
@@ -199,6 +266,7 @@ public struct Pipeline {
             guard let state = handover.models[monitors[m].baseline.model] else { continue }
             adopted.insert(monitors[m].baseline.model)
             modelPartition[m] = n
+            changed[m] = true
             // A state accumulated against another baseline has another pane layout: the
             // model starts afresh (its next windows are complete again soon).
             monitors[m].state = state.baselineVersion == monitors[m].baseline.version ? state : ModelMonitorState()
@@ -206,13 +274,28 @@ public struct Pipeline {
         alertBook.replaceEntries(models: adopted, with: handover.alerts)
     }
 
-    public mutating func restore(_ c: PipelineCheckpoint) {
+    /// Restores a source's progress and its models' states. `models` are the store's
+    /// per-model states (whichever source last fed them); a checkpoint from before states
+    /// were kept per model carries them itself, and those models are written anew at the
+    /// next commit point.
+    public mutating func restore(_ c: PipelineCheckpoint?, models: [String: ModelCheckpoint] = [:]) {
+        var entries: [AlertFingerprint: AlertBook.Entry] = [:]
         for m in monitors.indices {
-            if let s = c.monitors[monitors[m].baseline.model], s.baselineVersion == monitors[m].baseline.version {
-                monitors[m].state = s
+            let name = monitors[m].baseline.model
+            if let stored = models[name] ?? c?.models?[name] {
+                if stored.state.baselineVersion == monitors[m].baseline.version {
+                    monitors[m].state = stored.state
+                    if stored.source != source { monitors[m].state.liveSince = nil; changed[m] = true }
+                }
+                entries.merge(stored.alerts) { a, _ in a }
+            } else if let legacy = c?.monitors?[name] {
+                if legacy.baselineVersion == monitors[m].baseline.version { monitors[m].state = legacy }
+                entries.merge(c?.alertBook?.entries(models: [name]) ?? [:]) { a, _ in a }
+                changed[m] = true
             }
         }
-        alertBook = c.alertBook
+        alertBook = AlertBook(entries: entries)
+        guard let c else { return }
         positions = c.positions
         line = c.line
         counters = c.counters

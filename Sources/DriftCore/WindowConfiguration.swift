@@ -22,6 +22,16 @@ public struct WindowConfiguration: Sendable, Codable, Equatable {
     /// Above it the significance test, not a size cut-off, decides.
     public var minimumSamples: Int
     public static let defaultMinimumSamples = 30
+    /// Event time: a record stamped further than this from the model's newest event is
+    /// held until later records confirm the jump (nil: a day, but never more than four
+    /// windows).
+    public var maximumJump: Int64? = nil
+    /// Event time, live streams: records stamped further than this ahead of the wall clock
+    /// are rejected (default 5 minutes).
+    public var maximumFutureSkew: Int64? = nil
+    public var maximumFutureSkewMilliseconds: Int64 { maximumFutureSkew ?? 300_000 }
+
+    public var maximumJumpMilliseconds: Int64 { maximumJump ?? Swift.min(86_400_000, 4 * Swift.max(size, hop)) }
 
     public init(basis: Basis, size: Int64, hop: Int64? = nil, allowedLatenessMilliseconds: Int64 = 0,
                 idleCloseMilliseconds: Int64? = nil, minimumSamples: Int = defaultMinimumSamples) {

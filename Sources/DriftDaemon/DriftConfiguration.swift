@@ -235,11 +235,11 @@ struct NodeReader {
     }
 
     func window(_ node: Node, path: String) throws -> WindowConfiguration {
-        let m = try mapping(node, path: path, allowed: ["count", "size", "hop", "allowed_lateness", "idle_close", "min_samples"])
+        let m = try mapping(node, path: path, allowed: ["count", "size", "hop", "allowed_lateness", "idle_close", "min_samples", "max_jump", "max_future_skew"])
         var w: WindowConfiguration
         if let c = m["count"] {
             if m["size"] != nil { throw error(node, path, "give either `count` (records) or `size` (event time), not both") }
-            for key in ["allowed_lateness", "idle_close"] where m[key] != nil {
+            for key in ["allowed_lateness", "idle_close", "max_jump", "max_future_skew"] where m[key] != nil {
                 throw error(m[key], path + "." + key, "only event-time windows (`size`) have \(key)")
             }
             let size = Int64(try int(c, path: path + ".count", minimum: 1))
@@ -251,6 +251,10 @@ struct NodeReader {
             let lateness = try m["allowed_lateness"].map { try duration($0, path: path + ".allowed_lateness") } ?? 0
             let idle = try m["idle_close"].map { try duration($0, path: path + ".idle_close") }
             w = WindowConfiguration(basis: .eventTime, size: size, hop: hop, allowedLatenessMilliseconds: lateness, idleCloseMilliseconds: idle)
+            // How far one record may jump from the stream before it is held as suspect, and
+            // how far ahead of the wall clock a live record may be.
+            w.maximumJump = try m["max_jump"].map { try duration($0, path: path + ".max_jump") }
+            w.maximumFutureSkew = try m["max_future_skew"].map { try duration($0, path: path + ".max_future_skew") }
         } else {
             throw error(node, path, "give `count: N` (records per window) or `size: DURATION` (event time, e.g. 1h)")
         }

@@ -56,7 +56,8 @@ public enum KafkaDaemon {
         let source = "kafka:" + kafka.group
         let (monitors, rules) = try Replay.monitors(configuration: configuration, store: store)
         var pipeline = Pipeline(source: source, monitors: monitors, rules: rules)
-        if let checkpoint = try store.checkpoint(source: source) { pipeline.restore(checkpoint) }
+        pipeline.isLive = true
+        pipeline.restore(try store.checkpoint(source: source), models: try store.modelCheckpoints())
         pipeline.noteRestart(now: Clock.milliseconds())
 
         // "topic/partition" ↔ the partition number the pipeline's positions use.
@@ -110,7 +111,7 @@ public enum KafkaDaemon {
         func commit(waitForStore: Bool = false) throws {
             pipeline.flush(now: Clock.milliseconds())
             let output = pipeline.takeOutput()
-            let checkpoint = pipeline.checkpoint
+            let checkpoint = pipeline.takeCheckpoint()
             let held = Set(consumerRef?.assignment ?? [])
             var alerts: [(key: [UInt8], body: Data)] = []
             if kafka.alertsTopic != nil {

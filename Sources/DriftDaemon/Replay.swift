@@ -60,8 +60,10 @@ public struct Replay {
         let (monitors, rules) = try monitors(configuration: configuration, store: store)
         var pipeline = Pipeline(source: source, monitors: monitors, rules: rules)
         var offset = 0
-        if let checkpoint = try store.checkpoint(source: source) {
-            pipeline.restore(checkpoint)
+        let checkpoint = try store.checkpoint(source: source)
+        // The models continue where any source left them; the file from its own position.
+        pipeline.restore(checkpoint, models: try store.modelCheckpoints())
+        if let checkpoint {
             offset = Int(checkpoint.positions[0] ?? 0)
             guard offset <= file.bytes.count else {
                 throw InputFailure(message: "\(path) is shorter than when it was last replayed (checkpoint at byte \(offset)); it is not the same file — replay a new file under another name")
@@ -78,7 +80,7 @@ public struct Replay {
         func commit() throws {
             let output = pipeline.takeOutput()
             transitions += output.transitions.count
-            try store.commit(output, checkpoint: pipeline.checkpoint, source: source)
+            try store.commit(output, checkpoint: pipeline.takeCheckpoint(), source: source)
             sinceCommit = 0
         }
         func report() {

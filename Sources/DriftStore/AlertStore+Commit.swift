@@ -7,7 +7,10 @@ extension AlertStore {
     /// dead letters, and the checkpoint, in a single transaction.
     public func commit(_ output: PipelineOutput, checkpoint: PipelineCheckpoint, source: String) throws {
         let reports = try output.reports.map { ($0, try Self.json($0)) }
-        let checkpointBody = try Self.json(checkpoint)
+        let models = try (checkpoint.models ?? [:]).map { ($0.key, $0.value.state.baselineVersion, try Self.json($0.value)) }
+        var progress = checkpoint
+        progress.models = nil; progress.monitors = nil; progress.alertBook = nil
+        let checkpointBody = try Self.json(progress)
         let now = Date().timeIntervalSince1970
         try writer.write { db in
             for (r, body) in reports {
@@ -62,6 +65,24 @@ extension AlertStore {
                 INSERT INTO checkpoints (source, body, updated_at) VALUES (?, ?, ?)
                 ON CONFLICT(source) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at
                 """, arguments: [source, checkpointBody, now])
+            for (model, version, body) in models {
+                try db.execute(sql: """
+                    INSERT INTO model_states (model, baseline_version, source, body, updated_at) VALUES (?, ?, ?, ?, ?)
+                    ON CONFLICT(model) DO UPDATE SET baseline_version = excluded.baseline_version, source = excluded.source,
+                        body = excluded.body, updated_at = excluded.updated_at
+                    """, arguments: [model, version, source, body, now])
+            }
+        }
+    }
+
+    /// Every model's stored state (open windows and alerts), whichever source last fed it.
+    public func modelCheckpoints() throws -> [String: ModelCheckpoint] {
+        try writer.read { db in
+            var states: [String: ModelCheckpoint] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT model, body FROM model_states") {
+                states[row["model"]] = try Self.decode(ModelCheckpoint.self, row["body"])
+            }
+            return states
         }
     }
 

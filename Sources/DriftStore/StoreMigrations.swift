@@ -148,6 +148,19 @@ enum StoreMigrations {
                 CREATE INDEX notes_by_alert ON alert_notes (alert_id);
                 """)
         }
+        m.registerMigration("v3: model states kept per model, not per source") { db in
+            // A model's open windows and alert book belong to the model: whichever source
+            // feeds it next continues them. Each commit writes only the models it changed.
+            try db.execute(sql: """
+                CREATE TABLE model_states (
+                    model TEXT PRIMARY KEY,
+                    baseline_version TEXT,
+                    source TEXT NOT NULL,
+                    body TEXT NOT NULL,
+                    updated_at REAL NOT NULL
+                );
+                """)
+        }
         return m
     }
 }

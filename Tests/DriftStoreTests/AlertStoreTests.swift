@@ -47,7 +47,11 @@ struct AlertStoreTests {
         }
         let reopened = try AlertStore(path: path)
         #expect(try reopened.windowReports(model: "shop") == output.reports)
-        #expect(try reopened.checkpoint(source: "test") == pipeline.checkpoint, "the open pane state survives exactly")
+        // The source's progress and each model's open panes and alerts (kept per model).
+        var restored = Pipeline(source: "test", monitors: [monitor], rules: ["shop": Rule.defaults])
+        restored.restore(try reopened.checkpoint(source: "test"), models: try reopened.modelCheckpoints())
+        #expect(restored.checkpoint == pipeline.checkpoint, "the open pane state survives exactly")
+        #expect(try reopened.modelCheckpoints()["shop"]?.state.panes.isEmpty == false)
         #expect(try reopened.outboxCount() == output.transitions.filter(\.notifies).count)
         let firing = try reopened.alerts(state: "firing")
         #expect(firing.count == output.transitions.filter { $0.kind == .firing }.count)
