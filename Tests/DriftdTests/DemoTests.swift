@@ -23,5 +23,20 @@ struct DemoTests {
         #expect(alerts.status == 0)
         let list = try JSONValue.parse(alerts.standardOutput).array ?? []
         #expect(list.contains { $0["feature"]?.string == "country" }, "the new category is caught")
+
+        // Nothing fires before the drift, whatever second the demo started in: the first,
+        // partial window is not a traffic drop, and no feature pages on noise. The drift
+        // starts half-way through publishing (4 s after the first record).
+        let reports = try JSONValue.parse(try DriftdProcess.run(["report", "--config", config, "--model", "credit-risk", "--format", "json"]).standardOutput).array ?? []
+        let firstEvents: [Double] = reports.compactMap { $0["first_event_time"]?.number }
+        let firstEvent = try #require(firstEvents.min())
+        let endOfWindow = Dictionary(reports.map { ($0["window_index"]!.number!, $0["end"]!.number!) }, uniquingKeysWith: { a, _ in a })
+        for alert in list {
+            for t in alert["transitions"]?.array ?? [] where t["kind"]?.string == "firing" {
+                let end = try #require(endOfWindow[t["window"]!.number!])
+                #expect(end > firstEvent + 4_000, "fired before the drift: \(alert["feature"]?.string ?? "-")/\(alert["rule"]?.string ?? "") in the window ending \(end)")
+            }
+        }
+        #expect(reports.first?["coverage"]?.number.map { $0 > 0 && $0 <= 1 } == true)
     }
 }
