@@ -296,7 +296,7 @@ public struct ModelMonitor: Sendable {
                 continue
             }
             if state.liveSince == nil { state.liveSince = t }
-            let pane = configuration.pane(of: t)
+            let (pane, paneStart, paneEnd) = configuration.paneBounds(containing: t)
             let first = configuration.firstWindow(containing: t)
             if state.nextWindow == nil || (state.lateBoundary == nil && first < state.nextWindow!) { state.nextWindow = first }
             // A run: rows of the same pane, ended at the row whose event time lets the
@@ -308,7 +308,7 @@ public struct ModelMonitor: Sendable {
             var end = row + 1
             while end < batch.rowCount && newest < closeAt {
                 let u = eventTime(batch, row: end, now: now)
-                if configuration.pane(of: u) != pane || (state.lateBoundary.map { u < $0 } ?? false) { break }
+                if u < paneStart || u >= paneEnd || (state.lateBoundary.map { u < $0 } ?? false) { break }
                 newest = Swift.max(newest, u)
                 low = Swift.min(low, u); high = Swift.max(high, u)
                 end += 1
@@ -371,14 +371,15 @@ public struct ModelMonitor: Sendable {
     private mutating func closeWindows(endingBy limit: Int64, into reports: inout [WindowReport]) {
         var empty = 0
         while let k = state.nextWindow, configuration.end(ofWindow: k) <= limit {
-            let firstPane = configuration.start(ofWindow: k) / configuration.paneSize
+            let firstPane = configuration.firstPane(ofWindow: k)
             let hasRecords = state.panes.keys.contains { $0 >= firstPane && $0 < firstPane + configuration.panesPerWindow }
             empty = hasRecords ? 0 : empty + 1
             if empty > Self.maximumEmptyWindowsInARow {
                 // Jump to the first window that holds records (or that ends by the limit).
                 let nextPane = state.panes.keys.filter { $0 >= firstPane }.min()
-                let target = nextPane.map { configuration.firstWindow(containing: $0 * configuration.paneSize) }
-                    ?? configuration.firstWindow(containing: limit - configuration.size)
+                let target = nextPane.map { configuration.firstWindow(containingPane: $0) }
+                    ?? (configuration.calendar == nil ? configuration.firstWindow(containing: limit - configuration.size)
+                                                      : configuration.firstWindow(containing: limit) - 1)
                 state.nextWindow = Swift.max(k + 1, target)
                 empty = 0
                 continue
@@ -395,13 +396,13 @@ public struct ModelMonitor: Sendable {
 
     private mutating func closeWindow(_ k: Int64) -> WindowReport {
         let c = configuration
-        let firstPane = c.start(ofWindow: k) / c.paneSize
+        let firstPane = c.firstPane(ofWindow: k)
         var merged = emptyPane
         for p in firstPane..<(firstPane + c.panesPerWindow) {
             if let pane = state.panes[p] { merged = merged.merged(with: pane) }
         }
         // Panes before the next window's first are no longer needed.
-        let keepFrom = c.start(ofWindow: k + 1) / c.paneSize
+        let keepFrom = c.firstPane(ofWindow: k + 1)
         for p in state.panes.keys where p < keepFrom { state.panes[p] = nil }
         state.nextWindow = k + 1
         // Later records are late when they fall before the panes still kept (the next
@@ -461,7 +462,7 @@ public struct ModelMonitor: Sendable {
         if configuration.basis == .eventTime {
             let start = configuration.start(ofWindow: k), end = configuration.end(ofWindow: k)
             let covered = Swift.max(0, end - Swift.max(start, state.liveSince ?? start))
-            coverage = Double(covered) / Double(configuration.size)
+            coverage = Double(covered) / Double(end - start)
             if let rate = baseline.eventRate, covered > 0 {
                 let e = rate * Double(covered) / 1000
                 expected = e

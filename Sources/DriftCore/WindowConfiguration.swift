@@ -31,7 +31,7 @@ public struct WindowConfiguration: Sendable, Codable, Equatable {
     public var maximumFutureSkew: Int64? = nil
     public var maximumFutureSkewMilliseconds: Int64 { maximumFutureSkew ?? 300_000 }
 
-    public var maximumJumpMilliseconds: Int64 { maximumJump ?? Swift.min(86_400_000, 4 * Swift.max(size, hop)) }
+    public var maximumJumpMilliseconds: Int64 { maximumJump ?? Swift.min(86_400_000, 4 * Swift.max(calendar?.nominalLength ?? size, hop)) }
 
     public init(basis: Basis, size: Int64, hop: Int64? = nil, allowedLatenessMilliseconds: Int64 = 0,
                 idleCloseMilliseconds: Int64? = nil, minimumSamples: Int = defaultMinimumSamples) {
@@ -43,21 +43,40 @@ public struct WindowConfiguration: Sendable, Codable, Equatable {
         self.minimumSamples = minimumSamples
     }
 
-    public var paneSize: Int64 { gcd(size, hop) }
-    public var panesPerWindow: Int64 { size / paneSize }
-    public var panesPerHop: Int64 { hop / paneSize }
+    /// Event time: windows that follow a time zone's calendar (hour, day, week, month)
+    /// instead of a fixed size; tumbling, one pane each. `size` is then the nominal length.
+    public var calendar: CalendarWindows? = nil
 
-    /// Start of window k (records or ms); window k is [start, start + size).
-    public func start(ofWindow k: Int64) -> Int64 { k * hop }
-    public func end(ofWindow k: Int64) -> Int64 { k * hop + size }
+    public var paneSize: Int64 { gcd(size, hop) }
+    public var panesPerWindow: Int64 { calendar == nil ? size / paneSize : 1 }
+    public var panesPerHop: Int64 { calendar == nil ? hop / paneSize : 1 }
+
+    /// Start of window k (records or ms); window k is [start, end).
+    public func start(ofWindow k: Int64) -> Int64 { calendar?.start(ofWindow: k) ?? k * hop }
+    public func end(ofWindow k: Int64) -> Int64 { calendar?.start(ofWindow: k + 1) ?? k * hop + size }
+    public func length(ofWindow k: Int64) -> Int64 { end(ofWindow: k) - start(ofWindow: k) }
 
     /// The first window containing position x (floor division, also for negative times).
     public func firstWindow(containing x: Int64) -> Int64 {
+        if let calendar { return calendar.window(containing: x) }
         // Windows containing x: k with k·hop ≤ x < k·hop + size.
-        floorDivide(x - size, hop) + 1
+        return floorDivide(x - size, hop) + 1
     }
 
-    public func pane(of x: Int64) -> Int64 { floorDivide(x, paneSize) }
+    public func pane(of x: Int64) -> Int64 { calendar?.window(containing: x) ?? floorDivide(x, paneSize) }
+    /// The pane holding x with its bounds [start, end): a run of records inside them needs no
+    /// further lookups (what keeps calendar windows off the per-record path).
+    public func paneBounds(containing x: Int64) -> (pane: Int64, start: Int64, end: Int64) {
+        if let calendar {
+            let k = calendar.window(containing: x)
+            return (k, calendar.start(ofWindow: k), calendar.start(ofWindow: k + 1))
+        }
+        let p = floorDivide(x, paneSize)
+        return (p, p * paneSize, (p + 1) * paneSize)
+    }
+    /// The first pane of window k, and the first window that contains pane p.
+    public func firstPane(ofWindow k: Int64) -> Int64 { calendar == nil ? start(ofWindow: k) / paneSize : k }
+    public func firstWindow(containingPane p: Int64) -> Int64 { calendar == nil ? firstWindow(containing: p * paneSize) : p }
 }
 
 func gcd(_ a: Int64, _ b: Int64) -> Int64 { b == 0 ? a : gcd(b, a % b) }

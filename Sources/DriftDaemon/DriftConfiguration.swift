@@ -235,9 +235,39 @@ struct NodeReader {
     }
 
     func window(_ node: Node, path: String) throws -> WindowConfiguration {
-        let m = try mapping(node, path: path, allowed: ["count", "size", "hop", "allowed_lateness", "idle_close", "min_samples", "max_jump", "max_future_skew"])
+        let m = try mapping(node, path: path, allowed: ["count", "size", "hop", "allowed_lateness", "idle_close", "min_samples", "max_jump", "max_future_skew",
+                                                        "calendar", "timezone", "week_start"])
         var w: WindowConfiguration
-        if let c = m["count"] {
+        for key in ["timezone", "week_start"] where m[key] != nil && m["calendar"] == nil {
+            throw error(m[key], path + "." + key, "only calendar windows (`calendar: hour|day|week|month`) have \(key)")
+        }
+        if let c = m["calendar"] {
+            for key in ["count", "size", "hop"] where m[key] != nil {
+                throw error(m[key], path + "." + key, "a calendar window has its own length: give `calendar` or `\(key)`, not both")
+            }
+            let text = try string(c, path: path + ".calendar")
+            guard let unit = CalendarWindows.Unit(rawValue: text) else {
+                throw error(c, path + ".calendar", "expected hour, day, week or month, got '\(text)'")
+            }
+            let zone = try m["timezone"].map { try string($0, path: path + ".timezone") } ?? "UTC"
+            guard CalendarWindows.isKnown(timeZone: zone) else {
+                throw error(m["timezone"], path + ".timezone", "unknown time zone '\(zone)': use an IANA name such as America/New_York or Europe/Berlin (the tzdata package provides them)")
+            }
+            var weekStart = 2
+            if let n = m["week_start"] {
+                let day = try string(n, path: path + ".week_start").lowercased()
+                let days = ["sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday"]
+                guard let k = days.firstIndex(of: day) else { throw error(n, path + ".week_start", "expected a day of the week (monday, sunday, …), got '\(day)'") }
+                weekStart = k + 1
+            }
+            let calendar = CalendarWindows(unit: unit, timeZone: zone, weekStart: weekStart)
+            let lateness = try m["allowed_lateness"].map { try duration($0, path: path + ".allowed_lateness") } ?? 0
+            let idle = try m["idle_close"].map { try duration($0, path: path + ".idle_close") }
+            w = WindowConfiguration(basis: .eventTime, size: calendar.nominalLength, allowedLatenessMilliseconds: lateness, idleCloseMilliseconds: idle)
+            w.calendar = calendar
+            w.maximumJump = try m["max_jump"].map { try duration($0, path: path + ".max_jump") }
+            w.maximumFutureSkew = try m["max_future_skew"].map { try duration($0, path: path + ".max_future_skew") }
+        } else if let c = m["count"] {
             if m["size"] != nil { throw error(node, path, "give either `count` (records) or `size` (event time), not both") }
             for key in ["allowed_lateness", "idle_close", "max_jump", "max_future_skew"] where m[key] != nil {
                 throw error(m[key], path + "." + key, "only event-time windows (`size`) have \(key)")

@@ -60,6 +60,9 @@ struct ConfigurationTests {
         ("store: [s\n", "not valid YAML"),
         ("store: s\nmodels:\n  - id: a\n    window: { size: 0.5ms }\n", "models[0].window.size: expected a duration"),
         ("store: s\nmodels:\n  - id: a\n    window: { size: infs }\n", "models[0].window.size: expected a duration"),
+        ("store: s\nmodels:\n  - id: a\n    window: { calendar: day, timezone: Mars/Olympus }\n", "x.yaml:4: models[0].window.timezone: unknown time zone 'Mars/Olympus'"),
+        ("store: s\nmodels:\n  - id: a\n    window: { calendar: fortnight }\n", "models[0].window.calendar: expected hour, day, week or month"),
+        ("store: s\nmodels:\n  - id: a\n    decision: { level: 2 }\n", "models[0].decision.level: a significance level lies between 0 and 1"),
         ("store: s\nmodels:\n  - id: a\nkafka: { bootstrap: b, topics: [t], properties: { partition.assignment.strategy: cooperative-sticky } }\n",
          "cooperative rebalancing is not supported yet"),
     ])
