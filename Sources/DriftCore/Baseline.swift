@@ -37,6 +37,9 @@ public struct Baseline: Sendable, Codable, Equatable {
     public var performance: Performance?
     /// Reference records per second of event time, when the reference carried timestamps.
     public var eventRate: Double?
+    /// How far each statistic moved by chance between pieces of the reference of one
+    /// window each (for rules with `threshold: auto`); nil when not calibrated.
+    public var calibration: ReferenceCalibration? = nil
 
     public func feature(named name: String) -> Feature? { features.first { $0.name == name } }
 }

@@ -199,7 +199,8 @@ public struct Pipeline {
         }
         let modelRules = rules[monitors[m].baseline.model] ?? Rule.defaults
         for var report in reports {
-            let findings = Evaluator.evaluate(&report, rules: modelRules, policy: monitors[m].policy)
+            let findings = Evaluator.evaluate(&report, rules: modelRules, policy: monitors[m].policy,
+                                              calibration: monitors[m].baseline.calibration)
             output.transitions += alertBook.apply(findings, windowIndex: report.windowIndex, rules: modelRules)
             output.reports.append(report)
             counters.windowsClosed += 1

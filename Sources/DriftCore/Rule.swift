@@ -37,9 +37,18 @@ public struct Rule: Sendable, Codable, Equatable {
     public var maximumPValue: Double?
     /// Features the rule applies to (all of its scope when empty).
     public var features: [String]
+    /// `threshold: auto`: warn only above the largest value the statistic reached between
+    /// pieces of the reference of one window each (never below `warn`); critical at twice
+    /// that, or `critical` when higher.
+    public var automaticThreshold = false
+    public enum ThresholdSource: String, Sendable, Codable { case rule, reference }
+    /// Set when the thresholds in effect came from the reference calibration.
+    public var thresholdSource: ThresholdSource = .rule
 
     public init(name: String, metric: Metric, scope: Scope, comparator: Comparator = .above, warn: Double, critical: Double? = nil,
-                forWindows: Int = 1, clear: Double? = nil, resolveAfter: Int = 2, maximumPValue: Double? = nil, features: [String] = []) {
+                forWindows: Int = 1, clear: Double? = nil, resolveAfter: Int = 2, maximumPValue: Double? = nil, features: [String] = [],
+                automaticThreshold: Bool = false) {
+        self.automaticThreshold = automaticThreshold
         self.name = name; self.metric = metric; self.scope = scope; self.comparator = comparator
         self.warn = warn; self.critical = critical; self.forWindows = forWindows; self.clear = clear
         self.resolveAfter = resolveAfter; self.maximumPValue = maximumPValue; self.features = features
@@ -150,6 +159,8 @@ public struct Decision: Sendable, Codable, Equatable {
     public var value: Double
     /// The rule's warn threshold: the smallest effect that can breach.
     public var floor: Double
+    /// Where the floor came from: the rule as configured, or the reference's own pieces.
+    public var floorSource: Rule.ThresholdSource? = nil
     /// The test behind the p-value (ks, chi_square_homogeneity, rate_increase, welch,
     /// poisson_rate).
     public var test: String?
@@ -172,12 +183,19 @@ public enum Evaluator {
         var insufficient: Bool
     }
 
-    public static func evaluate(_ report: inout WindowReport, rules: [Rule], policy: DecisionPolicy = .default) -> [Finding] {
+    public static func evaluate(_ report: inout WindowReport, rules: [Rule], policy: DecisionPolicy = .default,
+                                calibration: ReferenceCalibration? = nil) -> [Finding] {
         var candidates: [Candidate] = []
         for i in report.features.indices {
             let feature = report.features[i]
             guard feature.status != .insufficientData else { continue }
-            for rule in rules where rule.applies(to: feature) {
+            for configured in rules where configured.applies(to: feature) {
+                var rule = configured
+                if rule.automaticThreshold, let observed = calibration?.maximum(rule.metric, feature: feature.name), rule.comparator == .above {
+                    rule.warn = Swift.max(rule.warn, observed)
+                    rule.critical = Swift.max(rule.critical ?? 0, 2 * rule.warn)
+                    rule.thresholdSource = .reference
+                }
                 guard let value = metric(rule, of: feature) else { continue }
                 let (test, p) = significance(rule.metric, of: feature)
                 candidates.append(Candidate(feature: i, rule: rule, value: value, test: test, pValue: p, insufficient: false))
@@ -211,7 +229,8 @@ public enum Evaluator {
             } else {
                 verdict = .notSignificant
             }
-            let decision = Decision(rule: c.rule.name, metric: c.rule.metric, value: c.value, floor: c.rule.warn, test: c.test,
+            let decision = Decision(rule: c.rule.name, metric: c.rule.metric, value: c.value, floor: c.rule.warn,
+                                    floorSource: c.rule.thresholdSource, test: c.test,
                                     pValue: c.pValue, level: outcome?.level, verdict: verdict, severity: severity)
             let name = c.feature.map { report.features[$0].name } ?? ""
             let noDifference = c.pValue.map { !($0 < policy.clearPValue) } ?? false

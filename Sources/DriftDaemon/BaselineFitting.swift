@@ -24,8 +24,14 @@ public enum BaselineFitting {
         }
         let span = table.eventTimeRange.map { Double($0.upperBound - $0.lowerBound) }
         let version = version ?? defaultVersion()
-        let baseline = Baseline.fit(model: model.id, version: version, reference: table, kinds: model.features,
+        var baseline = Baseline.fit(model: model.id, version: version, reference: table, kinds: model.features,
                                     eventTimeSpanMilliseconds: span)
+        // Reference-calibrated thresholds: pieces of one window each against the rest.
+        let windowRecords: Int? = switch model.window.basis {
+        case .count: Int(model.window.size)
+        case .eventTime: baseline.eventRate.map { Int(($0 * Double(model.window.calendar?.nominalLength ?? model.window.size) / 1000).rounded()) }
+        }
+        if let n = windowRecords { baseline.calibration = ReferenceCalibration.fit(baseline: baseline, reference: table, windowRecords: n) }
         try store.saveBaseline(baseline, activate: true, actor: actor)
         return Result(baseline: baseline, rejections: table.rejections)
     }

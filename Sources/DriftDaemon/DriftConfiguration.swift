@@ -368,7 +368,7 @@ struct NodeReader {
         return try seq.enumerated().map { i, n in
             let p = "\(path)[\(i)]"
             let m = try mapping(n, path: p, allowed: ["name", "metric", "scope", "comparator", "warn", "critical", "for", "clear",
-                                                      "resolve_after", "max_p_value", "features"])
+                                                      "resolve_after", "max_p_value", "features", "threshold"])
             let metricText = try string(try required(m, "metric", path: p, parent: n), path: p + ".metric")
             guard let metric = Rule.Metric(rawValue: metricText) else {
                 throw error(m["metric"], p + ".metric", "unknown metric '\(metricText)'; one of: \(Rule.Metric.allCases.map(\.rawValue).joined(separator: ", "))")
@@ -385,7 +385,17 @@ struct NodeReader {
             guard let comparator = Rule.Comparator(rawValue: comparatorText) else {
                 throw error(m["comparator"], p + ".comparator", "expected above or below, got '\(comparatorText)'")
             }
-            let warn = try double(try required(m, "warn", path: p, parent: n), path: p + ".warn")
+            var automatic = false
+            if let t = m["threshold"] {
+                let text = try string(t, path: p + ".threshold")
+                guard text == "auto" || text == "fixed" else { throw error(t, p + ".threshold", "expected auto (from the reference's own pieces) or fixed, got '\(text)'") }
+                automatic = text == "auto"
+                if automatic && comparator == .below { throw error(t, p + ".threshold", "threshold: auto is for rules that breach above their threshold") }
+            }
+            let warn: Double
+            if let w = m["warn"] { warn = try double(w, path: p + ".warn") }
+            else if automatic { warn = 0 }  // the reference decides; no floor of its own
+            else { warn = try double(try required(m, "warn", path: p, parent: n), path: p + ".warn") }
             let critical = try m["critical"].map { try double($0, path: p + ".critical") }
             if let critical, comparator == .above ? critical < warn : critical > warn {
                 throw error(m["critical"], p + ".critical", "critical must be beyond warn (\(comparator == .above ? "≥" : "≤") \(warn))")
@@ -400,7 +410,7 @@ struct NodeReader {
                         clear: try m["clear"].map { try double($0, path: p + ".clear") },
                         resolveAfter: try m["resolve_after"].map { try int($0, path: p + ".resolve_after", minimum: 1) } ?? 2,
                         maximumPValue: try m["max_p_value"].map { try double($0, path: p + ".max_p_value") },
-                        features: features)
+                        features: features, automaticThreshold: automatic)
         }
     }
 }

@@ -36,6 +36,14 @@ public struct CategoricalReferenceProfile: Sendable, Codable, Equatable {
             counts: counts)
     }
 
+    /// The same categories with other reference counts per slot (the reference without one
+    /// of its pieces, for reference-calibrated thresholds).
+    public func withCounts(_ counts: [UInt64]) -> CategoricalReferenceProfile {
+        precondition(counts.count == slotCount, "one count per slot")
+        return CategoricalReferenceProfile(categories: categories, otherCategories: otherCategories,
+                                           otherCategoriesComplete: otherCategoriesComplete, counts: counts)
+    }
+
     /// Slot lookup table for the decoder: category → slot.
     public var slotsByCategory: [String: Int] {
         var table = [String: Int](minimumCapacity: categories.count + otherCategories.count)

@@ -68,6 +68,14 @@ public struct DataQualityCounts: Sendable, Codable, Equatable, Hashable {
 
     public func merged(with o: DataQualityCounts) -> DataQualityCounts { var r = self; r.merge(o); return r }
 
+    /// Takes out counts merged in before (the reference without one of its pieces).
+    public mutating func subtract(_ o: DataQualityCounts) {
+        func minus(_ a: UInt64, _ b: UInt64) -> UInt64 { a &- Swift.min(a, b) }
+        total = minus(total, o.total); missing = minus(missing, o.missing); nonFinite = minus(nonFinite, o.nonFinite)
+        typeErrors = minus(typeErrors, o.typeErrors)
+        belowReferenceRange = minus(belowReferenceRange, o.belowReferenceRange); aboveReferenceRange = minus(aboveReferenceRange, o.aboveReferenceRange)
+    }
+
     /// Share of values that were missing (0 when nothing was seen).
     public var missingRate: Double { total == 0 ? 0 : Double(missing) / Double(total) }
 }

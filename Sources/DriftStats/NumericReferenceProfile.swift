@@ -141,3 +141,18 @@ public struct NumericDriftStatistics: Sendable, Codable, Equatable {
         return result
     }
 }
+
+extension NumericReferenceProfile {
+    /// The profile of the reference without one piece of it (its values counted in `piece`,
+    /// `restMoments` the moments of the values left): the same bins and grid, the piece's
+    /// counts taken out, so a piece of the reference is never judged against itself.
+    public func leavingOut(_ piece: NumericAccumulator, restMoments: Moments) -> NumericReferenceProfile {
+        let pieceBuckets = piece.psi.counts + [piece.psi.missing]
+        var restQuality = quality
+        restQuality.subtract(piece.quality)
+        let restGrid = ReferenceGrid(points: grid.points, referenceCounts: zip(grid.referenceCounts, piece.grid.counts).map { $0 &- Swift.min($0, $1) },
+                                     referenceMinimum: grid.referenceMinimum, referenceMaximum: grid.referenceMaximum, exactValues: grid.exactValues)
+        return NumericReferenceProfile(binning: binning, binCounts: zip(binCounts, pieceBuckets).map { $0 &- Swift.min($0, $1) },
+                                       grid: restGrid, moments: restMoments, quality: restQuality)
+    }
+}

@@ -63,6 +63,7 @@ struct ConfigurationTests {
         ("store: s\nmodels:\n  - id: a\n    window: { calendar: day, timezone: Mars/Olympus }\n", "x.yaml:4: models[0].window.timezone: unknown time zone 'Mars/Olympus'"),
         ("store: s\nmodels:\n  - id: a\n    window: { calendar: fortnight }\n", "models[0].window.calendar: expected hour, day, week or month"),
         ("store: s\nmodels:\n  - id: a\n    decision: { level: 2 }\n", "models[0].decision.level: a significance level lies between 0 and 1"),
+        ("store: s\nmodels:\n  - id: a\n    rules:\n      - { metric: psi, threshold: learned }\n", "models[0].rules[0].threshold: expected auto"),
         ("store: s\nmodels:\n  - id: a\nkafka: { bootstrap: b, topics: [t], properties: { partition.assignment.strategy: cooperative-sticky } }\n",
          "cooperative rebalancing is not supported yet"),
     ])
