@@ -27,6 +27,8 @@ public struct Baseline: Sendable, Codable, Equatable {
         public var threshold: Double? = nil
         /// Mean absolute error: the absolute errors' standard deviation, for Welch's test.
         public var standardDeviation: Double? = nil
+        /// Accuracy of numeric class labels (0, 1, 2, …): a prediction is right when equal.
+        public var numericClasses: Bool? = nil
     }
 
     public var model: String
@@ -53,7 +55,7 @@ extension Baseline {
                            kinds: [String: FeatureKind] = [:], bins: Int = NumericBinning.defaultBinCount,
                            gridPoints: Int = ReferenceGrid.defaultPointCount,
                            topCategories: Int = CategoricalReferenceProfile.defaultTopK,
-                           eventTimeSpanMilliseconds: Double? = nil) -> Baseline {
+                           eventTimeSpanMilliseconds: Double? = nil, task: PerformanceFigures.Task? = nil) -> Baseline {
         var features: [Feature] = []
         for name in reference.featureNames where name != "label" {
             let column = reference.column(named: name)!
@@ -75,19 +77,25 @@ extension Baseline {
         var rate: Double? = nil
         if let span = eventTimeSpanMilliseconds, span > 0 { rate = Double(reference.rowCount) / (span / 1000) }
         return Baseline(model: model, version: version, recordCount: reference.rowCount, features: features,
-                        performance: performance(reference), eventRate: rate)
+                        performance: performance(reference, task: task), eventRate: rate)
     }
 
     /// The task is inferred from the labels: text labels are classes (accuracy: prediction
     /// text equals label text); numeric labels that are all 0 or 1 are a binary
     /// classification (accuracy of the score thresholded at 0.5); other numbers are a
     /// regression (mean absolute error).
-    static func performance(_ table: SampleTable) -> Performance? {
+    /// `task` overrides the inference (the configuration's `task:`).
+    static func performance(_ table: SampleTable, task: PerformanceFigures.Task? = nil) -> Performance? {
         guard let label = table.column(named: "label"), let prediction = table.column(named: "prediction") else { return nil }
         var sum = 0.0, sumSquares = 0.0, n = 0
         if label.numberCount >= label.textCount {
             let rows = (0..<table.rowCount).filter { !label.numbers[$0].isNaN && !prediction.numbers[$0].isNaN }
-            if !rows.isEmpty, rows.allSatisfy({ label.numbers[$0] == 0 || label.numbers[$0] == 1 }) {
+            let binary = !rows.isEmpty && rows.allSatisfy({ label.numbers[$0] == 0 || label.numbers[$0] == 1 })
+            if task == .classification && !binary && !rows.isEmpty {
+                let correct = rows.filter { prediction.numbers[$0] == label.numbers[$0] }.count
+                return Performance(metric: .accuracy, value: Double(correct) / Double(rows.count), labelled: rows.count, numericClasses: true)
+            }
+            if binary && task != .regression {
                 let threshold = 0.5
                 let correct = rows.filter { (prediction.numbers[$0] >= threshold ? 1.0 : 0.0) == label.numbers[$0] }.count
                 return Performance(metric: .accuracy, value: Double(correct) / Double(rows.count), labelled: rows.count, threshold: threshold)

@@ -15,6 +15,11 @@ public struct ColumnarBatch: Sendable {
     /// Per row: 1/0 for a correct/incorrect class prediction, |prediction − label| for a
     /// numeric one, NaN without a label.
     public internal(set) var performance: [Double] = []
+    /// Per row, binary classification: the confusion cell (0 TN, 1 FP, 2 FN, 3 TP; -1
+    /// without a label); and the record's log loss (scores in [0, 1]) or, for a regression,
+    /// its squared error (NaN without).
+    public internal(set) var outcomeCell: [Int8] = []
+    public internal(set) var secondary: [Double] = []
     /// Source position just after each row (for commit points inside a batch).
     public internal(set) var positions: [SourcePosition] = []
 
@@ -30,6 +35,8 @@ public struct ColumnarBatch: Sendable {
         typeErrors.removeAll(keepingCapacity: true)
         eventTime.removeAll(keepingCapacity: true)
         performance.removeAll(keepingCapacity: true)
+        outcomeCell.removeAll(keepingCapacity: true)
+        secondary.removeAll(keepingCapacity: true)
         positions.removeAll(keepingCapacity: true)
         rowCount = 0
     }
@@ -43,11 +50,14 @@ public struct ColumnarBatch: Sendable {
 
     // Row assembly, used by the decoder: values land in staging, then the row commits.
     mutating func commitRow(numericValues: UnsafeBufferPointer<Double>, categoricalSlots: UnsafeBufferPointer<Int32>,
-                            eventTime ts: Int64, performance p: Double, position: SourcePosition) {
+                            eventTime ts: Int64, performance p: Double, outcomeCell cell: Int8 = -1, secondary extra: Double = .nan,
+                            position: SourcePosition) {
         for k in 0..<numeric.count { numeric[k].append(numericValues[k]) }
         for k in 0..<categorical.count { categorical[k].append(categoricalSlots[k]) }
         eventTime.append(ts)
         performance.append(p)
+        outcomeCell.append(cell)
+        secondary.append(extra)
         positions.append(position)
         rowCount += 1
     }
@@ -56,7 +66,8 @@ public struct ColumnarBatch: Sendable {
     mutating func append(_ r: SuspectRecord) {
         r.numeric.withUnsafeBufferPointer { n in
             r.categorical.withUnsafeBufferPointer { c in
-                commitRow(numericValues: n, categoricalSlots: c, eventTime: r.eventTime, performance: r.performance, position: r.position)
+                commitRow(numericValues: n, categoricalSlots: c, eventTime: r.eventTime, performance: r.performance,
+                          outcomeCell: r.outcomeCell ?? -1, secondary: r.secondary ?? .nan, position: r.position)
             }
         }
     }

@@ -7,6 +7,11 @@ public struct PaneState: Sendable, Codable, Equatable {
     public var categoricalTypeErrors: [UInt64]
     public var records: Int64 = 0
     public var performance = BlockedMoments.zero
+    /// Binary classification: TN, FP, FN, TP; and the sum and count of log losses (or, for
+    /// a regression, of squared errors).
+    public var confusion: [UInt64]?
+    public var secondarySum: Double?
+    public var secondaryCount: UInt64?
     public var firstEventTime: Int64?
     public var lastEventTime: Int64?
 
@@ -17,6 +22,8 @@ public struct PaneState: Sendable, Codable, Equatable {
         for k in r.categoricalTypeErrors.indices { r.categoricalTypeErrors[k] += o.categoricalTypeErrors[k] }
         r.records += o.records
         r.performance = r.performance.merged(with: o.performance)
+        if let c = o.confusion { r.confusion = zip(r.confusion ?? [0, 0, 0, 0], c).map { $0 + $1 } }
+        if let sum = o.secondarySum { r.secondarySum = (r.secondarySum ?? 0) + sum; r.secondaryCount = (r.secondaryCount ?? 0) + (o.secondaryCount ?? 0) }
         r.firstEventTime = [firstEventTime, o.firstEventTime].compactMap { $0 }.min()
         r.lastEventTime = [lastEventTime, o.lastEventTime].compactMap { $0 }.max()
         return r
@@ -57,6 +64,8 @@ public struct SuspectRecord: Sendable, Codable, Equatable {
     public var numeric: [Double]
     public var categorical: [Int32]
     public var performance: Double
+    public var outcomeCell: Int8?
+    public var secondary: Double?
     public var position: SourcePosition
     /// The model's records accepted since this one was held.
     public var heldFor: Int
@@ -228,7 +237,8 @@ public struct ModelMonitor: Sendable {
 
     static func suspect(of batch: ColumnarBatch, row: Int, eventTime t: Int64) -> SuspectRecord {
         SuspectRecord(eventTime: t, numeric: batch.numeric.map { $0[row] }, categorical: batch.categorical.map { $0[row] },
-                      performance: batch.performance[row], position: batch.positions[row], heldFor: 0)
+                      performance: batch.performance[row], outcomeCell: batch.outcomeCell[row], secondary: batch.secondary[row],
+                      position: batch.positions[row], heldFor: 0)
     }
 
     private func giveUp(_ s: SuspectRecord, reason: String) -> SkewedRecord {
@@ -344,12 +354,29 @@ public struct ModelMonitor: Sendable {
                 p.categoricalTypeErrors[k] += UInt64(errors)
             }
             batch.performance.withUnsafeBufferPointer { p.performance.add(UnsafeBufferPointer(rebasing: $0[rows])) }
+            Self.addOutcomes(batch, rows: rows, to: &p)
             p.records += Int64(rows.count)
             if let (first, last) = eventTimes {
                 p.firstEventTime = Swift.min(p.firstEventTime ?? first, first)
                 p.lastEventTime = Swift.max(p.lastEventTime ?? last, last)
             }
         }
+    }
+
+    /// Confusion counts and log losses (or squared errors) of labelled rows; nothing is
+    /// stored for a model whose records carry no labels.
+    static func addOutcomes(_ batch: ColumnarBatch, rows: Range<Int>, to p: inout PaneState) {
+        var confusion = p.confusion, sum = p.secondarySum, count = p.secondaryCount
+        for row in rows {
+            let cell = batch.outcomeCell[row]
+            if cell >= 0 {
+                if confusion == nil { confusion = [0, 0, 0, 0] }
+                confusion![Int(cell)] += 1
+            }
+            let extra = batch.secondary[row]
+            if !extra.isNaN { sum = (sum ?? 0) + extra; count = (count ?? 0) + 1 }
+        }
+        p.confusion = confusion; p.secondarySum = sum; p.secondaryCount = count
     }
 
     /// Changes a pane outside the dictionary's modify accessor: the kernels use stack
@@ -479,8 +506,35 @@ public struct ModelMonitor: Sendable {
             coverage: coverage, volumePValue: volumePValue,
             performance: performance.count > 0 ? performance.mean : nil,
             baselinePerformance: baseline.performance?.value, performanceMetric: baseline.performance?.metric,
-            labelled: Int64(performance.count), performancePValue: Self.performanceDropPValue(performance, baseline: baseline.performance),
+            labelled: Int64(performance.count), performanceFigures: Self.performanceFigures(pane, baseline: baseline.performance),
+            performancePValue: Self.performanceDropPValue(performance, baseline: baseline.performance),
             features: features, status: .ok)
+    }
+
+    /// Classification: accuracy, precision, recall, F1, positive rate and log loss (from the
+    /// confusion counts); regression: MAE and RMSE.
+    static func performanceFigures(_ pane: PaneState, baseline: Baseline.Performance?) -> PerformanceFigures? {
+        guard let baseline else { return nil }
+        let moments = pane.performance.moments
+        switch baseline.metric {
+        case .accuracy:
+            guard moments.count > 0 else { return nil }
+            var f = PerformanceFigures(task: .classification, labelled: Int64(moments.count), accuracy: moments.mean, threshold: baseline.threshold)
+            if let c = pane.confusion {
+                let tn = Double(c[0]), fp = Double(c[1]), fn = Double(c[2]), tp = Double(c[3])
+                f.precision = tp + fp > 0 ? tp / (tp + fp) : nil
+                f.recall = tp + fn > 0 ? tp / (tp + fn) : nil
+                if let p = f.precision, let r = f.recall, p + r > 0 { f.f1 = 2 * p * r / (p + r) }
+                f.positiveRate = (tp + fp) / Swift.max(tn + fp + fn + tp, 1)
+            }
+            if let sum = pane.secondarySum, let n = pane.secondaryCount, n > 0 { f.logLoss = sum / Double(n) }
+            return f
+        case .meanAbsoluteError:
+            guard moments.count > 0 else { return nil }
+            var f = PerformanceFigures(task: .regression, labelled: Int64(moments.count), meanAbsoluteError: moments.mean)
+            if let sum = pane.secondarySum, let n = pane.secondaryCount, n > 0 { f.rootMeanSquaredError = (sum / Double(n)).squareRoot() }
+            return f
+        }
     }
 
     /// One-sided p-value that the window's performance is worse than the baseline's: the

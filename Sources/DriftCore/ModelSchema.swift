@@ -25,6 +25,8 @@ public final class ModelSchema: Sendable {
     let predictionFeature: Int32?
     /// Binary classification with scores: a score at or above this predicts class 1.
     let scoreThreshold: Double?
+    /// Multi-class numeric labels: a prediction is right when it equals the label.
+    let numericClasses: Bool
 
     public init(baseline: Baseline) {
         var numeric: [String] = [], categorical: [String] = []
@@ -63,6 +65,7 @@ public final class ModelSchema: Sendable {
         self.nameStorage = storage
         self.predictionFeature = index.code(of: "prediction")
         self.scoreThreshold = baseline.performance?.threshold
+        self.numericClasses = baseline.performance?.numericClasses ?? false
     }
 
     /// The feature code of a name, trying first the code seen at the same key position in

@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 /// The hot path's first half: inference records (bytes) → columnar batches per monitored
 /// model. Strict about the record format (see `docs/record-format.md`): every
 /// malformed record is a ``RecordRejection`` and leaves no trace in the batches; a value of
@@ -121,7 +126,8 @@ public struct RecordDecoder {
 
     private mutating func finish(_ s: inout JSONScanner, model m: Int, prediction: Value, label: Value, eventTime: Int64,
                                  position: SourcePosition) throws(RecordRejection) -> Outcome {
-            var performance = Double.nan
+            var performance = Double.nan, secondary = Double.nan
+            var cell: Int8 = -1
             var predictionNumber = Double.nan
             var predictionIsText = false
             if case .deferred(let at) = prediction {
@@ -136,9 +142,20 @@ public struct RecordDecoder {
                     let l = try s.parseNumber()
                     if !predictionNumber.isNaN {
                         if let threshold = batches[m].schema.scoreThreshold {
-                            performance = ((predictionNumber >= threshold ? 1.0 : 0.0) == l) ? 1 : 0
+                            let predicted: Int8 = predictionNumber >= threshold ? 1 : 0, actual: Int8 = l == 1 ? 1 : 0
+                            performance = Double(predicted) == l ? 1 : 0
+                            if l == 0 || l == 1 {
+                                cell = 2 * actual + predicted
+                                if predictionNumber >= 0 && predictionNumber <= 1 {
+                                    let p = Swift.min(Swift.max(predictionNumber, 1e-15), 1 - 1e-15)
+                                    secondary = actual == 1 ? -log(p) : -log(1 - p)
+                                }
+                            }
+                        } else if batches[m].schema.numericClasses {
+                            performance = predictionNumber == l ? 1 : 0
                         } else {
                             performance = Swift.abs(predictionNumber - l)
+                            secondary = (predictionNumber - l) * (predictionNumber - l)
                         }
                     }
                 case .string:
@@ -156,7 +173,8 @@ public struct RecordDecoder {
             }
             numericStage.withUnsafeBufferPointer { n in
                 categoricalStage.withUnsafeBufferPointer { c in
-                    batches[m].commitRow(numericValues: n, categoricalSlots: c, eventTime: eventTime, performance: performance, position: position)
+                    batches[m].commitRow(numericValues: n, categoricalSlots: c, eventTime: eventTime, performance: performance,
+                                         outcomeCell: cell, secondary: secondary, position: position)
                 }
             }
             return .decoded(model: m)

@@ -51,6 +51,8 @@ public struct WindowReport: Sendable, Codable, Equatable {
     public var baselinePerformance: Double?
     public var performanceMetric: Baseline.Performance.Metric?
     public var labelled: Int64
+    /// The task's figures: accuracy, precision, recall, F1, positive rate, log loss, or MAE and RMSE.
+    public var performanceFigures: PerformanceFigures? = nil
     /// One-sided p-value that performance fell (errors against the baseline's).
     public var performancePValue: Double? = nil
     public var features: [FeatureReport]
@@ -58,4 +60,22 @@ public struct WindowReport: Sendable, Codable, Equatable {
     public var status: FeatureStatus
     /// The model-level rules' decisions (volume, performance).
     public var modelDecisions: [Decision]? = nil
+}
+
+/// A window's model performance, where labels arrived with the predictions.
+public struct PerformanceFigures: Sendable, Codable, Equatable {
+    public enum Task: String, Sendable, Codable { case classification, regression }
+    public var task: Task
+    public var labelled: Int64
+    public var accuracy: Double? = nil
+    public var precision: Double? = nil
+    public var recall: Double? = nil
+    public var f1: Double? = nil
+    /// Share of labelled records predicted positive.
+    public var positiveRate: Double? = nil
+    public var logLoss: Double? = nil
+    /// Score at or above which a record is predicted positive.
+    public var threshold: Double? = nil
+    public var meanAbsoluteError: Double? = nil
+    public var rootMeanSquaredError: Double? = nil
 }

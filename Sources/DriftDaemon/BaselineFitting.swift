@@ -25,7 +25,7 @@ public enum BaselineFitting {
         let span = table.eventTimeRange.map { Double($0.upperBound - $0.lowerBound) }
         let version = version ?? defaultVersion()
         var baseline = Baseline.fit(model: model.id, version: version, reference: table, kinds: model.features,
-                                    eventTimeSpanMilliseconds: span)
+                                    eventTimeSpanMilliseconds: span, task: model.task)
         // Reference-calibrated thresholds: pieces of one window each against the rest.
         let windowRecords: Int? = switch model.window.basis {
         case .count: Int(model.window.size)

@@ -25,6 +25,8 @@ public struct ModelConfiguration: Sendable, Equatable {
     public var rules: [Rule]
     /// How the model's windows decide: significance level, correction, clear, labels.
     public var decision = DecisionPolicy.default
+    /// The model's task when the labels alone do not tell (`task: classification|regression`).
+    public var task: PerformanceFigures.Task? = nil
 }
 
 /// Where `driftd run` consumes from.
@@ -111,7 +113,7 @@ public struct DriftConfiguration: Sendable, Equatable {
         var models: [ModelConfiguration] = []
         for (i, node) in seq.enumerated() {
             let path = "models[\(i)]"
-            let m = try reader.mapping(node, path: path, allowed: ["id", "window", "features", "rules", "min_samples", "default_rules", "labels", "decision"])
+            let m = try reader.mapping(node, path: path, allowed: ["id", "window", "features", "rules", "min_samples", "default_rules", "labels", "decision", "task"])
             let id = try reader.string(try reader.required(m, "id", path: path, parent: node), path: path + ".id")
             guard !id.isEmpty, id.utf8.count <= 128 else { throw reader.error(node, path + ".id", "a model id has 1 to 128 bytes") }
             if models.contains(where: { $0.id == id }) { throw reader.error(node, path + ".id", "model '\(id)' is configured twice") }
@@ -140,7 +142,15 @@ public struct DriftConfiguration: Sendable, Equatable {
             }
             var decision = defaults.decision
             if let d = m["decision"] { decision = try reader.decision(d, path: path + ".decision", base: decision) }
-            models.append(ModelConfiguration(id: id, window: window, features: features, rules: rules, decision: decision))
+            var task: PerformanceFigures.Task? = nil
+            if let t = m["task"] {
+                let text = try reader.string(t, path: path + ".task")
+                guard let parsed = PerformanceFigures.Task(rawValue: text) else {
+                    throw reader.error(t, path + ".task", "expected classification or regression, got '\(text)'")
+                }
+                task = parsed
+            }
+            models.append(ModelConfiguration(id: id, window: window, features: features, rules: rules, decision: decision, task: task))
         }
         if models.isEmpty { throw reader.error(modelsNode, "models", "no models: name at least one with `- id: NAME`") }
         let kafka = try top["kafka"].map { try reader.kafka($0, path: "kafka") }

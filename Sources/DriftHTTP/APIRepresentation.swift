@@ -79,12 +79,27 @@ enum API {
     // MARK: windows and features
 
     /// One feature's figures in one window; which are present depends on its kind.
+    /// A window's performance figures (finite numbers only).
+    struct PerformanceFigures: Encodable {
+        var task: String
+        var labelled: Int64
+        var accuracy, precision, recall, f1, positiveRate, logLoss, threshold, meanAbsoluteError, rootMeanSquaredError: Double?
+
+        init(_ p: DriftCore.PerformanceFigures) {
+            task = p.task.rawValue; labelled = p.labelled
+            accuracy = API.finite(p.accuracy); precision = API.finite(p.precision); recall = API.finite(p.recall); f1 = API.finite(p.f1)
+            positiveRate = API.finite(p.positiveRate); logLoss = API.finite(p.logLoss); threshold = API.finite(p.threshold)
+            meanAbsoluteError = API.finite(p.meanAbsoluteError); rootMeanSquaredError = API.finite(p.rootMeanSquaredError)
+        }
+    }
+
     /// One rule's decision in one window: the statistic, its test and the reason.
     struct DecisionFigures: Encodable {
         var rule: String
         var metric: String
         var value: Double?
         var floor: Double
+        var floorSource: String?
         var test: String?
         var pValue: Double?
         var level: Double?
@@ -92,7 +107,7 @@ enum API {
         var severity: String?
 
         init(_ d: Decision) {
-            rule = d.rule; metric = d.metric.rawValue; value = API.finite(d.value); floor = d.floor; test = d.test
+            rule = d.rule; metric = d.metric.rawValue; value = API.finite(d.value); floor = d.floor; floorSource = d.floorSource?.rawValue; test = d.test
             pValue = API.finite(d.pValue); level = API.finite(d.level); verdict = d.verdict.rawValue; severity = d.severity?.rawValue
         }
     }
@@ -160,6 +175,11 @@ enum API {
         var baselinePerformance: Double?
         var performanceMetric: String?
         var labelled: Int64
+        var coverage: Double?
+        var volumePValue: Double?
+        var performancePValue: Double?
+        var performanceFigures: PerformanceFigures?
+        var modelDecisions: [DecisionFigures]?
         var status: String
         var features: [FeatureFigures]
 
@@ -170,6 +190,8 @@ enum API {
             expectedRecords = API.finite(r.expectedRecords); volumeRatio = API.finite(r.volumeRatio)
             performance = API.finite(r.performance); baselinePerformance = API.finite(r.baselinePerformance)
             performanceMetric = r.performanceMetric?.rawValue; labelled = r.labelled; status = r.status.rawValue
+            coverage = API.finite(r.coverage); volumePValue = API.finite(r.volumePValue); performancePValue = API.finite(r.performancePValue)
+            performanceFigures = r.performanceFigures.map(PerformanceFigures.init); modelDecisions = r.modelDecisions?.map(DecisionFigures.init)
             features = r.features.map(FeatureFigures.init)
         }
     }

@@ -403,6 +403,7 @@ public enum OpenAPIDocument {
           "metric": { "type": "string" },
           "value": { "type": "number" },
           "floor": { "type": "number" },
+          "floor_source": { "enum": ["rule", "reference"] },
           "test": { "type": "string" },
           "p_value": { "type": "number", "minimum": 0, "maximum": 1 },
           "level": { "type": "number", "minimum": 0, "maximum": 1 },
@@ -430,8 +431,29 @@ public enum OpenAPIDocument {
           "baseline_performance": { "type": "number" },
           "performance_metric": { "enum": ["accuracy", "mae"] },
           "labelled": { "type": "integer", "minimum": 0 },
+          "coverage": { "type": "number", "minimum": 0, "maximum": 1, "description": "Share of the window the model's stream was live for (event time)" },
+          "volume_p_value": { "type": "number", "minimum": 0, "maximum": 1 },
+          "performance_p_value": { "type": "number", "minimum": 0, "maximum": 1 },
+          "performance_figures": { "$ref": "#/components/schemas/PerformanceFigures" },
+          "model_decisions": { "type": "array", "items": { "$ref": "#/components/schemas/Decision" } },
           "status": { "$ref": "#/components/schemas/FeatureStatus" },
           "features": { "type": "array", "items": { "$ref": "#/components/schemas/FeatureFigures" } }
+        }
+      },
+      "PerformanceFigures": {
+        "type": "object", "additionalProperties": false, "required": ["task", "labelled"],
+        "properties": {
+          "task": { "enum": ["classification", "regression"] },
+          "labelled": { "type": "integer", "minimum": 0 },
+          "accuracy": { "type": "number", "minimum": 0, "maximum": 1 },
+          "precision": { "type": "number", "minimum": 0, "maximum": 1 },
+          "recall": { "type": "number", "minimum": 0, "maximum": 1 },
+          "f1": { "type": "number", "minimum": 0, "maximum": 1 },
+          "positive_rate": { "type": "number", "minimum": 0, "maximum": 1 },
+          "log_loss": { "type": "number", "minimum": 0 },
+          "threshold": { "type": "number" },
+          "mean_absolute_error": { "type": "number", "minimum": 0 },
+          "root_mean_squared_error": { "type": "number", "minimum": 0 }
         }
       },
       "Windows": {
