@@ -19,9 +19,11 @@ public struct PipelineCounters: Sendable, Codable, Equatable {
     /// Records whose timestamp jumped from their model's stream (or ran ahead of the wall
     /// clock) and went to the dead letters.
     public var skewed: Int64 = 0
+    /// Records that arrived after their window had closed (counted in the windows closed).
+    public var late: Int64 = 0
     public init() {}
 
-    private enum CodingKeys: String, CodingKey { case records, decoded, rejected, unmonitored, windowsClosed, skewed }
+    private enum CodingKeys: String, CodingKey { case records, decoded, rejected, unmonitored, windowsClosed, skewed, late }
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         records = try c.decode(Int64.self, forKey: .records)
@@ -30,6 +32,7 @@ public struct PipelineCounters: Sendable, Codable, Equatable {
         unmonitored = try c.decode(Int64.self, forKey: .unmonitored)
         windowsClosed = try c.decode(Int64.self, forKey: .windowsClosed)
         skewed = try c.decodeIfPresent(Int64.self, forKey: .skewed) ?? 0
+        late = try c.decodeIfPresent(Int64.self, forKey: .late) ?? 0
     }
 }
 
@@ -204,6 +207,7 @@ public struct Pipeline {
             output.transitions += alertBook.apply(findings, windowIndex: report.windowIndex, rules: modelRules)
             output.reports.append(report)
             counters.windowsClosed += 1
+            counters.late += report.lateRecords
         }
     }
 

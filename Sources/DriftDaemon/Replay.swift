@@ -32,6 +32,10 @@ public struct Replay {
         public var resumedFrom: Int64
         public var records: Int64
         public var rejected: Int64
+        /// Of the rejected: records whose timestamp jumped from their model's stream.
+        public var skewed: Int64 = 0
+        /// Records that arrived after their window had closed.
+        public var late: Int64 = 0
         public var unmonitored: Int64
         public var windowsClosed: Int64
         public var transitions: Int
@@ -152,7 +156,8 @@ public struct Replay {
         withExtendedLifetime(file) {}
         report()
         return Summary(resumedFrom: resumedFrom, records: pipeline.counters.records - recordsAtStart,
-                       rejected: pipeline.counters.rejected, unmonitored: pipeline.counters.unmonitored,
+                       rejected: pipeline.counters.rejected, skewed: pipeline.counters.skewed, late: pipeline.counters.late,
+                       unmonitored: pipeline.counters.unmonitored,
                        windowsClosed: pipeline.counters.windowsClosed, transitions: transitions,
                        firing: pipeline.alertBook.firing, seconds: Date().timeIntervalSince(started), alreadyComplete: false)
     }

@@ -22,7 +22,7 @@ public final class DriftMetrics: @unchecked Sendable {
     private var counters: [String: Counter] = [:]
     private var gauges: [String: Gauge] = [:]
 
-    private let records: Counter, rejected: Counter, unmonitored: Counter, commits: Counter, dropped: Counter
+    private let records: Counter, rejected: Counter, skewed: Counter, unmonitored: Counter, commits: Counter, dropped: Counter
     private let windowClose: ValueHistogram
 
     /// Window-close latency buckets, in seconds: from the window's end (event time) to the
@@ -34,6 +34,7 @@ public final class DriftMetrics: @unchecked Sendable {
         self.maximumSeries = maximumSeries
         records = registry.makeCounter(descriptor: Self.descriptor("driftd_records_total", "Records consumed from the sources (every record read, decoded or not)."))
         rejected = registry.makeCounter(descriptor: Self.descriptor("driftd_records_rejected_total", "Records rejected as malformed and stored as dead letters."))
+        skewed = registry.makeCounter(descriptor: Self.descriptor("driftd_records_skewed_total", "Records rejected because their timestamp jumped far from their model's stream or ran ahead of the wall clock (also in rejected)."))
         unmonitored = registry.makeCounter(descriptor: Self.descriptor("driftd_records_unmonitored_total", "Records of models driftd does not monitor."))
         commits = registry.makeCounter(descriptor: Self.descriptor("driftd_commits_total", "Commit points written to the store."))
         dropped = registry.makeCounter(descriptor: Self.descriptor("driftd_metrics_series_dropped_total", "Label values not exported because a metric family reached its series limit."))
@@ -73,6 +74,7 @@ public final class DriftMetrics: @unchecked Sendable {
         if now.records >= last.records { records.increment(by: now.records - last.records) }
         if now.rejected >= last.rejected { rejected.increment(by: now.rejected - last.rejected) }
         if now.unmonitored >= last.unmonitored { unmonitored.increment(by: now.unmonitored - last.unmonitored) }
+        if now.skewed >= last.skewed { skewed.increment(by: now.skewed - last.skewed) }
         commits.increment()
         let nowMilliseconds = date.timeIntervalSince1970 * 1000
         for r in output.reports {

@@ -41,7 +41,8 @@ struct ReplayCommand: ParsableCommand {
         print("replayed \(summary.records) records" + (summary.resumedFrom > 0 ? " (resumed at byte \(summary.resumedFrom))" : "") +
               String(format: " in %.2f s (%.0f records/s): ", summary.seconds, rate) +
               "\(summary.windowsClosed) windows closed in all, \(summary.transitions) alert transitions, " +
-              "\(summary.rejected) rejected (driftd deadletters), \(summary.unmonitored) of unmonitored models")
+              "\(summary.rejected) rejected (driftd deadletters" + (summary.skewed > 0 ? "; \(summary.skewed) with timestamps far from their stream" : "") + "), " +
+              "\(summary.late) late, \(summary.unmonitored) of unmonitored models")
         if summary.firing.isEmpty { print("no alerts firing") } else {
             print("firing: " + summary.firing.map(\.description).joined(separator: ", "))
         }

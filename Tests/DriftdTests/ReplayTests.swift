@@ -66,6 +66,27 @@ struct ReplayTests {
         }
     }
 
+    @Test("one record stamped a year ahead: a dead letter with its reason, counted in the summary, and no window changes")
+    func wildTimestamp() throws {
+        let clean = try Workspace(window: "{ size: 1m }"), wild = try Workspace(window: "{ size: 1m }")
+        try clean.fitBaseline(); try wild.fitBaseline()
+        var lines = SyntheticStream(seed: 13).records(6000)
+        let cleanFile = try clean.dir.write("stream.jsonl", lines.joined(separator: "\n") + "\n")
+        let year: Int64 = 365 * 86_400_000
+        lines.insert(lines[3000].replacingOccurrences(of: "\"ts\":\(SyntheticStream().startTime + 3000 * 100)",
+                                                      with: "\"ts\":\(SyntheticStream().startTime + 3000 * 100 + year)"), at: 3000)
+        let wildFile = try wild.dir.write("stream.jsonl", lines.joined(separator: "\n") + "\n")
+        #expect(try clean.driftd(["replay", "--config", "CONFIG", cleanFile]).status == 0)
+        let run = try wild.driftd(["replay", "--config", "CONFIG", wildFile])
+        #expect(run.status == 0, "\(run.standardError)")
+        #expect(run.standardOutput.contains("1 rejected (driftd deadletters; 1 with timestamps far from their stream)"), "\(run.standardOutput)")
+        let letters = try wild.json(["deadletters", "--config", "CONFIG"]).array!
+        #expect(letters.count == 1)
+        #expect(letters.first?["reason"]?.string?.contains("365.0 days ahead of the model's stream") == true, "\(letters)")
+        #expect(try clean.json(["report", "--config", "CONFIG", "--model", "shop"]) == wild.json(["report", "--config", "CONFIG", "--model", "shop"]))
+        #expect(try wild.json(["alerts", "--config", "CONFIG"]).array?.isEmpty == true, "no volume alert, nothing frozen")
+    }
+
     @Test("two files replayed one after the other give the windows and transitions of their concatenation")
     func filesContinueTheModel() throws {
         let split = try Workspace(), whole = try Workspace()
