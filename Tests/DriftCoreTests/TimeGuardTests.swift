@@ -129,4 +129,36 @@ struct TimeGuardTests {
         let drop = Evaluator.evaluate(&thin, rules: Rule.defaults).first { $0.fingerprint.rule == "volume" }
         #expect(drop?.severity == .critical, "a real traffic drop inside a covered span still alerts")
     }
+
+    @Test("after an idle gap, the window the stream comes back in counts only from its first record")
+    func idleGap() {
+        var reference = SyntheticStream(seed: 3)
+        reference.spacingMilliseconds = 1000
+        let baseline = Baseline.fit(model: "shop", version: "v1", reference: .parsing(reference.text(4000)),
+                                    eventTimeSpanMilliseconds: 4000 * 1000)
+        var window = Self.minute
+        window.idleCloseMilliseconds = 120_000
+        var monitor = ModelMonitor(baseline: baseline, configuration: window)
+        var decoder = RecordDecoder(schemas: [monitor.schema])
+        func feed(_ records: [String], now: Int64) -> [WindowReport] {
+            for (i, r) in records.enumerated() {
+                var bytes = Array(r.utf8)
+                _ = bytes.withUnsafeMutableBufferPointer { decoder.decode(UnsafeBufferPointer($0), position: SourcePosition(partition: 0, offset: Int64(i + 1))) }
+            }
+            defer { decoder.clearBatches() }
+            return monitor.add(decoder.batches[0], now: now)
+        }
+        let start: Int64 = 1_764_000_000_000 / 60_000 * 60_000
+        _ = feed(Self.stream(180, start: start), now: 0)
+        // Ten minutes of silence: idle close reports the silent windows (a real drop).
+        let silent = monitor.closeIdle(now: 600_000)
+        #expect(silent.contains { $0.recordCount == 0 && $0.coverage == 1 }, "silence inside a live span is a traffic drop")
+        // Traffic comes back 40 s into a minute, ten minutes later.
+        let back = start + 15 * 60_000 + 40_000
+        let reports = feed(Self.stream(200, start: back), now: 700_000)
+        let first = reports.first { $0.end > back }!
+        #expect(first.recordCount == 20 && isClose(first.coverage ?? 0, 20.0 / 60, relative: 1e-9, absolute: 0))
+        var judged = first
+        #expect(Evaluator.evaluate(&judged, rules: Rule.defaults).first { $0.fingerprint.rule == "volume" }?.severity == nil)
+    }
 }
