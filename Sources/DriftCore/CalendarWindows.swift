@@ -83,6 +83,7 @@ public struct CalendarWindows: Sendable, Codable, Equatable {
 
     private func milliseconds(_ d: Date) -> Int64 { Int64((d.timeIntervalSince1970 * 1000).rounded()) }
 
+    /// (year, month, day) of a civil day counted from 1970-01-01 (Howard Hinnant's algorithm).
     static func civil(fromDays z0: Int64) -> (Int, Int, Int) {
         let z = Int(z0) + 719_468
         let era = (z >= 0 ? z : z - 146_096) / 146_097

@@ -242,32 +242,19 @@ public struct ModelMonitor: Sendable {
     }
 
     private func giveUp(_ s: SuspectRecord, reason: String) -> SkewedRecord {
-        var json = "{\"model\":\(Self.quoted(baseline.model)),\"ts\":\(s.eventTime),\"features\":{"
+        var json = "{\"model\":\(JSONText.string(baseline.model)),\"ts\":\(s.eventTime),\"features\":{"
         var fields: [String] = []
         for (k, name) in schema.numericFeatures.enumerated() where !s.numeric[k].isNaN {
-            fields.append("\(Self.quoted(name)):\(s.numeric[k].isFinite ? "\(s.numeric[k])" : "null")")
+            fields.append("\(JSONText.string(name)):\(s.numeric[k].isFinite ? "\(s.numeric[k])" : "null")")
         }
         for (k, name) in schema.categoricalFeatures.enumerated() where s.categorical[k] >= 0 {
             let slot = Int(s.categorical[k])
             if case .categorical(let p)? = baseline.feature(named: name)?.profile {
-                fields.append("\(Self.quoted(name)):\(Self.quoted(slot < p.categories.count ? p.categories[slot] : slot == p.otherSlot ? "(other)" : "(unseen)"))")
+                fields.append("\(JSONText.string(name)):\(JSONText.string(slot < p.categories.count ? p.categories[slot] : slot == p.otherSlot ? "(other)" : "(unseen)"))")
             }
         }
         json += fields.joined(separator: ",") + "}}"
         return SkewedRecord(position: s.position, reason: reason, payload: Array(json.utf8))
-    }
-
-    static func quoted(_ s: String) -> String {
-        var out = "\""
-        for c in s.unicodeScalars {
-            switch c {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case _ where c.value < 0x20: out += "\\u" + String(repeating: "0", count: 4 - String(c.value, radix: 16).count) + String(c.value, radix: 16)
-            default: out.unicodeScalars.append(c)
-            }
-        }
-        return out + "\""
     }
 
     /// Epoch ms as RFC 3339 UTC, for messages.

@@ -53,16 +53,7 @@ public enum RFC3339 {
     public static func format(milliseconds ms: Int64) -> String {
         let days = Int(floorDivide(ms, 86_400_000))
         let inDay = Int(ms - Int64(days) * 86_400_000)
-        // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let d = doy - (153 * mp + 2) / 5 + 1
-        let m = mp < 10 ? mp + 3 : mp - 9
-        let y = yoe + era * 400 + (m <= 2 ? 1 : 0)
+        let (y, m, d) = CalendarWindows.civil(fromDays: Int64(days))
         func pad(_ v: Int, _ width: Int) -> String { let t = String(v); return String(repeating: "0", count: Swift.max(0, width - t.count)) + t }
         return "\(pad(y, 4))-\(pad(m, 2))-\(pad(d, 2))T\(pad(inDay / 3_600_000, 2)):\(pad(inDay / 60_000 % 60, 2)):\(pad(inDay / 1000 % 60, 2)).\(pad(inDay % 1000, 3))Z"
     }

@@ -102,35 +102,6 @@ enum Decimal4 {
 }
 
 /// JSON text for the few value kinds the outputs need.
-enum JSONText {
-    /// Shortest text that reads back as the same Double; non-finite values are null.
-    static func number(_ v: Double?) -> String {
-        guard let v, v.isFinite else { return "null" }
-        return v.description
-    }
-
-    static func string(_ s: String) -> String {
-        var out = "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if u.value < 0x20 {
-                    let hex = String(u.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(u)
-                }
-            }
-        }
-        return out + "\""
-    }
-}
-
 extension String {
     func trimmedTrailingSpaces() -> String {
         var s = Substring(self)
