@@ -86,12 +86,13 @@ public struct Rule: Sendable, Codable, Equatable {
     /// breach also needs the rule's test to be significant under the model's
     /// ``DecisionPolicy`` (what is more than sampling noise at this window's size). The warn
     /// floors sit where a quarter-sd mean shift, a 30 % change of spread, or a category's
-    /// share moving by 5 points is a warning at 2,000-record windows; criticals are for
-    /// large effects.
+    /// share moving by 5 points is a warning at 2,000-record windows (the share floor is 3
+    /// points, so a 5-point move measured with its sampling error still clears it); criticals
+    /// are for large effects.
     public static let defaults: [Rule] = [
         Rule(name: "psi", metric: .psi, scope: .all, warn: 0.1, critical: 0.2),
         Rule(name: "ks", metric: .ksStatistic, scope: .numeric, warn: 0.05, critical: 0.1),
-        Rule(name: "category_shares", metric: .categoryShareChange, scope: .categorical, warn: 0.05, critical: 0.2),
+        Rule(name: "category_shares", metric: .categoryShareChange, scope: .categorical, warn: 0.03, critical: 0.2),
         Rule(name: "unseen_categories", metric: .unseenRate, scope: .categorical, warn: 0.05, critical: 0.2),
         Rule(name: "missing_values", metric: .missingRateIncrease, scope: .all, warn: 0.05, critical: 0.2),
         Rule(name: "type_errors", metric: .typeErrorRate, scope: .all, warn: 0.01, critical: 0.1),
@@ -281,7 +282,7 @@ public enum Evaluator {
         switch metric {
         case .psi, .jensenShannon:
             return (homogeneity, f.numeric?.distributionTest?.pValue ?? f.categorical?.distributionTest?.pValue)
-        case .categoryShareChange: return (homogeneity, f.categorical?.distributionTest?.pValue)
+        case .categoryShareChange: return ("share_change", f.categorical?.shareChangePValue)
         case .ksStatistic, .wassersteinNormed: return ("ks", f.numeric?.ks?.pValue)
         case .meanShift: return ("welch", f.numeric?.meanShiftPValue)
         case .unseenRate: return (rate, f.categorical?.unseenIncreasePValue)

@@ -76,6 +76,8 @@ public struct CategoricalDriftStatistics: Sendable, Codable, Equatable {
     /// Two-sample homogeneity of the non-missing slots: the significance of PSI, JS and
     /// share changes (``HomogeneityTest``).
     public var distributionTest: HomogeneityTest.Result?
+    /// Whether one category's share changed (``ShareChangeTest``): the test of `maxShareChange`.
+    public var shareChangePValue: Double?
     /// One-sided p-values that the unseen and missing rates rose (``RateIncreaseTest``).
     public var unseenIncreasePValue: Double?
     public var missingIncreasePValue: Double?
@@ -112,6 +114,8 @@ public struct CategoricalDriftStatistics: Sendable, Codable, Equatable {
             maxShareChange: maxShareChange,
             distributionTest: HomogeneityTest.test(reference: Array(profile.counts[..<profile.missingSlot]),
                                                    current: Array(current[..<profile.missingSlot])),
+            shareChangePValue: ShareChangeTest.pValue(reference: Array(profile.counts[..<profile.missingSlot]),
+                                                      current: Array(current[..<profile.missingSlot])),
             unseenIncreasePValue: RateIncreaseTest.pValue(current: current[profile.unseenSlot], of: nonMissing,
                                                           reference: singletons, of: referenceNonMissing),
             missingIncreasePValue: RateIncreaseTest.pValue(current: current[profile.missingSlot], of: rows,

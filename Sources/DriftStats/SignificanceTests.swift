@@ -99,6 +99,31 @@ public enum RateIncreaseTest {
     }
 }
 
+/// Whether any one category's share changed: each category's count in the window against
+/// its count in the reference by the exact conditional binomial (two-sided), the smallest
+/// p-value times the number of categories tested (Bonferroni). Matches the statistic it
+/// tests — the largest change of one share — and, unlike the omnibus χ², keeps its power
+/// when one category moves and the rest barely do. Exact, so rare categories in small
+/// windows cannot make a false alarm.
+public enum ShareChangeTest {
+    public static func pValue(reference: [UInt64], current: [UInt64]) -> Double? {
+        precondition(reference.count == current.count, "both samples must be counted on the same categories")
+        let nRef = reference.reduce(0, &+), nCur = current.reduce(0, &+)
+        guard nRef > 0, nCur > 0 else { return nil }
+        let share = Double(nCur) / Double(nRef + nCur)
+        var smallest = 1.0, tested = 0
+        for (r, c) in zip(reference, current) where r + c > 0 {
+            tested += 1
+            let total = Int(r + c), k = Int(c)
+            let upper = BinomialDistribution.upperTail(atLeast: k, trials: total, probability: share)
+            let lower = 1 - BinomialDistribution.upperTail(atLeast: k + 1, trials: total, probability: share)
+            smallest = Swift.min(smallest, Swift.min(1, 2 * Swift.min(upper, lower)))
+        }
+        guard tested > 1 else { return 1 }
+        return Swift.min(1, smallest * Double(tested))
+    }
+}
+
 /// Two-sample chi-square test of homogeneity on the bins of a histogram (PSI's and
 /// Jensen–Shannon's bins, or a categorical feature's slots): do the reference and the current
 /// counts come from one distribution?

@@ -147,15 +147,16 @@ struct ReplayTests {
 
         var g = SeededGenerator(seed: 99)
         var kills = 0, finished = false
-        for _ in 0..<200 where !finished {  // a loaded machine needs more restarts to get through
+        for attempt in 0..<200 where !finished {
             let process = Process()
             process.executableURL = DriftdProcess.executable
             process.arguments = ["replay", "--config", crashed.config, file2, "--commit-every", "700", "--quiet"]
             process.standardOutput = FileHandle.nullDevice
             process.standardError = FileHandle.nullDevice
             try process.run()
-            // Up to 300 ms: a run must be able to finish (start-up alone is ~50 ms, more on a loaded machine).
-            let delay = UInt32.random(in: 10_000...300_000, using: &g)
+            // Up to 300 ms at first, growing with each attempt: a run must be able to reach a
+            // commit and finally the end, also on a loaded machine (start-up alone is ~50 ms).
+            let delay = UInt32.random(in: 10_000...(300_000 + 25_000 * UInt32(attempt)), using: &g)
             usleep(delay)
             if process.isRunning {
                 kill(process.processIdentifier, SIGKILL)
