@@ -10,6 +10,7 @@ let package = Package(
         .executable(name: "driftd", targets: ["driftd"]),
         .library(name: "DriftStats", targets: ["DriftStats"]),
         .library(name: "DriftCore", targets: ["DriftCore"]),
+        .executable(name: "driftd-calibrate", targets: ["DriftCalibrate"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -71,6 +72,9 @@ let package = Package(
         ),
         // Fixture loaders and seeded data shared by the tests.
         .target(name: "DriftTesting", dependencies: ["DriftStats", "DriftCore"]),
+        // False alarms and detection delay of the default rules on generated streams, beside
+        // the peers' default rules (BENCHMARKS.md, issue 9).
+        .executableTarget(name: "DriftCalibrate", dependencies: ["DriftStats", "DriftCore", "DriftTesting"]),
         .testTarget(name: "DriftStatsTests", dependencies: ["DriftStats", "DriftTesting"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "DriftCoreTests", dependencies: ["DriftCore", "DriftTesting"]),
