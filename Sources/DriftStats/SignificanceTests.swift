@@ -99,24 +99,64 @@ public enum RateIncreaseTest {
     }
 }
 
-/// Whether any one category's share changed: each category's count in the window against
-/// its count in the reference by the exact conditional binomial (two-sided), the smallest
-/// p-value times the number of categories tested (Bonferroni). Matches the statistic it
-/// tests — the largest change of one share — and, unlike the omnibus χ², keeps its power
-/// when one category moves and the rest barely do. Exact, so rare categories in small
-/// windows cannot make a false alarm.
+/// The hypergeometric distribution: k successes in n draws without replacement from a
+/// population of M holding T successes — the exact law of a 2×2 table given its margins.
+public enum HypergeometricDistribution {
+    static func logChoose(_ n: Double, _ k: Double) -> Double {
+        ChiSquareDistribution.logGamma(n + 1) - ChiSquareDistribution.logGamma(k + 1) - ChiSquareDistribution.logGamma(n - k + 1)
+    }
+
+    static func logProbability(_ k: Int, population m: Int, successes t: Int, draws n: Int) -> Double {
+        logChoose(Double(t), Double(k)) + logChoose(Double(m - t), Double(n - k)) - logChoose(Double(m), Double(n))
+    }
+
+    /// P(X ≥ k), summed outward from k until the terms no longer matter.
+    public static func upperTail(atLeast k: Int, population m: Int, successes t: Int, draws n: Int) -> Double {
+        let low = Swift.max(0, n - (m - t)), high = Swift.min(n, t)
+        if k <= low { return 1 }
+        if k > high { return 0 }
+        var sum = 0.0
+        for x in k...high {
+            let term = exp(logProbability(x, population: m, successes: t, draws: n))
+            sum += term
+            if term < sum * 1e-17 && Double(x) > Double(n) * Double(t) / Double(m) { break }
+        }
+        return Swift.min(1, sum)
+    }
+
+    /// P(X ≤ k).
+    public static func lowerTail(atMost k: Int, population m: Int, successes t: Int, draws n: Int) -> Double {
+        let low = Swift.max(0, n - (m - t)), high = Swift.min(n, t)
+        if k >= high { return 1 }
+        if k < low { return 0 }
+        var sum = 0.0
+        for x in stride(from: k, through: low, by: -1) {
+            let term = exp(logProbability(x, population: m, successes: t, draws: n))
+            sum += term
+            if term < sum * 1e-17 && Double(x) < Double(n) * Double(t) / Double(m) { break }
+        }
+        return Swift.min(1, sum)
+    }
+}
+
+/// Whether any one category's share changed: each category against all others, the window
+/// against the reference, by Fisher's exact test (the hypergeometric law of the 2×2 table,
+/// two-sided as twice the smaller tail), the smallest p-value times the number of
+/// categories tested (Bonferroni). It matches the statistic it tests — the largest change of
+/// one share — keeps its power when one category moves and the others barely do, and is
+/// exact, so rare categories in small windows cannot make a false alarm.
 public enum ShareChangeTest {
     public static func pValue(reference: [UInt64], current: [UInt64]) -> Double? {
         precondition(reference.count == current.count, "both samples must be counted on the same categories")
-        let nRef = reference.reduce(0, &+), nCur = current.reduce(0, &+)
+        let nRef = Int(reference.reduce(0, &+)), nCur = Int(current.reduce(0, &+))
         guard nRef > 0, nCur > 0 else { return nil }
-        let share = Double(nCur) / Double(nRef + nCur)
+        let population = nRef + nCur
         var smallest = 1.0, tested = 0
         for (r, c) in zip(reference, current) where r + c > 0 {
             tested += 1
-            let total = Int(r + c), k = Int(c)
-            let upper = BinomialDistribution.upperTail(atLeast: k, trials: total, probability: share)
-            let lower = 1 - BinomialDistribution.upperTail(atLeast: k + 1, trials: total, probability: share)
+            let successes = Int(r + c), k = Int(c)
+            let upper = HypergeometricDistribution.upperTail(atLeast: k, population: population, successes: successes, draws: nCur)
+            let lower = HypergeometricDistribution.lowerTail(atMost: k, population: population, successes: successes, draws: nCur)
             smallest = Swift.min(smallest, Swift.min(1, 2 * Swift.min(upper, lower)))
         }
         guard tested > 1 else { return 1 }

@@ -279,4 +279,18 @@ struct HomogeneityCalibrationTests {
         let rate = Double(rejected) / Double(repetitions)
         #expect(rate >= 0.005 && rate <= 0.02, "p < 0.01 in \(rejected) of \(repetitions) windows")
     }
+
+    @Test("the hypergeometric tails behind the share-change test (scipy.stats.hypergeom)")
+    func hypergeometric() {
+        // scipy.stats.hypergeom.sf(1099, 22000, 11100, 2000), .cdf(950, 22000, 11100, 2000), .sf(4, 1000, 10, 30)
+        #expect(isClose(HypergeometricDistribution.upperTail(atLeast: 1100, population: 22000, successes: 11100, draws: 2000),
+                        1.0967742298033252e-05, relative: 1e-9))
+        #expect(isClose(HypergeometricDistribution.lowerTail(atMost: 950, population: 22000, successes: 11100, draws: 2000),
+                        0.0029933337653547383, relative: 1e-9))
+        #expect(isClose(HypergeometricDistribution.upperTail(atLeast: 5, population: 1000, successes: 10, draws: 30),
+                        3.915549323877185e-06, relative: 1e-9))
+        // One category of three moving 5 points in 2,000 against 20,000: Fisher's test, ×3.
+        let p = ShareChangeTest.pValue(reference: [10_000, 6_000, 4_000], current: [1_100, 540, 360])!
+        #expect(isClose(p, Swift.min(1, 3 * 2 * 1.0967742298033252e-05), relative: 0.2), "\(p)")
+    }
 }
