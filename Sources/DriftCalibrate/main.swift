@@ -252,7 +252,7 @@ func count(_ n: Int) -> String {
 
 print("### False firings per 1,000 model-windows on stationary streams")
 print()
-print("Reference: \(count(referenceSize)) records of `MixedStream` (seed 1; 8 numeric features with the prediction, 4 categorical). ")
+print("Reference: \(count(referenceSize)) records of `MixedStream` (seed 1; 8 numeric features with the prediction, 4 categorical).")
 print("A window is a false firing for a method when any feature flags (driftd: any rule breaches, `Rule.defaults`, Holm at 0.001).")
 print()
 print("| window (records) | windows | driftd defaults (count; 95 % upper bound) | KS p < 0.05 | decile PSI ≥ 0.1 | PSI > χ² critical (Yurdakul) |")
