@@ -47,4 +47,11 @@ extension SyntheticStream {
     public func baseline(records count: Int, version: String = "v1") -> Baseline {
         Baseline.fit(model: model, version: version, reference: .parsing(text(count)))
     }
+
+    /// A baseline that knows the stream's event rate (one record every `spacingMilliseconds`),
+    /// for tests of expected volume.
+    public func timedBaseline(records count: Int, version: String = "v1") -> Baseline {
+        Baseline.fit(model: model, version: version, reference: .parsing(text(count)),
+                     eventTimeSpanMilliseconds: Double(Int64(count) * spacingMilliseconds))
+    }
 }

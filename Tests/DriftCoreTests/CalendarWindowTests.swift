@@ -45,8 +45,7 @@ struct CalendarWindowTests {
         // A reference with one record a minute, so the baseline expects 60 an hour.
         var reference = SyntheticStream(seed: 3)
         reference.spacingMilliseconds = 60_000
-        let baseline = Baseline.fit(model: "shop", version: "v1", reference: .parsing(reference.text(3000)),
-                                    eventTimeSpanMilliseconds: 3000 * 60_000)
+        let baseline = reference.timedBaseline(records: 3000)
         var window = WindowConfiguration(basis: .eventTime, size: 86_400_000, minimumSamples: 10)
         window.calendar = CalendarWindows(unit: .day, timeZone: "America/New_York")
         var stream = SyntheticStream(seed: 4)

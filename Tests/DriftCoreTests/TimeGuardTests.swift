@@ -104,8 +104,7 @@ struct TimeGuardTests {
         // A baseline that knows the stream's rate: one record a second.
         var reference = SyntheticStream(seed: 3)
         reference.spacingMilliseconds = 1000
-        let baseline = Baseline.fit(model: "shop", version: "v1", reference: .parsing(reference.text(4000)),
-                                    eventTimeSpanMilliseconds: 4000 * 1000)
+        let baseline = reference.timedBaseline(records: 4000)
         // Start 45 s into a minute: the first window holds 15 records of the 60 a full one has.
         let start: Int64 = 1_764_000_000_000 / 60_000 * 60_000 + 45_000
         let (reports, _, _) = Self.run(Self.stream(300, start: start), baseline: baseline)
@@ -134,8 +133,7 @@ struct TimeGuardTests {
     func idleGap() {
         var reference = SyntheticStream(seed: 3)
         reference.spacingMilliseconds = 1000
-        let baseline = Baseline.fit(model: "shop", version: "v1", reference: .parsing(reference.text(4000)),
-                                    eventTimeSpanMilliseconds: 4000 * 1000)
+        let baseline = reference.timedBaseline(records: 4000)
         var window = Self.minute
         window.idleCloseMilliseconds = 120_000
         var monitor = ModelMonitor(baseline: baseline, configuration: window)
