@@ -72,12 +72,14 @@ let package = Package(
         ),
         // Fixture loaders and seeded data shared by the tests.
         .target(name: "DriftTesting", dependencies: ["DriftStats", "DriftCore"]),
+        // Test traits (imports Testing, so only test targets depend on it).
+        .target(name: "DriftTestTraits"),
         // False alarms and detection delay of the default rules on generated streams, beside
         // the peers' default rules (BENCHMARKS.md, issue 9).
         .executableTarget(name: "DriftCalibrate", dependencies: ["DriftStats", "DriftCore", "DriftTesting"]),
         .testTarget(name: "DriftStatsTests", dependencies: ["DriftStats", "DriftTesting"],
                     resources: [.copy("Fixtures")]),
-        .testTarget(name: "DriftCoreTests", dependencies: ["DriftCore", "DriftTesting"]),
+        .testTarget(name: "DriftCoreTests", dependencies: ["DriftCore", "DriftTesting", "DriftTestTraits"]),
         .testTarget(name: "DriftStoreTests", dependencies: ["DriftStore", "DriftTesting"]),
         .testTarget(name: "DriftNotifyTests", dependencies: ["DriftNotify", "DriftCore"]),
         .testTarget(name: "DriftDaemonTests", dependencies: [
@@ -86,10 +88,10 @@ let package = Package(
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
         ]),
-        .testTarget(name: "DriftHTTPTests", dependencies: ["DriftHTTP", "DriftStore", "DriftTesting",
+        .testTarget(name: "DriftHTTPTests", dependencies: ["DriftHTTP", "DriftStore", "DriftTesting", "DriftTestTraits",
                                                            .product(name: "Hummingbird", package: "hummingbird")]),
         .testTarget(name: "DriftKafkaTests", dependencies: ["DriftKafka", "DriftTesting"]),
-        .testTarget(name: "DriftdTests", dependencies: ["driftd", "DriftTesting", "DriftKafka", "DriftStore"]),
+        .testTarget(name: "DriftdTests", dependencies: ["driftd", "DriftTesting", "DriftTestTraits", "DriftKafka", "DriftStore"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,5 +1,6 @@
 import DriftCore
 import DriftStats
+import DriftTestTraits
 import DriftTesting
 import Testing
 
@@ -8,7 +9,7 @@ import Testing
 /// real drift is still a warning within two 2,000-record windows. Streams are
 /// ``MixedStream``s through the record decoder and ``ModelMonitor``s, as the daemon runs
 /// them; `driftd-calibrate` measures the same at more sizes and beside the peers' rules.
-@Suite("Decisions: quiet on stationary streams, quick on small drifts")
+@Suite("Decisions: quiet on stationary streams, quick on small drifts", .offThePool)
 struct DecisionCalibrationTests {
     /// The baseline every stream is compared with: 20,000 reference records.
     static let baseline: Baseline = {

@@ -1,5 +1,6 @@
 @testable import DriftCore
 import DriftStats
+import DriftTestTraits
 import DriftTesting
 import Testing
 
@@ -66,7 +67,7 @@ struct RecordDecoderTests {
         #expect(RFC3339.epochMilliseconds(text) == nil)
     }
 
-    @Test("fuzz: a million mutated and random inputs never crash or hang, each decoded or rejected")
+    @Test("fuzz: a million mutated and random inputs never crash or hang, each decoded or rejected", .offThePool)
     func fuzz() {
         var decoder = RecordDecoder(schemas: [ModelSchema(baseline: Self.baseline)], maximumRecordBytes: 4096)
         let seeds = SyntheticStream(seed: 11).records(50).map { Array($0.utf8) } + [

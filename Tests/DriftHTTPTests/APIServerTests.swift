@@ -1,6 +1,7 @@
 import DriftCore
 import DriftHTTP
 import DriftStore
+import DriftTestTraits
 import DriftTesting
 import Foundation
 import Testing
@@ -35,7 +36,7 @@ struct FilledStore {
     }
 }
 
-@Suite("HTTP API over a real store", .serialized)
+@Suite("HTTP API over a real store", .serialized, .offThePool)
 struct APIServerTests {
     static let token = "s3cret-token-value-\(UUID().uuidString)"
 

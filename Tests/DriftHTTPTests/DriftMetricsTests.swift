@@ -1,12 +1,13 @@
 import DriftCore
 import DriftHTTP
 import DriftStore
+import DriftTestTraits
 import DriftTesting
 import Foundation
 import Testing
 
 /// The metrics the daemon feeds once per commit point, as a scraper reads them.
-@Suite("Prometheus metrics", .serialized)
+@Suite("Prometheus metrics", .serialized, .offThePool)
 struct DriftMetricsTests {
     /// The value of one sample line (`name{labels} value`), or nil when absent.
     static func sample(_ text: String, _ series: String) -> Double? {

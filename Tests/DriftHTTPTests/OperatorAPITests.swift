@@ -1,6 +1,7 @@
 import DriftCore
 import DriftHTTP
 import DriftStore
+import DriftTestTraits
 import DriftTesting
 import Foundation
 import Testing
@@ -8,7 +9,7 @@ import Testing
 /// Operators act through the API: acknowledge, resolve, annotate, silence. Each needs the
 /// bearer token, lands in the store and its audit log, shows in the alert's detail, and every
 /// response matches the OpenAPI document.
-@Suite("Operator actions over the HTTP API", .serialized)
+@Suite("Operator actions over the HTTP API", .serialized, .offThePool)
 struct OperatorAPITests {
     static let token = "operator-token-\(UUID().uuidString)"
 

@@ -1,9 +1,10 @@
+import DriftTestTraits
 import DriftTesting
 import Foundation
 import Testing
 
 /// How `driftd compare` behaves for its users: exit codes, bad input, formats and overrides.
-@Suite("driftd compare as a user meets it")
+@Suite("driftd compare as a user meets it", .offThePool)
 struct CompareCommandTests {
     static func normal(_ n: Int, shift: Double, seed: UInt64) -> [Double] {
         var g = SeededGenerator(seed: seed)

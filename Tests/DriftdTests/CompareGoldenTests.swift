@@ -1,9 +1,10 @@
+import DriftTestTraits
 import DriftTesting
 import Foundation
 import Testing
 
 /// Every public golden case reproduced through `driftd compare`, run as a user runs it.
-@Suite("driftd compare reproduces the goldens end to end")
+@Suite("driftd compare reproduces the goldens end to end", .offThePool)
 struct CompareGoldenTests {
     struct Output {
         let root: JSONValue

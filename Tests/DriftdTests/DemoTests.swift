@@ -1,10 +1,11 @@
+import DriftTestTraits
 import DriftTesting
 import Foundation
 import Testing
 
 /// `driftd demo`, shortened: it publishes, the daemon consumes everything, alerts fire, and
 /// the store it leaves is readable by the other commands.
-@Suite("driftd demo")
+@Suite("driftd demo", .offThePool)
 struct DemoTests {
     @Test("a short demo consumes what it published, fires alerts and leaves a readable store")
     func shortDemo() throws {

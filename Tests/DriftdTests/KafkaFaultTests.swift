@@ -1,4 +1,5 @@
 import DriftKafka
+import DriftTestTraits
 import DriftTesting
 import Foundation
 import Testing
@@ -6,7 +7,7 @@ import Testing
 /// Faults on Kafka: the broker goes down mid-stream and comes back; the daemon is killed
 /// with SIGKILL and restarted. Either way the window reports and alerts equal those of
 /// `driftd replay` over the same records: nothing lost, nothing counted twice.
-@Suite("driftd run under faults", .serialized)
+@Suite("driftd run under faults", .serialized, .offThePool)
 struct KafkaFaultTests {
     struct Setup {
         let broker: EmbeddedBroker

@@ -1,4 +1,5 @@
 import DriftKafka
+import DriftTestTraits
 import DriftTesting
 import Foundation
 import Testing
@@ -6,7 +7,7 @@ import Testing
 /// `driftd run` against the embedded broker: records published with a real producer give
 /// the same window reports as `driftd replay` of the same records; malformed messages go to
 /// dead letters with topic, partition and offset; SIGTERM drains and exits 0.
-@Suite("driftd run on the embedded broker", .serialized)
+@Suite("driftd run on the embedded broker", .serialized, .offThePool)
 struct KafkaRunTests {
     @Test("published records give the replay's window reports; SIGTERM checkpoints and exits 0")
     func runMatchesReplay() async throws {

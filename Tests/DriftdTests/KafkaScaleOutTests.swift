@@ -1,4 +1,5 @@
 import DriftKafka
+import DriftTestTraits
 import DriftTesting
 import Foundation
 import Testing
@@ -7,7 +8,7 @@ import Testing
 /// partitions; a daemon that leaves hands its partitions over with their open windows and
 /// alert states through the checkpoint topic. Across both stores every window is reported
 /// exactly once and equals what `driftd replay` reports over the same records.
-@Suite("two daemons in one consumer group", .serialized)
+@Suite("two daemons in one consumer group", .serialized, .offThePool)
 struct KafkaScaleOutTests {
     static let models = (0..<4).map { "shop\($0)" }
     static let window = 1000

@@ -1,11 +1,12 @@
 import DriftStore
+import DriftTestTraits
 import DriftTesting
 import Foundation
 import Testing
 
 /// The operator commands as a person types them: ack, resolve, note, silences, and failed
 /// deliveries in `driftd alerts`.
-@Suite("driftd alerts and silence")
+@Suite("driftd alerts and silence", .offThePool)
 struct OperatorCommandTests {
     struct Workspace {
         let dir: TemporaryDirectory

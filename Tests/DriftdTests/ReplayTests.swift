@@ -1,10 +1,11 @@
+import DriftTestTraits
 import DriftTesting
 import Foundation
 import Testing
 
 /// `driftd replay` as operators run it: baselines, windows, alerts, dead letters, and a
 /// replay killed with SIGKILL and restarted giving exactly the uninterrupted result.
-@Suite("driftd replay end to end", .serialized)
+@Suite("driftd replay end to end", .serialized, .offThePool)
 struct ReplayTests {
     struct Workspace {
         let dir: TemporaryDirectory

@@ -1,10 +1,11 @@
+import DriftTestTraits
 import DriftTesting
 import Foundation
 import Testing
 
 /// `driftd serve` over a store filled by a real `driftd replay`: every endpoint of the
 /// document it serves answers, matches that document, and agrees with the CLI.
-@Suite("driftd serve end to end", .serialized)
+@Suite("driftd serve end to end", .serialized, .offThePool)
 struct ServeTests {
     /// Starts `driftd serve` on a free port; returns the process and its base URL.
     static func serve(config: String) throws -> (Process, String) {
