@@ -16,12 +16,21 @@ public final class ThreadPerJobExecutor: TaskExecutor {
         let job = UnownedJob(job)
         let executor = asUnownedTaskExecutor()
         let thread = Thread {
-            // Named from inside: a name set before start does not reach the kernel on Linux.
-            Thread.current.name = "off-the-pool"
+            ThreadPerJobExecutor.nameCurrentThread()
             job.runSynchronously(on: executor)
         }
         thread.stackSize = 8 << 20
         thread.start()
+    }
+
+    /// Names the calling thread "off-the-pool" in the kernel, where tests (and `top -H`) can
+    /// see it. Foundation's `Thread.name` reaches the kernel only when it wins a race with the
+    /// thread's start, so the name is written to `/proc/thread-self/comm` directly.
+    static func nameCurrentThread() {
+        let fd = open("/proc/thread-self/comm", O_WRONLY)
+        guard fd >= 0 else { return }
+        _ = "off-the-pool".withCString { write(fd, $0, strlen($0)) }
+        close(fd)
     }
 }
 
