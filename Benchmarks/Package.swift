@@ -1,5 +1,10 @@
 // swift-tools-version: 6.1
+import Foundation
 import PackageDescription
+
+/// SwiftPM names a path dependency after its folder: the clone's folder name, whatever it is
+/// (`driftd` for a plain `git clone`), lowercased.
+let driftd = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().lastPathComponent.lowercased()
 
 /// driftd's benchmarks, in their own package so that `swift test` never builds them.
 /// Run: `cd Benchmarks && swift package benchmark` (or `scripts/bench` at the top level).
@@ -14,7 +19,7 @@ let package = Package(
         .executableTarget(
             name: "Statistics",
             dependencies: [
-                .product(name: "DriftStats", package: "main"),
+                .product(name: "DriftStats", package: driftd),
                 .product(name: "Benchmark", package: "benchmark"),
             ],
             path: "Benchmarks/Statistics",
@@ -23,7 +28,7 @@ let package = Package(
         .executableTarget(
             name: "Pipeline",
             dependencies: [
-                .product(name: "DriftCore", package: "main"),
+                .product(name: "DriftCore", package: driftd),
                 .product(name: "Benchmark", package: "benchmark"),
             ],
             path: "Benchmarks/Pipeline",

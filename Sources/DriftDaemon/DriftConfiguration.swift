@@ -230,9 +230,11 @@ struct NodeReader {
         }
     }
 
-    /// Durations: `500ms`, `30s`, `15m`, `1h`, `1d` (or a number of milliseconds).
-    func duration(_ node: Node, path: String) throws -> Int64 {
+    /// Durations: `500ms`, `30s`, `15m`, `1h`, `1d` (or a number of milliseconds). Zero only
+    /// where it means something (no allowed lateness, its default).
+    func duration(_ node: Node, path: String, allowsZero: Bool = false) throws -> Int64 {
         let text = try string(node, path: path).trimmingCharacters(in: .whitespaces)
+        if allowsZero, text == "0" || ["0ms", "0s", "0m", "0h", "0d"].contains(text) { return 0 }
         let units: [(String, Int64)] = [("ms", 1), ("s", 1000), ("m", 60_000), ("h", 3_600_000), ("d", 86_400_000)]
         for (suffix, scale) in units where text.hasSuffix(suffix) {
             // Whole milliseconds, at least one, at most about a century.
@@ -271,7 +273,7 @@ struct NodeReader {
                 weekStart = k + 1
             }
             let calendar = CalendarWindows(unit: unit, timeZone: zone, weekStart: weekStart)
-            let lateness = try m["allowed_lateness"].map { try duration($0, path: path + ".allowed_lateness") } ?? 0
+            let lateness = try m["allowed_lateness"].map { try duration($0, path: path + ".allowed_lateness", allowsZero: true) } ?? 0
             let idle = try m["idle_close"].map { try duration($0, path: path + ".idle_close") }
             w = WindowConfiguration(basis: .eventTime, size: calendar.nominalLength, allowedLatenessMilliseconds: lateness, idleCloseMilliseconds: idle)
             w.calendar = calendar
@@ -288,7 +290,7 @@ struct NodeReader {
         } else if let s = m["size"] {
             let size = try duration(s, path: path + ".size")
             let hop = try m["hop"].map { try duration($0, path: path + ".hop") } ?? size
-            let lateness = try m["allowed_lateness"].map { try duration($0, path: path + ".allowed_lateness") } ?? 0
+            let lateness = try m["allowed_lateness"].map { try duration($0, path: path + ".allowed_lateness", allowsZero: true) } ?? 0
             let idle = try m["idle_close"].map { try duration($0, path: path + ".idle_close") }
             w = WindowConfiguration(basis: .eventTime, size: size, hop: hop, allowedLatenessMilliseconds: lateness, idleCloseMilliseconds: idle)
             // How far one record may jump from the stream before it is held as suspect, and

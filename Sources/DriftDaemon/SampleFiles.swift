@@ -31,6 +31,21 @@ public enum SampleFiles {
         }
     }
 
+    /// A JSON Lines file of many models' records, one table per model that `wants` accepts,
+    /// read on every core in one pass.
+    public static func loadByModel(_ file: MappedFile, wants: @escaping @Sendable (String) -> Bool) -> SampleTablesByModel.Part {
+        let parts = SampleTableReader.lineAlignedParts(file.bytes, parts: Swift.max(1, processorCount))
+        let results = ResultSlots<SampleTablesByModel.Part>(count: parts.count)
+        let bytes = ReadOnlyBytes(buffer: file.bytes)
+        DispatchQueue.concurrentPerform(iterations: parts.count) { k in
+            results[k] = SampleTablesByModel.jsonLines(UnsafeBufferPointer(rebasing: bytes.buffer[parts[k]]), wants: wants)
+        }
+        var all = results.values
+        var whole = all.removeFirst()
+        for part in all { SampleTablesByModel.append(part, to: &whole) }
+        return whole
+    }
+
     public static var processorCount: Int { Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))) }
 }
 
@@ -50,6 +65,8 @@ public final class ResultSlots<T>: @unchecked Sendable {
         set { slots[k] = newValue }
     }
     public var values: [T] { slots.map { $0! } }
+    /// The slots written so far, in order (for iterations that may leave theirs empty).
+    public var writtenValues: [T] { slots.compactMap { $0 } }
 }
 
 /// A mapped file's bytes, read (never written) by concurrent parsers.

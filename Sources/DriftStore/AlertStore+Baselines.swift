@@ -14,19 +14,27 @@ public struct BaselineSummary: Sendable, Equatable {
 extension AlertStore {
     /// Stores a baseline version; the first of a model, or `activate`, makes it active.
     public func saveBaseline(_ baseline: Baseline, activate: Bool, actor: String) throws {
-        let body = try Self.json(baseline)
+        try saveBaselines([baseline], activate: activate, actor: actor)
+    }
+
+    /// Stores baselines (e.g. every model of one reference file) in one transaction: all of
+    /// them, or none when one of them exists already.
+    public func saveBaselines(_ baselines: [Baseline], activate: Bool, actor: String) throws {
+        let bodies = try baselines.map { try Self.json($0) }
         try writer.write { db in
-            if try Bool.fetchOne(db, sql: "SELECT 1 FROM baselines WHERE model = ? AND version = ?", arguments: [baseline.model, baseline.version]) == true {
-                throw StoreError("baseline \(baseline.model) version \(baseline.version) exists already — give another --version")
+            for (baseline, body) in zip(baselines, bodies) {
+                if try Bool.fetchOne(db, sql: "SELECT 1 FROM baselines WHERE model = ? AND version = ?", arguments: [baseline.model, baseline.version]) == true {
+                    throw StoreError("baseline \(baseline.model) version \(baseline.version) exists already — give another --version")
+                }
+                let hasActive = try Bool.fetchOne(db, sql: "SELECT 1 FROM baselines WHERE model = ? AND active = 1", arguments: [baseline.model]) == true
+                let makeActive = activate || !hasActive
+                if makeActive { try db.execute(sql: "UPDATE baselines SET active = 0 WHERE model = ?", arguments: [baseline.model]) }
+                try db.execute(sql: """
+                    INSERT INTO baselines (model, version, created_at, active, record_count, body) VALUES (?, ?, ?, ?, ?, ?)
+                    """, arguments: [baseline.model, baseline.version, Date().timeIntervalSince1970, makeActive, baseline.recordCount, body])
+                try Self.audit(db, actor: actor, action: "baseline.fit",
+                               detail: "model \(baseline.model) version \(baseline.version), \(baseline.recordCount) records\(makeActive ? ", active" : "")")
             }
-            let hasActive = try Bool.fetchOne(db, sql: "SELECT 1 FROM baselines WHERE model = ? AND active = 1", arguments: [baseline.model]) == true
-            let makeActive = activate || !hasActive
-            if makeActive { try db.execute(sql: "UPDATE baselines SET active = 0 WHERE model = ?", arguments: [baseline.model]) }
-            try db.execute(sql: """
-                INSERT INTO baselines (model, version, created_at, active, record_count, body) VALUES (?, ?, ?, ?, ?, ?)
-                """, arguments: [baseline.model, baseline.version, Date().timeIntervalSince1970, makeActive, baseline.recordCount, body])
-            try Self.audit(db, actor: actor, action: "baseline.fit",
-                           detail: "model \(baseline.model) version \(baseline.version), \(baseline.recordCount) records\(makeActive ? ", active" : "")")
         }
     }
 

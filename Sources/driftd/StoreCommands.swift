@@ -54,20 +54,52 @@ struct BaselineCommand: ParsableCommand {
         subcommands: [Fit.self, List.self, Show.self, Activate.self])
 
     struct Fit: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Fit a baseline from a reference file and make it active.")
+        static let configuration = CommandConfiguration(
+            abstract: "Fit a baseline from a reference file and make it active.",
+            discussion: """
+                One model: --model ID. Many models from one file: --all-models fits every configured \
+                model found in the file (JSON Lines) in one pass and stores them in one transaction; \
+                with --all-models, each --model is a regular expression that selects models.
+                """)
         @OptionGroup var options: ConfigOption
-        @Option(help: "The model.") var model: String
+        @Option(help: "The model (with --all-models: a regular expression, repeatable).") var model: [String] = []
+        @Flag(help: "Fit every configured model whose records are in the file.") var allModels = false
         @Option(help: "Reference records (JSON Lines or CSV).") var from: String
         @Option(help: "Version name (default: the time of fitting).") var version: String?
 
+        func validate() throws {
+            if !allModels && model.count != 1 {
+                throw ValidationError(model.isEmpty ? "name the model with --model ID, or fit every model in the file with --all-models"
+                                                    : "one --model without --all-models; to fit several, use --all-models with --model patterns")
+            }
+        }
+
         func run() throws {
             let (c, store) = try options.openStore()
-            let result = try BaselineFitting.fit(configuration: c, model: model, reference: from, version: version, store: store, actor: operatorName)
+            guard allModels else {
+                let result = try BaselineFitting.fit(configuration: c, model: model[0], reference: from, version: version, store: store, actor: operatorName)
+                for r in result.rejections.prefix(20) { writeStandardError("driftd: \(from):\(r.line): skipped: \(r.rejection)\n") }
+                print(Self.describe(result.baseline))
+                return
+            }
+            let result = try BaselineFitting.fitAll(configuration: c, patterns: model, reference: from, version: version, store: store, actor: operatorName)
             for r in result.rejections.prefix(20) { writeStandardError("driftd: \(from):\(r.line): skipped: \(r.rejection)\n") }
-            let b = result.baseline
-            print("baseline \(b.model) \(b.version): \(b.recordCount) records, \(b.features.count) features " +
-                  "(\(b.features.filter { $0.profile.kind == .numeric }.count) numeric, \(b.features.filter { $0.profile.kind == .categorical }.count) categorical)" +
-                  (b.performance.map { ", \($0.metric.rawValue) \($0.value)" } ?? "") + " — active")
+            if result.rejections.count > 20 { writeStandardError("driftd: \(from): \(result.rejections.count - 20) more lines skipped\n") }
+            for b in result.baselines.prefix(result.baselines.count > 50 ? 10 : 50) { print(Self.describe(b)) }
+            if result.baselines.count > 50 { print("… and \(result.baselines.count - 10) more") }
+            print("\(result.baselines.count) baselines fitted and active (version \(result.baselines.first?.version ?? "-"))")
+            if !result.absent.isEmpty {
+                writeStandardError("driftd: no records in \(from) for \(result.absent.count) configured model(s): \(result.absent.prefix(20).joined(separator: ", ")) — they keep their baselines (or have none)\n")
+            }
+            if !result.unconfigured.isEmpty {
+                writeStandardError("driftd: \(from) has records of \(result.unconfigured.count) model(s) that \(c.file) does not configure\(model.isEmpty ? "" : " or --model does not select"): \(result.unconfigured.prefix(20).joined(separator: ", ")) — skipped\n")
+            }
+        }
+
+        static func describe(_ b: Baseline) -> String {
+            "baseline \(b.model) \(b.version): \(b.recordCount) records, \(b.features.count) features " +
+                "(\(b.features.filter { $0.profile.kind == .numeric }.count) numeric, \(b.features.filter { $0.profile.kind == .categorical }.count) categorical)" +
+                (b.performance.map { ", \($0.metric.rawValue) \($0.value)" } ?? "") + " — active"
         }
     }
 

@@ -48,6 +48,15 @@ struct ConfigurationTests {
         #expect(fraud.rules[0].comparator == .below && fraud.rules[0].scope == .model)
     }
 
+    @Test("no allowed lateness can be written out as 0s; a zero window size is still a mistake")
+    func zeroLateness() throws {
+        let c = try DriftConfiguration.parse("store: s\nmodels:\n  - id: a\n    window: { size: 60s, allowed_lateness: 0s }\n", file: "x.yaml")
+        #expect(c.model("a")?.window.allowedLatenessMilliseconds == 0)
+        #expect(throws: (any Error).self) {
+            try DriftConfiguration.parse("store: s\nmodels:\n  - id: a\n    window: { size: 0s }\n", file: "x.yaml")
+        }
+    }
+
     @Test("mistakes name the file, the line, the key path and what to do", arguments: [
         ("models:\n  - id: a\n", "x.yaml:1: store: missing; it is required"),
         ("store: s\nmodels:\n  - id: a\n    windw: { count: 5 }\n", "x.yaml:4: models[0].windw: unknown key (did you mean 'window'?)"),
