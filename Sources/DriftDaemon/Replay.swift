@@ -42,12 +42,39 @@ public struct Replay {
         public var firing: [AlertFingerprint]
         public var seconds: Double
         public var alreadyComplete: Bool
+        public var timings = Timings()
+    }
+
+    /// Where a replay's time went (`driftd replay --timings`), in seconds of wall time on
+    /// the accumulating thread: what the many-model benchmark reports.
+    public struct Timings: Sendable {
+        /// Reading the baselines and the stored model states, building the monitors.
+        public var setup: Double = 0
+        /// Accumulating decoded chunks, split by whether a window closed in the chunk (its
+        /// time includes closing and evaluating those windows).
+        public var accumulating: Double = 0
+        public var accumulatingWithCloses: Double = 0
+        public var chunks = 0
+        public var chunksWithCloses = 0
+        /// Commit points: encoding the reports and model states, and the SQLite transaction.
+        public var committing: Double = 0
+        public var commits = 0
+        /// Waiting for the decoding threads.
+        public var waitingForDecode: Double = 0
+
+        /// The closing cost alone: chunks that closed windows, less what a chunk costs
+        /// without closes.
+        public var closing: Double {
+            let plain = chunks > chunksWithCloses ? (accumulating - accumulatingWithCloses) / Double(chunks - chunksWithCloses) : 0
+            return Swift.max(0, accumulatingWithCloses - plain * Double(chunksWithCloses))
+        }
     }
 
     public static func monitors(configuration: DriftConfiguration, store: AlertStore) throws -> (monitors: [ModelMonitor], rules: [String: [Rule]]) {
         var monitors: [ModelMonitor] = [], rules: [String: [Rule]] = [:]
+        let baselines = try store.activeBaselines()
         for model in configuration.models {
-            guard let baseline = try store.baseline(model: model.id) else {
+            guard let baseline = baselines[model.id] else {
                 throw InputFailure(message: "model '\(model.id)' has no active baseline in \(configuration.storePath) — fit one: driftd baseline fit --config \(configuration.file) --model \(model.id) --from REFERENCE.jsonl")
             }
             monitors.append(ModelMonitor(baseline: baseline, configuration: model.window, policy: model.decision))
@@ -59,6 +86,7 @@ public struct Replay {
     public static func run(file path: String, configuration: DriftConfiguration, store: AlertStore, options: Options = Options(),
                            progress: ((Progress) -> Void)? = nil) throws -> Summary {
         let started = Date()
+        var timings = Timings()
         let file = try MappedFile(path: path, populate: false)
         let source = "file:" + URL(fileURLWithPath: path).standardizedFileURL.path
         let (monitors, rules) = try monitors(configuration: configuration, store: store)
@@ -73,6 +101,7 @@ public struct Replay {
                 throw InputFailure(message: "\(path) is shorter than when it was last replayed (checkpoint at byte \(offset)); it is not the same file — replay a new file under another name")
             }
         }
+        timings.setup = Date().timeIntervalSince(started)
         let resumedFrom = Int64(offset)
         let bytes = file.bytes
         let total = bytes.count
@@ -82,6 +111,8 @@ public struct Replay {
         var lastProgress = Date()
         var releasedAt = offset
         func commit() throws {
+            let began = Date()
+            defer { timings.committing += Date().timeIntervalSince(began); timings.commits += 1 }
             let output = pipeline.takeOutput()
             transitions += output.transitions.count
             try store.commit(output, checkpoint: pipeline.takeCheckpoint(), source: source)
@@ -138,20 +169,35 @@ public struct Replay {
             }
             for k in ranges.indices {
                 let slot = sets[current][k]
+                let closedBefore = pipeline.counters.windowsClosed
+                let began = Date()
                 pipeline.absorb(slot.chunk, from: &slot.decoder, now: Clock.milliseconds())
+                let spent = Date().timeIntervalSince(began)
+                timings.accumulating += spent
+                timings.chunks += 1
+                if pipeline.counters.windowsClosed > closedBefore { timings.accumulatingWithCloses += spent; timings.chunksWithCloses += 1 }
                 sinceCommit += Int(slot.chunk.records)
                 if pipeline.hasWindowOutput || sinceCommit >= options.commitEveryRecords {
                     do { try commit() } catch { ahead.wait(); throw error }
                 }
             }
             offset = ranges.last!.upperBound
+            let waitBegan = Date()
             ahead.wait()
+            timings.waitingForDecode += Date().timeIntervalSince(waitBegan)
             if Date().timeIntervalSince(lastProgress) >= 0.5 { report(); lastProgress = Date() }
             if offset - releasedAt >= 32 << 20 { file.release(before: offset); releasedAt = offset }
             ranges = next
             current = 1 - current
         }
+        let closedBefore = pipeline.counters.windowsClosed
+        let closeBegan = Date()
         pipeline.closeAtEndOfInput(now: Clock.milliseconds())
+        if pipeline.counters.windowsClosed > closedBefore {
+            let spent = Date().timeIntervalSince(closeBegan)
+            timings.accumulating += spent; timings.accumulatingWithCloses += spent
+            timings.chunks += 1; timings.chunksWithCloses += 1
+        }
         try commit()
         withExtendedLifetime(file) {}
         report()
@@ -159,7 +205,8 @@ public struct Replay {
                        rejected: pipeline.counters.rejected, skewed: pipeline.counters.skewed, late: pipeline.counters.late,
                        unmonitored: pipeline.counters.unmonitored,
                        windowsClosed: pipeline.counters.windowsClosed, transitions: transitions,
-                       firing: pipeline.alertBook.firing, seconds: Date().timeIntervalSince(started), alreadyComplete: false)
+                       firing: pipeline.alertBook.firing, seconds: Date().timeIntervalSince(started), alreadyComplete: false,
+                       timings: timings)
     }
 }
 

@@ -20,7 +20,7 @@ extension AlertStore {
     /// Stores baselines (e.g. every model of one reference file) in one transaction: all of
     /// them, or none when one of them exists already.
     public func saveBaselines(_ baselines: [Baseline], activate: Bool, actor: String) throws {
-        let bodies = try baselines.map { try Self.json($0) }
+        let bodies = try baselines.map { try Self.compact($0) }
         try writer.write { db in
             for (baseline, body) in zip(baselines, bodies) {
                 if try Bool.fetchOne(db, sql: "SELECT 1 FROM baselines WHERE model = ? AND version = ?", arguments: [baseline.model, baseline.version]) == true {
@@ -51,13 +51,24 @@ extension AlertStore {
 
     public func baseline(model: String, version: String? = nil) throws -> Baseline? {
         try writer.read { db in
-            let body: String?
+            let body: DatabaseValue?
             if let version {
-                body = try String.fetchOne(db, sql: "SELECT body FROM baselines WHERE model = ? AND version = ?", arguments: [model, version])
+                body = try DatabaseValue.fetchOne(db, sql: "SELECT body FROM baselines WHERE model = ? AND version = ?", arguments: [model, version])
             } else {
-                body = try String.fetchOne(db, sql: "SELECT body FROM baselines WHERE model = ? AND active = 1", arguments: [model])
+                body = try DatabaseValue.fetchOne(db, sql: "SELECT body FROM baselines WHERE model = ? AND active = 1", arguments: [model])
             }
-            return try body.map { try Self.decode(Baseline.self, $0) }
+            return try body.map { try Self.decodeStored(Baseline.self, $0) }
+        }
+    }
+
+    /// Every model's active baseline, in one query (a start with thousands of models).
+    public func activeBaselines() throws -> [String: Baseline] {
+        try writer.read { db in
+            var baselines: [String: Baseline] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT model, body FROM baselines WHERE active = 1") {
+                baselines[row["model"]] = try Self.decodeStored(Baseline.self, row["body"])
+            }
+            return baselines
         }
     }
 

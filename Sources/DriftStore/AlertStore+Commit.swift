@@ -7,7 +7,7 @@ extension AlertStore {
     /// dead letters, and the checkpoint, in a single transaction.
     public func commit(_ output: PipelineOutput, checkpoint: PipelineCheckpoint, source: String) throws {
         let reports = try output.reports.map { ($0, try Self.json($0)) }
-        let models = try (checkpoint.models ?? [:]).map { ($0.key, $0.value.state.baselineVersion, try Self.json($0.value)) }
+        let models = try (checkpoint.models ?? [:]).map { ($0.key, $0.value.state.baselineVersion, try Self.compact($0.value)) }
         var progress = checkpoint
         progress.models = nil; progress.monitors = nil; progress.alertBook = nil
         let checkpointBody = try Self.json(progress)
@@ -80,7 +80,7 @@ extension AlertStore {
         try writer.read { db in
             var states: [String: ModelCheckpoint] = [:]
             for row in try Row.fetchAll(db, sql: "SELECT model, body FROM model_states") {
-                states[row["model"]] = try Self.decode(ModelCheckpoint.self, row["body"])
+                states[row["model"]] = try Self.decodeStored(ModelCheckpoint.self, row["body"])
             }
             return states
         }

@@ -19,6 +19,7 @@ struct ReplayCommand: ParsableCommand {
     @Argument(help: "Inference records, one JSON object per line.") var file: String
     @Option(help: "Records between commit points when no window closes.") var commitEvery: Int = 100_000
     @Flag(help: "No progress line.") var quiet = false
+    @Flag(help: "Print where the time went (setup, accumulating, closing windows, commit points).") var timings = false
 
     func run() throws {
         let (c, store) = try options.openStore()
@@ -47,6 +48,12 @@ struct ReplayCommand: ParsableCommand {
             print("firing: " + summary.firing.map(\.description).joined(separator: ", "))
         }
         print("store: \(c.storePath)")
+        if timings {
+            let t = summary.timings
+            print(String(format: "timings: setup %.3f s, accumulating %.3f s in %d chunks (closing windows %.3f s in %d of them), " +
+                         "commit points %.3f s in %d, waiting for decoding %.3f s",
+                         t.setup, t.accumulating, t.chunks, t.closing, t.chunksWithCloses, t.committing, t.commits, t.waitingForDecode))
+        }
     }
 }
 

@@ -26,6 +26,47 @@ struct AlertStoreTests {
         #expect(try store.auditLog().map(\.action) == ["baseline.activate", "baseline.fit", "baseline.fit"])
     }
 
+    @Test("baselines and model states written as JSON by an older driftd still read; new ones are stored compact")
+    func olderBodiesRead() throws {
+        let dir = try TemporaryDirectory()
+        let path = dir.url.appendingPathComponent("s.sqlite").path
+        let store = try AlertStore(path: path)
+        try store.saveBaseline(Self.baseline, activate: true, actor: "ana")
+        let monitor = ModelMonitor(baseline: Self.baseline, configuration: WindowConfiguration(basis: .count, size: 500))
+        var pipeline = Pipeline(source: "old", monitors: [monitor], rules: [:])
+        for (i, r) in SyntheticStream(seed: 4).records(700).enumerated() {
+            Array(r.utf8).withUnsafeBufferPointer { pipeline.ingest($0, position: SourcePosition(partition: 0, offset: Int64(i))) }
+        }
+        pipeline.flush(now: 0)
+        let state = try #require(pipeline.checkpoint.models?["shop"])
+        try store.commit(pipeline.takeOutput(), checkpoint: pipeline.takeCheckpoint(), source: "old")
+        #expect(try store.modelCheckpoints()["shop"] == state)
+        // Rewrite both bodies as the JSON text an older driftd stored.
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
+        let baselineJSON = String(decoding: try encoder.encode(Self.baseline), as: UTF8.self)
+        let stateJSON = String(decoding: try encoder.encode(state), as: UTF8.self)
+        let sqlite = Process()
+        sqlite.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        sqlite.arguments = ["python3", "-c", """
+            import sqlite3, sys
+            db = sqlite3.connect(sys.argv[1])
+            kinds = [r[0] for r in db.execute("SELECT typeof(body) FROM baselines UNION ALL SELECT typeof(body) FROM model_states")]
+            assert kinds == ["blob", "blob"], kinds
+            db.execute("UPDATE baselines SET body = ?", (sys.argv[2],))
+            db.execute("UPDATE model_states SET body = ?", (sys.argv[3],))
+            db.commit()
+            """, path, baselineJSON, stateJSON]
+        try sqlite.run()
+        sqlite.waitUntilExit()
+        #expect(sqlite.terminationStatus == 0, "new bodies are compact blobs; the rewrite to JSON text worked")
+        let reopened = try AlertStore(path: path)
+        #expect(try reopened.baseline(model: "shop") == Self.baseline)
+        #expect(try reopened.activeBaselines()["shop"] == Self.baseline)
+        #expect(try reopened.modelCheckpoints()["shop"] == state)
+    }
+
     @Test("a commit point stores reports, transitions, outbox rows and the checkpoint; a WAL store reopens with them")
     func commitAndReopen() throws {
         let dir = try TemporaryDirectory()
