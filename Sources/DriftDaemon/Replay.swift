@@ -10,6 +10,11 @@ public struct Replay {
     public struct Options: Sendable {
         /// Records between commit points when no window closes.
         public var commitEveryRecords = 100_000
+        /// Commit points take at most about this share of the time: after a commit point that
+        /// took t seconds the next waits until t × (1 − share) / share seconds have passed.
+        /// A commit writes every model changed since the last one, so with thousands of
+        /// models a commit every 100,000 records would cost more than the records.
+        public var maximumCommitShare = 0.25
         /// Bytes of the file decoded by one thread before accumulation, at most (about 11,500
         /// W1 records); smaller files use a sixteenth of their size per thread and set.
         public var chunkBytes = 4 << 20
@@ -110,9 +115,16 @@ public struct Replay {
         var transitions = 0
         var lastProgress = Date()
         var releasedAt = offset
+        var nextCommitAllowed = Date.distantPast
         func commit() throws {
             let began = Date()
-            defer { timings.committing += Date().timeIntervalSince(began); timings.commits += 1 }
+            defer {
+                let ended = Date()
+                let cost = ended.timeIntervalSince(began)
+                timings.committing += cost; timings.commits += 1
+                let share = Swift.min(Swift.max(options.maximumCommitShare, 0.01), 1)
+                nextCommitAllowed = ended.addingTimeInterval(cost * (1 - share) / share)
+            }
             let output = pipeline.takeOutput()
             transitions += output.transitions.count
             try store.commit(output, checkpoint: pipeline.takeCheckpoint(), source: source)
@@ -177,7 +189,7 @@ public struct Replay {
                 timings.chunks += 1
                 if pipeline.counters.windowsClosed > closedBefore { timings.accumulatingWithCloses += spent; timings.chunksWithCloses += 1 }
                 sinceCommit += Int(slot.chunk.records)
-                if pipeline.hasWindowOutput || sinceCommit >= options.commitEveryRecords {
+                if pipeline.hasWindowOutput || sinceCommit >= options.commitEveryRecords, Date() >= nextCommitAllowed {
                     do { try commit() } catch { ahead.wait(); throw error }
                 }
             }

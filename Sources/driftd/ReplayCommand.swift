@@ -26,13 +26,13 @@ struct ReplayCommand: ParsableCommand {
         var replayOptions = Replay.Options()
         replayOptions.commitEveryRecords = Swift.max(1, commitEvery)
         let showProgress = !quiet && isatty(2) != 0
-        let summary = try Replay.run(file: file, configuration: c, store: store, options: replayOptions) { p in
-            guard showProgress else { return }
+        let progress: ((Replay.Progress) -> Void)? = showProgress ? { p in
             let rate = p.seconds > 0 ? Double(p.records) / p.seconds : 0
             let percent = p.totalBytes > 0 ? Double(p.bytes) / Double(p.totalBytes) * 100 : 100
             writeStandardError(String(format: "\r%5.1f%%  %ld records  %.0f records/s  %ld windows closed  %d alerts firing  %ld rejected ",
                                       percent, p.records, rate, p.windowsClosed, p.firing, p.rejected))
-        }
+        } : nil
+        let summary = try Replay.run(file: file, configuration: c, store: store, options: replayOptions, progress: progress)
         if showProgress { writeStandardError("\n") }
         if summary.alreadyComplete {
             print("\(file): already replayed to the end; nothing to do (\(summary.firing.count) alerts firing)")
