@@ -19,11 +19,14 @@ public struct APISettings: Sendable {
     public var models: [Model]
     /// Required on every state-changing request; nil refuses them all.
     public var token: BearerToken?
+    /// The variable `http.token_env` names, so a refusal can say which one to export.
+    public var tokenVariable: String?
     /// nil when the host is ready, or why it is not (e.g. "joining the consumer group").
     public var readiness: @Sendable () -> String?
 
-    public init(models: [Model] = [], token: BearerToken? = nil, readiness: @escaping @Sendable () -> String? = { nil }) {
-        self.models = models; self.token = token; self.readiness = readiness
+    public init(models: [Model] = [], token: BearerToken? = nil, tokenVariable: String? = nil,
+                readiness: @escaping @Sendable () -> String? = { nil }) {
+        self.models = models; self.token = token; self.tokenVariable = tokenVariable; self.readiness = readiness
     }
 
     func model(_ id: String) -> Model? { models.first { $0.id == id } }
