@@ -30,6 +30,15 @@ public struct APISettings: Sendable {
     }
 
     func model(_ id: String) -> Model? { models.first { $0.id == id } }
+
+    /// What to do when no token is at hand: export the variable the configuration names, or
+    /// name one in `http.token_env` first. Said by `driftd serve` and by every 401 without a token.
+    public var missingTokenAdvice: String {
+        if let tokenVariable {
+            return "$\(tokenVariable) is not set in driftd's environment — export \(tokenVariable)=<token> before starting driftd"
+        }
+        return "no API token is configured — set http.token_env in the configuration and export that variable"
+    }
 }
 
 /// The routes of driftd's HTTP server: `/api/v1` (read-only JSON over the store),
@@ -40,7 +49,8 @@ public enum APIRoutes {
     public static func router(store: AlertStore, settings: APISettings, metrics: DriftMetrics?,
                               logger: Logger) -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
-        router.add(middleware: BearerTokenMiddleware(token: settings.token, logger: logger))
+        router.add(middleware: MethodsMiddleware())
+        router.add(middleware: BearerTokenMiddleware(token: settings.token, missingTokenAdvice: settings.missingTokenAdvice, logger: logger))
 
         router.get("/") { _, _ in html(Dashboard.page) }
         router.get("/healthz") { _, _ in try json(API.Health(status: "ok")) }

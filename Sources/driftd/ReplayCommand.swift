@@ -104,13 +104,14 @@ struct ReportCommand: ParsableCommand {
 
     func run() throws {
         let (_, store) = try options.openStore()
-        let reports = try store.windowReports(model: model, last: last)
+        let reports = try store.windowReports(model: model, last: last).map { r in
+            var shown = r
+            shown.features = r.features.map(\.withoutFiguresOfAnEmptySample)
+            return shown
+        }
         switch format {
         case .json:
-            let encoder = JSONEncoder()
-            encoder.keyEncodingStrategy = .convertToSnakeCase
-            encoder.outputFormatting = [.sortedKeys]
-            print(String(decoding: try encoder.encode(reports), as: UTF8.self))
+            print(try NonFiniteAsNull.encode(reports))
         case .table:
             if reports.isEmpty { print("no window reports for \(model) yet — driftd replay or driftd run produce them"); return }
             var rows = [["window", "records", "feature", "psi", "ks_d", "js", "w1_norm", "unseen", "missing", "status"]]
@@ -149,6 +150,21 @@ struct DeadLettersCommand: ParsableCommand {
                 [String($0.id), $0.source, $0.line.map(String.init) ?? "-", "\($0.partition):\($0.position)", $0.reason]
             }))
         }
+    }
+}
+
+/// JSON in which numbers JSON cannot hold (NaN, ±∞: a figure that does not exist, or an
+/// infinite chi-square) are null, as in the API. JSONEncoder cannot write null for a Double,
+/// so it writes a marker string no real value holds, and the marker is replaced.
+enum NonFiniteAsNull {
+    static let marker = "\u{FFFF}not-a-finite-number"
+
+    static func encode<T: Encodable>(_ value: T) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.outputFormatting = [.sortedKeys]
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: marker, negativeInfinity: marker, nan: marker)
+        return String(decoding: try encoder.encode(value), as: UTF8.self).replacingOccurrences(of: "\"\(marker)\"", with: "null")
     }
 }
 

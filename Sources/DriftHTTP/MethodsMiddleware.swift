@@ -1,0 +1,32 @@
+import HTTPTypes
+import Hummingbird
+
+/// HEAD and OPTIONS for every route, which the router does not answer by itself (it said 404):
+/// HEAD runs the GET route and drops the body, so a load balancer's `HEAD /healthz` works;
+/// OPTIONS answers 204 with the methods the path takes in `Allow`.
+struct MethodsMiddleware<Context: RequestContext>: RouterMiddleware {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        switch request.method {
+        case .head:
+            var head = request.head
+            head.method = .get
+            var response = try await next(Request(head: head, body: request.body), context)
+            response.body = ResponseBody()
+            return response
+        case .options:
+            return Response(status: .noContent, headers: [.allow: Self.allowed(path: request.uri.path)])
+        default:
+            return try await next(request, context)
+        }
+    }
+
+    /// The operator actions take POST only; silences are listed (GET) and created (POST).
+    static func allowed(path: String) -> String {
+        let parts = path.split(separator: "/")
+        let isAction = parts.count == 5 && parts.starts(with: ["api", "v1", "alerts"]) && ["ack", "resolve", "notes"].contains(parts[4])
+            || parts.count == 5 && parts.starts(with: ["api", "v1", "silences"]) && parts[4] == "expire"
+        if isAction { return "POST, OPTIONS" }
+        if parts == ["api", "v1", "silences"] { return "GET, HEAD, POST, OPTIONS" }
+        return "GET, HEAD, OPTIONS"
+    }
+}
