@@ -49,7 +49,6 @@ public enum APIRoutes {
     public static func router(store: AlertStore, settings: APISettings, metrics: DriftMetrics?,
                               logger: Logger) -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
-        router.add(middleware: MethodsMiddleware())
         router.add(middleware: BearerTokenMiddleware(token: settings.token, missingTokenAdvice: settings.missingTokenAdvice, logger: logger))
 
         router.get("/") { _, _ in html(Dashboard.page) }
