@@ -16,8 +16,13 @@ public struct ComparisonOptions: Sendable {
     public var thresholds = DriftThresholds()
     /// Kinds forced by the user, overriding inference from the reference.
     public var kindOverrides: [String: FeatureKind] = [:]
-    /// Fewer usable values than this on either side gives "insufficient data", not a verdict.
-    public var minimumSamples = 1
+    /// Fewer usable values than this on either side gives "insufficient data", not a verdict
+    /// on the distribution (the default is the streaming windows' `min_samples`).
+    public var minimumSamples = WindowConfiguration.defaultMinimumSamples
+    /// Drift when the missing rate rose by at least this much over the reference's and the
+    /// rise is significant (p < `thresholds.pValue`): the `missing_values` rule's warn level.
+    /// It needs no values, so a feature that went all null drifts.
+    public var missingRateIncrease = 0.05
 
     public init() {}
 }
@@ -40,7 +45,8 @@ public struct FeatureComparison: Sendable, Equatable {
     public var unseenRate: Double?
     /// Share of the current rows whose value had the wrong type for the feature's kind.
     public var typeErrorRate: Double
-    /// True when either side had fewer values than the minimum: no verdict.
+    /// True when either side had fewer values than the minimum: no verdict on the
+    /// distribution (the missing rate is still judged).
     public var insufficientData: Bool
     public var drift: Bool
 }
@@ -49,6 +55,9 @@ public struct ComparisonReport: Sendable, Equatable {
     public var features: [FeatureComparison]
     public init(features: [FeatureComparison]) { self.features = features }
     public var drift: Bool { features.contains { $0.drift } }
+    /// Some feature could not be judged (too few values) and none drifted: the comparison
+    /// cannot say "no drift".
+    public var undecided: Bool { !drift && features.contains { $0.insufficientData } }
 }
 
 /// Compares two whole samples feature by feature. Pure: no I/O.
@@ -81,6 +90,17 @@ public enum Comparison {
         return c
     }
 
+    /// Whether the share of null or absent values rose by at least `missingRateIncrease`,
+    /// significantly (exact conditional binomial, as the streaming `missing_values` rule).
+    static func missingRateRose(_ ref: SampleColumn, _ cur: SampleColumn, _ options: ComparisonOptions) -> Bool {
+        let refRows = Swift.max(ref.rowCount, 1), curRows = Swift.max(cur.rowCount, 1)
+        let increase = Double(cur.missingCount) / Double(curRows) - Double(ref.missingCount) / Double(refRows)
+        guard increase >= options.missingRateIncrease else { return false }
+        let p = RateIncreaseTest.pValue(current: UInt64(cur.missingCount), of: UInt64(curRows),
+                                        reference: UInt64(ref.missingCount), of: UInt64(refRows))
+        return p < options.thresholds.pValue
+    }
+
     // MARK: numeric
 
     static func compareNumeric(_ name: String, _ ref: SampleColumn, _ cur: SampleColumn, _ options: ComparisonOptions) -> FeatureComparison {
@@ -92,8 +112,10 @@ public enum Comparison {
             missingRate: Double(cur.missingCount) / Double(rows), unseenRate: nil,
             typeErrorRate: Double(cur.textCount + cur.otherCount) / Double(rows),
             insufficientData: false, drift: false)
+        let missingDrift = missingRateRose(ref, cur, options)
         guard a.count >= options.minimumSamples, b.count >= options.minimumSamples, !a.isEmpty, !b.isEmpty else {
             result.insufficientData = true
+            result.drift = missingDrift
             return result
         }
         switch options.binning {
@@ -120,7 +142,7 @@ public enum Comparison {
         result.wassersteinNormed = Wasserstein.normalised(
             Wasserstein.distance(sortedReference: a, sortedCurrent: b),
             referenceStandardDeviation: moments.populationStandardDeviation)
-        result.drift = options.thresholds.numericDrift(psi: result.psi!, ks: result.ks)
+        result.drift = missingDrift || options.thresholds.numericDrift(psi: result.psi!, ks: result.ks)
         return result
     }
 
@@ -139,8 +161,10 @@ public enum Comparison {
             name: name, kind: .categorical, referenceCount: nRef, currentCount: nCur,
             missingRate: Double(cur.missingCount) / Double(rows), unseenRate: nil,
             typeErrorRate: Double(cur.otherCount) / Double(rows), insufficientData: false, drift: false)
+        let missingDrift = missingRateRose(ref, cur, options)
         guard nRef >= options.minimumSamples, nCur >= options.minimumSamples, nRef > 0, nCur > 0 else {
             result.insufficientData = true
+            result.drift = missingDrift
             return result
         }
         var unseen: UInt64 = 0
@@ -159,7 +183,7 @@ public enum Comparison {
             result.psi = EvidentlyBinning.psi(reference: p, current: q)
             result.jensenShannon = JensenShannon.distance(p, q)
         }
-        result.drift = options.thresholds.categoricalDrift(psi: result.psi!, chiSquare: result.chiSquare,
+        result.drift = missingDrift || options.thresholds.categoricalDrift(psi: result.psi!, chiSquare: result.chiSquare,
                                                            jensenShannon: result.jensenShannon!, unseenRate: result.unseenRate!)
         return result
     }

@@ -79,3 +79,15 @@ public struct PerformanceFigures: Sendable, Codable, Equatable {
     public var meanAbsoluteError: Double? = nil
     public var rootMeanSquaredError: Double? = nil
 }
+
+extension FeatureReport {
+    /// The feature with no distribution figures when the window held none of its values: PSI
+    /// and Jensen–Shannon of an empty sample are artefacts of the empty-bin floor (PSI 6.9,
+    /// JS NaN), not measurements, so they become NaN, which every output shows as absent.
+    public var withoutFiguresOfAnEmptySample: FeatureReport {
+        var f = self
+        if f.numeric?.count == 0 { f.numeric?.psi = .nan; f.numeric?.jensenShannon = .nan }
+        if f.categorical?.count == 0 { f.categorical?.psi = .nan; f.categorical?.jensenShannon = .nan }
+        return f
+    }
+}

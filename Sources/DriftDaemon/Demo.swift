@@ -16,6 +16,8 @@ public enum Demo {
         public var directory = "driftd-demo"
         /// Where the API, metrics and dashboard listen while the demo runs (nil: no server).
         public var http: ListenAddress? = .loopbackDefault
+        /// Use `directory` even when it holds files the demo did not write (they may be lost).
+        public var force = false
         public init() {}
     }
 
@@ -39,7 +41,9 @@ public enum Demo {
     public static func run(options: Options, say: @escaping (String) -> Void, status: ((KafkaDaemon.Status) -> Void)? = nil) throws -> Summary {
         let fm = FileManager.default
         let dir = URL(fileURLWithPath: options.directory).standardizedFileURL
+        if !options.force { try DemoFolder.checkReusable(dir) }
         try fm.createDirectory(at: dir, withIntermediateDirectories: true)
+        try DemoFolder.markerText.write(to: dir.appendingPathComponent(DemoFolder.marker), atomically: true, encoding: .utf8)
         let storePath = dir.appendingPathComponent("driftd.sqlite").path
         for suffix in ["", "-wal", "-shm"] { try? fm.removeItem(atPath: storePath + suffix) }
 
@@ -196,4 +200,24 @@ final class Counter: @unchecked Sendable {
     func finish() { lock.lock(); done = true; lock.unlock() }
     var value: Int { lock.lock(); defer { lock.unlock() }; return count }
     var isFinished: Bool { lock.lock(); defer { lock.unlock() }; return done }
+}
+
+/// The demo deletes its store and rewrites its configuration on every run, so it only uses a
+/// folder that is new, empty, or its own: one holding the marker file `.driftd-demo` it writes
+/// first and nothing but the files it writes itself.
+public enum DemoFolder {
+    public static let marker = ".driftd-demo"
+    static let markerText = "This folder was written by driftd demo, which may delete and rewrite it on its next run.\n"
+    /// Everything the demo writes (the store with its WAL files, configuration, pages, reference).
+    static let ownFiles: Set<String> = [marker, "driftd.sqlite", "driftd.sqlite-wal", "driftd.sqlite-shm", "driftd.yaml", "pages.jsonl", "reference.jsonl"]
+
+    /// Throws when `dir` holds files the demo did not write, naming them and the way out.
+    static func checkReusable(_ dir: URL) throws {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: dir.path), !names.isEmpty else { return }
+        let isOwn = names.contains(marker)
+        let foreign = names.filter { !isOwn || !ownFiles.contains($0) }.sorted()
+        guard !foreign.isEmpty else { return }
+        throw InputFailure(message: "\(dir.path) holds files driftd demo did not write (\(foreign.prefix(5).joined(separator: ", "))\(foreign.count > 5 ? ", …" : "")); "
+                           + "the demo would delete the store and overwrite driftd.yaml there — choose a new folder with --directory, or pass --force to use this one anyway")
+    }
 }

@@ -306,15 +306,26 @@ struct NodeReader {
         return w
     }
 
+    /// A topic name, or a subscription pattern (starting with ^) checked here as librdkafka
+    /// will compile it (POSIX extended), so a bad one is an error with file, line and key at
+    /// load rather than a bare subscribe failure once `driftd run` has started.
+    func topic(_ node: Node, path: String) throws -> String {
+        let name = try string(node, path: path)
+        if name.hasPrefix("^"), let reason = TopicPattern.problem(name) {
+            throw error(node, path, "'\(name)' is not a valid regular expression (\(reason)); a topic pattern is a POSIX extended regular expression starting with ^")
+        }
+        return name
+    }
+
     func kafka(_ node: Node, path: String) throws -> KafkaConfiguration {
         let m = try mapping(node, path: path, allowed: ["bootstrap", "topics", "group", "auto_offset_reset", "properties", "alerts_topic", "checkpoint_topic"])
         let bootstrap = try string(try required(m, "bootstrap", path: path, parent: node), path: path + ".bootstrap")
         let topicsNode = try required(m, "topics", path: path, parent: node)
         var topics: [String] = []
         if case .sequence(let seq) = topicsNode {
-            topics = try seq.enumerated().map { try string($1, path: "\(path).topics[\($0)]") }
+            topics = try seq.enumerated().map { try topic($1, path: "\(path).topics[\($0)]") }
         } else {
-            topics = [try string(topicsNode, path: path + ".topics")]
+            topics = [try topic(topicsNode, path: path + ".topics")]
         }
         if topics.isEmpty { throw error(topicsNode, path + ".topics", "name at least one topic (or a regular expression starting with ^)") }
         let reset = try m["auto_offset_reset"].map { try string($0, path: path + ".auto_offset_reset") } ?? "earliest"
@@ -441,4 +452,17 @@ func distance(_ a: String, _ b: String) -> Int {
         }
     }
     return row[b.count]
+}
+
+/// Kafka subscription patterns, compiled as librdkafka compiles them (regcomp, REG_EXTENDED).
+enum TopicPattern {
+    /// Why `pattern` does not compile, or nil when it does.
+    static func problem(_ pattern: String) -> String? {
+        var compiled = regex_t()
+        let status = regcomp(&compiled, pattern, REG_EXTENDED | REG_NOSUB)
+        guard status != 0 else { regfree(&compiled); return nil }
+        var message = [CChar](repeating: 0, count: 256)
+        _ = regerror(status, &compiled, &message, message.count)
+        return String(cString: message).lowercased()
+    }
 }

@@ -32,7 +32,8 @@ extension DriftConfiguration {
     public func apiSettings(environment: [String: String] = ProcessInfo.processInfo.environment,
                             readiness: @escaping @Sendable () -> String? = { nil }) -> APISettings {
         APISettings(models: models.map { APISettings.Model(id: $0.id, window: $0.window, rules: $0.rules) },
-                    token: (http ?? HTTPConfiguration()).token(environment: environment), readiness: readiness)
+                    token: (http ?? HTTPConfiguration()).token(environment: environment),
+                    tokenVariable: http?.tokenEnvironmentVariable, readiness: readiness)
     }
 }
 

@@ -96,7 +96,7 @@ public struct Replay {
         let source = "file:" + URL(fileURLWithPath: path).standardizedFileURL.path
         let (monitors, rules) = try monitors(configuration: configuration, store: store)
         var pipeline = Pipeline(source: source, monitors: monitors, rules: rules)
-        var offset = 0
+        var offset = ByteOrderMark.length(file.bytes)
         let checkpoint = try store.checkpoint(source: source)
         // The models continue where any source left them; the file from its own position.
         pipeline.restore(checkpoint, models: try store.modelCheckpoints())

@@ -17,9 +17,10 @@ public enum SampleFiles {
         switch format(of: file.path, requested: requested) {
         case .csv: return CSVSampleReader.read(file.bytes)
         case .jsonl, .auto:
-            let parts = SampleTableReader.lineAlignedParts(file.bytes, parts: Swift.max(1, processorCount))
+            let text = UnsafeBufferPointer(rebasing: file.bytes[ByteOrderMark.length(file.bytes)...])
+            let parts = SampleTableReader.lineAlignedParts(text, parts: Swift.max(1, processorCount))
             let tables = ResultSlots<SampleTable>(count: parts.count)
-            let bytes = ReadOnlyBytes(buffer: file.bytes)
+            let bytes = ReadOnlyBytes(buffer: text)
             DispatchQueue.concurrentPerform(iterations: parts.count) { k in
                 tables[k] = SampleTableReader.jsonLines(UnsafeBufferPointer(rebasing: bytes.buffer[parts[k]]), model: model)
             }
@@ -77,3 +78,12 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+
+/// A UTF-8 byte order mark, which editors on Windows put at the start of text files. CSV
+/// already skips it; JSON Lines readers skip it too, or line 1 would be a dead letter.
+public enum ByteOrderMark {
+    /// 3 when `bytes` starts with EF BB BF, else 0.
+    public static func length(_ bytes: UnsafeBufferPointer<UInt8>) -> Int {
+        bytes.count >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF ? 3 : 0
+    }
+}

@@ -192,7 +192,7 @@ enum API {
             performanceMetric = r.performanceMetric?.rawValue; labelled = r.labelled; status = r.status.rawValue
             coverage = API.finite(r.coverage); volumePValue = API.finite(r.volumePValue); performancePValue = API.finite(r.performancePValue)
             performanceFigures = r.performanceFigures.map(PerformanceFigures.init); modelDecisions = r.modelDecisions?.map(DecisionFigures.init)
-            features = r.features.map(FeatureFigures.init)
+            features = r.features.map { FeatureFigures($0.withoutFiguresOfAnEmptySample) }
         }
     }
 

@@ -19,14 +19,26 @@ public struct APISettings: Sendable {
     public var models: [Model]
     /// Required on every state-changing request; nil refuses them all.
     public var token: BearerToken?
+    /// The variable `http.token_env` names, so a refusal can say which one to export.
+    public var tokenVariable: String?
     /// nil when the host is ready, or why it is not (e.g. "joining the consumer group").
     public var readiness: @Sendable () -> String?
 
-    public init(models: [Model] = [], token: BearerToken? = nil, readiness: @escaping @Sendable () -> String? = { nil }) {
-        self.models = models; self.token = token; self.readiness = readiness
+    public init(models: [Model] = [], token: BearerToken? = nil, tokenVariable: String? = nil,
+                readiness: @escaping @Sendable () -> String? = { nil }) {
+        self.models = models; self.token = token; self.tokenVariable = tokenVariable; self.readiness = readiness
     }
 
     func model(_ id: String) -> Model? { models.first { $0.id == id } }
+
+    /// What to do when no token is at hand: export the variable the configuration names, or
+    /// name one in `http.token_env` first. Said by `driftd serve` and by every 401 without a token.
+    public var missingTokenAdvice: String {
+        if let tokenVariable {
+            return "$\(tokenVariable) is not set in driftd's environment — export \(tokenVariable)=<token> before starting driftd"
+        }
+        return "no API token is configured — set http.token_env in the configuration and export that variable"
+    }
 }
 
 /// The routes of driftd's HTTP server: `/api/v1` (read-only JSON over the store),
@@ -37,7 +49,7 @@ public enum APIRoutes {
     public static func router(store: AlertStore, settings: APISettings, metrics: DriftMetrics?,
                               logger: Logger) -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
-        router.add(middleware: BearerTokenMiddleware(token: settings.token, logger: logger))
+        router.add(middleware: BearerTokenMiddleware(token: settings.token, missingTokenAdvice: settings.missingTokenAdvice, logger: logger))
 
         router.get("/") { _, _ in html(Dashboard.page) }
         router.get("/healthz") { _, _ in try json(API.Health(status: "ok")) }

@@ -25,7 +25,7 @@ public enum APIServer {
         let router = APIRoutes.router(store: store, settings: settings, metrics: metrics, logger: logger)
         let started = StartSignal()
         let app = Application(
-            router: router,
+            router: MethodsResponder(router: router),
             configuration: ApplicationConfiguration(address: .hostname(address.host, port: address.port), serverName: "driftd"),
             onServerRunning: { channel in started.listening(port: channel.localAddress?.port ?? address.port) },
             // NIO's own event loop threads, apart from Swift's cooperative pool and the daemon's thread.

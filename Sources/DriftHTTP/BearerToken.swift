@@ -35,6 +35,7 @@ public struct BearerToken: Sendable, CustomStringConvertible, CustomDebugStringC
 /// With no token configured, state-changing requests are refused altogether (fail closed).
 struct BearerTokenMiddleware<Context: RequestContext>: RouterMiddleware {
     let token: BearerToken?
+    let missingTokenAdvice: String
     let logger: Logger
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
@@ -53,7 +54,7 @@ struct BearerTokenMiddleware<Context: RequestContext>: RouterMiddleware {
                 "http.reason": "\(token == nil ? "no token configured" : (presented == nil ? "no bearer token" : "wrong token"))",
             ])
             let message = token == nil
-                ? "state-changing requests are disabled: no API token is configured — set http.token_env in the configuration and export that variable"
+                ? "state-changing requests are disabled: " + missingTokenAdvice
                 : "this request changes state: send the header 'Authorization: Bearer <token>' with the token from the variable named by http.token_env"
             throw HTTPError(.unauthorized, headers: [.wwwAuthenticate: "Bearer realm=\"driftd\""], message: message)
         }

@@ -103,10 +103,11 @@ public enum OpenAPIDocument {
       },
       "post": {
         "operationId": "addSilence",
-        "summary": "Silence the alerts whose labels (model, feature, rule, severity, and the model's own labels) match every matcher, from starts_at (default now) to ends_at or for duration_seconds",
+        "summary": "Silence the alerts whose labels (model, feature, rule, severity, and the model's own labels) match every matcher, from starts_at (default now) to ends_at or for duration_seconds (exactly one of the two: both, or neither, is a 400)",
         "security": [{ "bearer": [] }],
         "requestBody": { "required": true, "content": { "application/json": { "schema": {
           "type": "object", "additionalProperties": false, "required": ["matchers", "by"],
+          "oneOf": [{ "required": ["ends_at"] }, { "required": ["duration_seconds"] }],
           "properties": {
             "matchers": { "type": "array", "minItems": 1, "items": { "type": "string" } },
             "by": { "type": "string" }, "comment": { "type": "string" },

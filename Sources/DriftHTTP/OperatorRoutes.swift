@@ -1,3 +1,4 @@
+import DriftCore
 import DriftNotify
 import DriftStore
 import Foundation
@@ -63,7 +64,12 @@ enum OperatorRoutes {
             let now = AlertStore.now
             let start = try body.startsAt.map { try time($0, "starts_at") } ?? now
             let end: Double
-            if let e = body.endsAt { end = try time(e, "ends_at") } else if let d = body.durationSeconds, d > 0, d <= maximumSeconds { end = start + d } else {
+            switch (body.endsAt, body.durationSeconds) {
+            case (let e?, nil): end = try time(e, "ends_at")
+            case (nil, let d?) where d > 0 && d <= maximumSeconds: end = start + d
+            case (.some, .some):
+                throw HTTPError(.badRequest, message: "give ends_at or duration_seconds, not both: which end did you mean?")
+            default:
                 throw HTTPError(.badRequest, message: "give ends_at (RFC 3339) or duration_seconds (1 to \(Int(maximumSeconds)), ten years)")
             }
             guard end > start else { throw HTTPError(.badRequest, message: "ends_at must be after starts_at") }
@@ -125,6 +131,9 @@ enum OperatorRoutes {
         guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
             throw HTTPError(.badRequest, message: "the body must be a JSON object as /api/v1/openapi.json describes")
         }
+        if let repeated = DuplicateKeys.first(in: data) {
+            throw HTTPError(.badRequest, message: "the field '\(repeated)' is given twice; give each field once")
+        }
         if let unknown = object.keys.sorted().first(where: { !known.contains($0) }) {
             throw HTTPError(.badRequest, message: "unknown field '\(unknown)'; expected \(known.sorted().joined(separator: ", "))")
         }
@@ -160,6 +169,43 @@ enum OperatorRoutes {
     /// The store refuses what the alert's state does not allow: a conflict, said as it is.
     static func conflict<T>(_ body: () throws -> T) throws -> T {
         do { return try body() } catch let e as StoreError { throw HTTPError(.conflict, message: e.description) }
+    }
+}
+
+/// Finds a key given twice in a JSON object. Foundation's parser keeps one of the values
+/// silently, so `{"by": "ana", "by": "eve"}` would act for whoever it picked: an API body with
+/// a repeated key is refused instead (records keep the last value; docs/record-format.md).
+enum DuplicateKeys {
+    /// The first key repeated in the top-level object of `data`, or nil (also for invalid JSON,
+    /// which the decoder reports).
+    static func first(in data: Data) -> String? {
+        var bytes = Array(data)
+        let count = bytes.count
+        return bytes.withUnsafeMutableBufferPointer { b -> String? in
+            let scratch = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: count + 16)
+            defer { scratch.deallocate() }
+            var s = JSONScanner(UnsafeBufferPointer(b), scratch: scratch)
+            return try? repeatedKey(&s)
+        }
+    }
+
+    private static func repeatedKey(_ s: inout JSONScanner) throws(RecordRejection) -> String? {
+        s.skipWhitespace()
+        guard s.consume(UInt8(ascii: "{")) else { return nil }
+        var seen = Set<String>()
+        s.skipWhitespace()
+        if s.consume(UInt8(ascii: "}")) { return nil }
+        repeat {
+            s.skipWhitespace()
+            let key = String(decoding: try s.parseString(), as: UTF8.self)
+            guard seen.insert(key).inserted else { return key }
+            s.skipWhitespace()
+            try s.expect(UInt8(ascii: ":"), ":")
+            s.skipWhitespace()
+            try s.skipValue()
+            s.skipWhitespace()
+        } while s.consume(UInt8(ascii: ","))
+        return nil
     }
 }
 

@@ -50,12 +50,38 @@ public final class HTTPTransport: Sendable {
         } catch let e as HTTPClientError where e == .invalidURL || e == .emptyHost {
             return TransportResult(statusCode: nil, outcome: .permanent(reason: "the receiver's URL cannot be used: \(e)"))
         } catch {
-            return TransportResult(statusCode: nil, outcome: .retry(after: nil, reason: "\(error)"))
+            return TransportResult(statusCode: nil, outcome: .retry(after: nil, reason: TransportFailure.sentence(for: error, url: request.url)))
         }
     }
 
     public func shutdown() async {
         try? await client.shutdown()
+    }
+}
+
+/// One sentence an operator can act on for a failed request, as stored with the attempt and
+/// shown by `driftd alerts`: NIO's own descriptions nest errors in errors
+/// ("connection reset (error set): Connection refused) (errno: 111)").
+enum TransportFailure {
+    static func sentence(for error: any Error, url: String) -> String {
+        let text = String(describing: error)
+        let target = URL(string: url).map { u in "\(u.host ?? "?"):\(u.port ?? (u.scheme == "https" ? 443 : 80))" } ?? url
+        if text.contains("Connection refused") || text.contains("errno: 111") {
+            return "connection refused by \(target) — is the receiver running?"
+        }
+        if text.contains("Connection reset") || text.contains("errno: 104") {
+            return "the connection to \(target) was reset by the receiver — check its logs"
+        }
+        if text.contains("remoteConnectionClosed") {
+            return "\(target) closed the connection before answering — check the receiver's logs"
+        }
+        if text.lowercased().contains("resolve") || text.contains("NXDOMAIN") {
+            return "cannot resolve the host of \(target) — check the receiver's URL"
+        }
+        if text.contains("handshake") || text.contains("certificate") {
+            return "TLS with \(target) failed (\(text)) — check the receiver's certificate and URL"
+        }
+        return "cannot reach \(target): \(text)"
     }
 }
 

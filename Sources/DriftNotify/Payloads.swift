@@ -8,6 +8,7 @@ public struct OutgoingRequest: Sendable, Equatable {
     public var headers: [String: String]
     public var body: [UInt8]
     public var bodyText: String { String(decoding: body, as: UTF8.self) }
+    public init(url: String, headers: [String: String], body: [UInt8]) { self.url = url; self.headers = headers; self.body = body }
 }
 
 /// HMAC-SHA256 signatures of webhook bodies: `X-Driftd-Signature: sha256=<hex>`.

@@ -19,6 +19,9 @@ public final class AlertStore: Sendable {
     public init(path: String) throws {
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
+        // A new user's first command names a store in a folder that does not exist yet.
+        let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
+        try? FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         do {
             writer = try DatabasePool(path: path, configuration: configuration)
         } catch {

@@ -20,10 +20,12 @@ public enum DriftdProcess {
         return Fixtures.repositoryRoot.appendingPathComponent(".build/debug/driftd")
     }
 
-    public static func run(_ arguments: [String]) throws -> DriftdRun {
+    /// - Parameter directory: the working directory (default: the test's own).
+    public static func run(_ arguments: [String], in directory: URL? = nil) throws -> DriftdRun {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
+        if let directory { process.currentDirectoryURL = directory }
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err

@@ -18,7 +18,14 @@ struct CompareCommand: ParsableCommand {
         Reads JSON Lines inference records (see the record format) or CSV with a header,
         chosen by the file extension (.jsonl/.ndjson/.json or .csv) or --input-format.
         Feature kinds are inferred from the reference; --numeric and --categorical override.
-        Exit status: 0 no drift, 1 drift found, 2 bad usage or bad input.
+
+        A feature with fewer than --min-samples values on either side (default 30, as \
+        streaming windows' min_samples) is "insufficient data": no verdict on its \
+        distribution. Its missing rate is still judged: a feature that went (mostly) null \
+        is drift.
+
+        Exit status: 0 no drift, 1 drift found, 2 bad usage or bad input, 3 not enough data \
+        to judge (no drift found, but some feature had too few values).
         """
     )
 
@@ -64,6 +71,9 @@ struct CompareCommand: ParsableCommand {
     @Option(name: .customLong("unseen-threshold"), help: "Categorical: drift when the share of unseen categories is at least this.")
     var unseenThreshold: Double = DriftThresholds().unseenRate
 
+    @Option(name: .customLong("min-samples"), help: "Fewer values than this on either side: insufficient data, no verdict on the distribution.")
+    var minSamples: Int = WindowConfiguration.defaultMinimumSamples
+
     @Flag(help: .hidden)
     var timings = false
 
@@ -75,6 +85,7 @@ struct CompareCommand: ParsableCommand {
                               ("--unseen-threshold", unseenThreshold)] where !(value >= 0) {
             throw ValidationError("\(flag) must be a non-negative number, got \(value)")
         }
+        guard minSamples >= 1 else { throw ValidationError("--min-samples must be at least 1, got \(minSamples)") }
         guard pValue > 0 && pValue < 1 else { throw ValidationError("--p-value must be between 0 and 1, got \(pValue)") }
     }
 
@@ -83,6 +94,7 @@ struct CompareCommand: ParsableCommand {
         options.bins = bins
         options.binning = binning
         options.ksMethod = ksMethod
+        options.minimumSamples = minSamples
         options.thresholds.psi = psiThreshold
         options.thresholds.ksStatistic = ksThreshold
         options.thresholds.pValue = pValue
@@ -123,9 +135,10 @@ struct CompareCommand: ParsableCommand {
         clock.mark("statistics")
         switch format {
         case .json: print(ComparisonRendering.json(comparison))
-        case .table: print(ComparisonRendering.table(comparison), terminator: "")
+        case .table: print(ComparisonRendering.table(comparison, minimumSamples: minSamples), terminator: "")
         }
         if comparison.drift { throw ExitCode(1) }
+        if comparison.undecided { throw ExitCode(3) }
     }
 
     private func list(_ text: String?) -> [String] {

@@ -39,11 +39,11 @@ enum ComparisonRendering {
         return out
     }
 
-    static func table(_ report: ComparisonReport) -> String {
+    static func table(_ report: ComparisonReport, minimumSamples: Int) -> String {
         let header = ["feature", "type", "n_ref", "n_cur", "psi", "ks_d", "ks_p", "js", "w1_norm", "chi2_p", "missing", "unseen", "verdict"]
         var rows = [header]
         for f in report.features {
-            let verdict = f.insufficientData ? "insufficient data" : (f.drift ? "DRIFT" : "ok")
+            let verdict = f.drift ? "DRIFT" : (f.insufficientData ? "insufficient data" : "ok")
             rows.append([
                 f.name, f.kind.rawValue, String(f.referenceCount), String(f.currentCount),
                 fixed(f.psi), fixed(f.ks?.statistic),
@@ -64,8 +64,14 @@ enum ComparisonRendering {
             out += cells.joined(separator: "  ").trimmedTrailingSpaces() + "\n"
         }
         let drifted = report.features.filter(\.drift).map(\.name)
-        out += drifted.isEmpty ? "\nNo drift in \(report.features.count) features.\n"
-                               : "\nDrift in \(drifted.count) of \(report.features.count) features: \(drifted.joined(separator: ", ")).\n"
+        let undecided = report.features.filter { $0.insufficientData && !$0.drift }.map(\.name)
+        if !drifted.isEmpty {
+            out += "\nDrift in \(drifted.count) of \(report.features.count) features: \(drifted.joined(separator: ", ")).\n"
+        } else if !undecided.isEmpty {
+            out += "\nNot enough data to judge \(undecided.count) of \(report.features.count) features (values below --min-samples \(minimumSamples)): \(undecided.joined(separator: ", ")).\n"
+        } else {
+            out += "\nNo drift in \(report.features.count) features.\n"
+        }
         return out
     }
 

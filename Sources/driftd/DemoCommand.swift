@@ -8,18 +8,23 @@ struct DemoCommand: ParsableCommand {
         commandName: "demo",
         abstract: "See driftd work end to end: embedded Kafka, a drifting stream, the daemon, alerts.",
         discussion: """
-        Starts the embedded broker, fits a baseline from generated reference data, publishes
-        a synthetic stream with drift injected half-way and a traffic drop near the end, runs
-        the daemon against it and prints each alert as it fires. Leaves a store (and a
-        configuration) in --directory for driftd alerts and driftd report. While it runs,
-        the API, metrics and dashboard are served at --http (printed); --serve-after keeps
+        Starts the embedded broker, fits a baseline from generated reference data, publishes \
+        a synthetic stream with drift injected half-way and a traffic drop near the end, runs \
+        the daemon against it and prints each alert as it fires. Leaves a store (and a \
+        configuration) in --directory for driftd alerts and driftd report. While it runs, \
+        the API, metrics and dashboard are served at --http (printed); --serve-after keeps \
         serving once the stream has ended, until interrupted.
+
+        The demo replaces its store and configuration on every run, so it uses only a \
+        folder that is new, empty or its own: it marks its folder with a file named \
+        .driftd-demo and refuses one holding any file it did not write, unless --force.
         """)
 
     @Option(help: "How long to publish, in seconds.") var duration: Double = 60
     @Option(help: "Records published per second.") var rate: Double = 1000
     @Option(help: "Where the store and configuration are left.") var directory: String = "driftd-demo"
     @Option(name: .customLong("http"), help: "Where the API, metrics and dashboard listen, HOST:PORT.") var address: String = "127.0.0.1:8080"
+    @Flag(help: "Use --directory even if it holds files the demo did not write (its store and driftd.yaml are replaced).") var force = false
     @Flag(help: "Keep serving the dashboard after the stream has ended, until interrupted (Ctrl-C).") var serveAfter = false
 
     func validate() throws {
@@ -34,6 +39,7 @@ struct DemoCommand: ParsableCommand {
         options.durationSeconds = duration
         options.recordsPerSecond = rate
         options.directory = directory
+        options.force = force
         options.http = try parseListenAddress(address)
         let interactive = isatty(1) != 0
         let summary = try Demo.run(options: options, say: { line in

@@ -9,13 +9,17 @@ import Glibc
 import Darwin
 #endif
 
+/// driftd's version, printed by `driftd --version`.
+let driftdVersion = "0.13.0"
+
 /// The `driftd` command line. Exit status: 0 success (no drift), 1 drift found,
-/// 2 bad usage or bad input.
+/// 2 bad usage or bad input, 3 (compare) not enough data to judge.
 @main
 struct Driftd: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "driftd",
         abstract: "Drift monitoring for machine-learning models.",
+        version: driftdVersion,
         subcommands: [CompareCommand.self, BaselineCommand.self, CheckConfigCommand.self, ReplayCommand.self,
                       AlertsGroup.self, SilenceCommand.self, ReportCommand.self, DeadLettersCommand.self, RunCommand.self, BrokerCommand.self,
                       DemoCommand.self, ServeCommand.self]
@@ -23,8 +27,10 @@ struct Driftd: ParsableCommand {
 
     static func main() {
         tuneAllocator()
+        var parsed: ParsableCommand.Type = Driftd.self
         do {
             var command = try parseAsRoot()
+            parsed = type(of: command)
             try command.run()
         } catch let exit as ExitCode {
             Glibc.exit(exit.rawValue)
@@ -42,7 +48,9 @@ struct Driftd: ParsableCommand {
             Glibc.exit(2)
         } catch {
             let code = exitCode(for: error)
-            let message = fullMessage(for: error)
+            // A usage mistake found once the command is known shows that command's usage.
+            let message = parsed == Driftd.self ? fullMessage(for: error)
+                : "Error: \(Self.message(for: error))\n" + usageString(for: parsed)
             if code == .success {
                 print(message)
                 Glibc.exit(0)

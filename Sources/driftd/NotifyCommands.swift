@@ -49,6 +49,13 @@ struct AlertsGroup: ParsableCommand {
         @Argument(help: "The note.") var text: String
         @Option(help: "Who writes it (default: $USER).") var by: String?
 
+        /// The API refuses an empty note too: a note says something.
+        func validate() throws {
+            guard !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+                throw ValidationError("the note is empty: write what the others on call should know")
+            }
+        }
+
         func run() throws {
             let (_, store) = try options.openStore()
             try store.addNote(alertID: id, by: by ?? operatorName, text: text)

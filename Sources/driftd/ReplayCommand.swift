@@ -60,22 +60,36 @@ struct ReplayCommand: ParsableCommand {
 struct AlertsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "list", abstract: "List alerts from the store, with deliveries that failed.")
     @OptionGroup var options: ConfigOption
-    @Option(help: "Only alerts in this state: firing, pending or resolved.") var state: String?
+    @Option(help: "Only alerts in this state: firing, pending, resolved, or acknowledged (firing with an active ack).") var state: String?
     @Option(help: "Only this model.") var model: String?
+    @Option(help: "Only this severity: warning or critical.") var severity: String?
+    @Option(help: "At most this many (newest first).") var limit: Int?
     @Option(help: "table or json.") var format: OutputFormat = .table
 
-    func run() throws {
-        if let state, !["firing", "pending", "resolved"].contains(state) {
-            throw ValidationError("--state must be firing, pending or resolved, got '\(state)'")
+    func validate() throws {
+        if let state, !["firing", "pending", "resolved", "acknowledged"].contains(state) {
+            throw ValidationError("--state must be firing, pending, resolved or acknowledged, got '\(state)'")
         }
+        if let severity, !["warning", "critical"].contains(severity) {
+            throw ValidationError("--severity must be warning or critical, got '\(severity)'")
+        }
+        if let limit, limit < 1 { throw ValidationError("--limit must be at least 1, got \(limit)") }
+    }
+
+    func run() throws {
         let (_, store) = try options.openStore()
-        let alerts = try store.alerts(state: state, model: model)
+        let acks = Dictionary(try store.activeAcknowledgements().map { ($0.alertID, $0) }, uniquingKeysWith: { a, _ in a })
+        let matching = try store.alerts(state: state == "acknowledged" ? "firing" : state, model: model).filter {
+            (severity == nil || $0.severity == severity) && (state != "acknowledged" || acks[$0.id] != nil)
+        }
+        let alerts = Array(matching.prefix(limit ?? matching.count))
         let failed = Dictionary(grouping: try store.deliveries(status: "failed"), by: \.entry.alertID)
         switch format {
         case .json:
             let items: [[String: Any?]] = alerts.map { a in
                 ["id": a.id, "model": a.model, "feature": a.feature.isEmpty ? nil : a.feature, "rule": a.rule, "severity": a.severity,
                  "state": a.state, "value": a.value, "started_window": a.startedWindow, "updated_window": a.updatedWindow,
+                 "acknowledgement": acks[a.id].map { k -> [String: Any?] in ["by": k.by, "at": k.at, "note": k.note, "expires_at": k.expiresAt] },
                  "transitions": a.transitions.map { t -> [String: Any?] in
                      ["kind": t.kind, "from": t.from, "to": t.to, "severity": t.severity, "value": t.value, "window": t.windowIndex]
                  },
@@ -86,9 +100,9 @@ struct AlertsCommand: ParsableCommand {
             print(JSONWriter.write(items))
         case .table:
             if alerts.isEmpty { print("no alerts"); return }
-            print(TextTable.render([["id", "model", "feature", "rule", "severity", "state", "value", "since window", "last change"]] + alerts.map {
+            print(TextTable.render([["id", "model", "feature", "rule", "severity", "state", "value", "since window", "last change", "acknowledged"]] + alerts.map {
                 [String($0.id), $0.model, $0.feature.isEmpty ? "-" : $0.feature, $0.rule, $0.severity ?? "-", $0.state,
-                 Format.f4($0.value), String($0.startedWindow), String($0.updatedWindow)]
+                 Format.f4($0.value), String($0.startedWindow), String($0.updatedWindow), acks[$0.id].map(Self.acknowledgement) ?? "-"]
             }))
             let shown = Set(alerts.map(\.id))
             let failures = failed.filter { shown.contains($0.key) }.values.flatMap { $0 }.sorted { $0.id < $1.id }
@@ -102,6 +116,13 @@ struct AlertsCommand: ParsableCommand {
     }
 }
 
+extension AlertsCommand {
+    /// Who acknowledged, until when and why, in one cell.
+    static func acknowledgement(_ a: AcknowledgementRecord) -> String {
+        "by \(a.by)" + (a.expiresAt.map { " until \(Timestamps.text(seconds: $0)) UTC" } ?? "") + (a.note.map { ": \($0)" } ?? "")
+    }
+}
+
 struct ReportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "report", abstract: "Show a model's window reports.")
     @OptionGroup var options: ConfigOption
@@ -111,13 +132,14 @@ struct ReportCommand: ParsableCommand {
 
     func run() throws {
         let (_, store) = try options.openStore()
-        let reports = try store.windowReports(model: model, last: last)
+        let reports = try store.windowReports(model: model, last: last).map { r in
+            var shown = r
+            shown.features = r.features.map(\.withoutFiguresOfAnEmptySample)
+            return shown
+        }
         switch format {
         case .json:
-            let encoder = JSONEncoder()
-            encoder.keyEncodingStrategy = .convertToSnakeCase
-            encoder.outputFormatting = [.sortedKeys]
-            print(String(decoding: try encoder.encode(reports), as: UTF8.self))
+            print(try NonFiniteAsNull.encode(reports))
         case .table:
             if reports.isEmpty { print("no window reports for \(model) yet — driftd replay or driftd run produce them"); return }
             var rows = [["window", "records", "feature", "psi", "ks_d", "js", "w1_norm", "unseen", "missing", "status"]]
@@ -141,6 +163,10 @@ struct DeadLettersCommand: ParsableCommand {
     @Option(help: "At most this many.") var limit: Int = 100
     @Option(help: "table or json.") var format: OutputFormat = .table
 
+    func validate() throws {
+        guard limit >= 1 else { throw ValidationError("--limit must be at least 1, got \(limit)") }
+    }
+
     func run() throws {
         let (_, store) = try options.openStore()
         let rows = try store.deadLetters(limit: limit)
@@ -156,6 +182,21 @@ struct DeadLettersCommand: ParsableCommand {
                 [String($0.id), $0.source, $0.line.map(String.init) ?? "-", "\($0.partition):\($0.position)", $0.reason]
             }))
         }
+    }
+}
+
+/// JSON in which numbers JSON cannot hold (NaN, ±∞: a figure that does not exist, or an
+/// infinite chi-square) are null, as in the API. JSONEncoder cannot write null for a Double,
+/// so it writes a marker string no real value holds, and the marker is replaced.
+enum NonFiniteAsNull {
+    static let marker = "\u{FFFF}not-a-finite-number"
+
+    static func encode<T: Encodable>(_ value: T) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.outputFormatting = [.sortedKeys]
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: marker, negativeInfinity: marker, nan: marker)
+        return String(decoding: try encoder.encode(value), as: UTF8.self).replacingOccurrences(of: "\"\(marker)\"", with: "null")
     }
 }
 

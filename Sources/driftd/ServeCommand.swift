@@ -30,7 +30,7 @@ struct ServeCommand: ParsableCommand {
         print("  API        \(server.url)/api/v1/  (OpenAPI: \(server.url)/api/v1/openapi.json)")
         print("  metrics    \(server.url)/metrics")
         if settings.token == nil {
-            print("  state-changing requests are refused: no token (set http.token_env and export that variable)")
+            print("  state-changing requests are refused: \(settings.missingTokenAdvice)")
         }
         fflush(nil)
         while !StopSignal.isRequested { usleep(100_000) }

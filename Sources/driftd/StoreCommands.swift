@@ -177,7 +177,11 @@ enum Timestamps {
 
 enum Format {
     static func g(_ v: Double) -> String { v.isFinite ? String(format: "%.4g", v) : "-" }
-    static func f4(_ v: Double?) -> String { v.map { $0.isFinite ? String(format: "%.4f", $0) : "inf" } ?? "-" }
+    /// NaN is a figure that does not exist (an empty sample): "-", like a missing one.
+    static func f4(_ v: Double?) -> String {
+        guard let v, !v.isNaN else { return "-" }
+        return v.isFinite ? String(format: "%.4f", v) : (v > 0 ? "inf" : "-inf")
+    }
     static func percent(_ v: Double) -> String { String(format: "%.2f%%", v * 100) }
 }
 

@@ -1,0 +1,37 @@
+import HTTPTypes
+import Hummingbird
+
+/// HEAD and OPTIONS for every route, which the router does not answer by itself (it said 404,
+/// before any middleware runs): HEAD runs the GET route and drops the body, so a load
+/// balancer's `HEAD /healthz` works; OPTIONS answers 204 with the path's methods in `Allow`.
+struct MethodsResponder<Router: HTTPResponderBuilder>: HTTPResponderBuilder {
+    let router: Router
+
+    func buildResponder() -> some HTTPResponder<Router.Responder.Context> {
+        let inner = router.buildResponder()
+        return CallbackResponder { request, context in
+            switch request.method {
+            case .head:
+                var head = request.head
+                head.method = .get
+                var response = try await inner.respond(to: Request(head: head, body: request.body), context: context)
+                response.body = ResponseBody()
+                return response
+            case .options:
+                return Response(status: .noContent, headers: [.allow: Self.allowed(path: request.uri.path)])
+            default:
+                return try await inner.respond(to: request, context: context)
+            }
+        }
+    }
+
+    /// The operator actions take POST only; silences are listed (GET) and created (POST).
+    static func allowed(path: String) -> String {
+        let parts = path.split(separator: "/")
+        let isAction = parts.count == 5 && parts.starts(with: ["api", "v1", "alerts"]) && ["ack", "resolve", "notes"].contains(parts[4])
+            || parts.count == 5 && parts.starts(with: ["api", "v1", "silences"]) && parts[4] == "expire"
+        if isAction { return "POST, OPTIONS" }
+        if parts == ["api", "v1", "silences"] { return "GET, HEAD, POST, OPTIONS" }
+        return "GET, HEAD, OPTIONS"
+    }
+}
