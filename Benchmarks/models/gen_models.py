@@ -39,7 +39,14 @@ def features(rng):
 
 
 def record(pool, model, i, ts):
-    return '{"model":"%s","id":"r%d","ts":%d,%s' % (model, i, ts, pool[(i * 7919) % len(pool)])
+    # A hash of the line number picks the draw: any stride would alias with the number of
+    # models (model m's records are lines m, m+N, m+2N, ...) and give each model a handful
+    # of distinct records.
+    h = (i * 0x9E3779B97F4A7C15 + 0x632BE59BD9B4E019) & 0xFFFFFFFFFFFFFFFF
+    h ^= h >> 31
+    h = (h * 0xBF58476D1CE4E5B9) & 0xFFFFFFFFFFFFFFFF
+    h ^= h >> 29
+    return '{"model":"%s","id":"r%d","ts":%d,%s' % (model, i, ts, pool[h % len(pool)])
 
 
 def main():

@@ -92,18 +92,21 @@ final class CompactBuildNode {
     }
 
     static func of<T: Encodable>(_ value: T, codingPath: [any CodingKey]) throws -> CompactBuildNode {
-        switch value {
-        case let a as [UInt64]: return CompactBuildNode(.leaf(.unsignedArray(a)))
-        case let a as [Double]: return CompactBuildNode(.leaf(.doubleArray(a)))
-        case let a as [Int64]: return CompactBuildNode(.leaf(.signedArray(a)))
-        case let a as [Int32]: return CompactBuildNode(.leaf(.int32Array(a)))
-        case let d as Date: return CompactBuildNode(.leaf(.double(d.timeIntervalSince1970)))
-        case let d as Data: return CompactBuildNode(.leaf(.unsignedArray(d.map(UInt64.init))))
-        default:
-            let node = CompactBuildNode()
-            try value.encode(to: CompactEncoder(node: node, codingPath: codingPath))
-            return node
-        }
+        // Type identity first: a failing dynamic cast per value cost more than the value.
+        if T.self == [UInt64].self { return CompactBuildNode(.leaf(.unsignedArray(unsafeBitCast(value, to: [UInt64].self)))) }
+        if T.self == [Double].self { return CompactBuildNode(.leaf(.doubleArray(unsafeBitCast(value, to: [Double].self)))) }
+        if T.self == Double.self { return CompactBuildNode(.leaf(.double(unsafeBitCast(value, to: Double.self)))) }
+        if T.self == Int64.self { return CompactBuildNode(.leaf(.signed(unsafeBitCast(value, to: Int64.self)))) }
+        if T.self == UInt64.self { return CompactBuildNode(.leaf(.unsigned(unsafeBitCast(value, to: UInt64.self)))) }
+        if T.self == Int.self { return CompactBuildNode(.leaf(.signed(Int64(unsafeBitCast(value, to: Int.self))))) }
+        if T.self == String.self { return CompactBuildNode(.leaf(.string(unsafeBitCast(value, to: String.self)))) }
+        if T.self == [Int64].self { return CompactBuildNode(.leaf(.signedArray(unsafeBitCast(value, to: [Int64].self)))) }
+        if T.self == [Int32].self { return CompactBuildNode(.leaf(.int32Array(unsafeBitCast(value, to: [Int32].self)))) }
+        if T.self == Date.self { return CompactBuildNode(.leaf(.double((value as! Date).timeIntervalSince1970))) }
+        if T.self == Data.self { return CompactBuildNode(.leaf(.unsignedArray((value as! Data).map(UInt64.init)))) }
+        let node = CompactBuildNode()
+        try value.encode(to: CompactEncoder(node: node, codingPath: codingPath))
+        return node
     }
 }
 
@@ -215,6 +218,13 @@ struct CompactKeyedEncoding<Key: CodingKey>: KeyedEncodingContainerProtocol {
     let codingPath: [any CodingKey]
 
     mutating func encodeNil(forKey key: Key) throws { node.append(key.stringValue, CompactBuildNode(.leaf(.null))) }
+    // Scalars without a trip through a nested encoder.
+    mutating func encode(_ value: Bool, forKey key: Key) throws { node.append(key.stringValue, CompactBuildNode(.leaf(.bool(value)))) }
+    mutating func encode(_ value: String, forKey key: Key) throws { node.append(key.stringValue, CompactBuildNode(.leaf(.string(value)))) }
+    mutating func encode(_ value: Double, forKey key: Key) throws { node.append(key.stringValue, CompactBuildNode(.leaf(.double(value)))) }
+    mutating func encode(_ value: Int, forKey key: Key) throws { node.append(key.stringValue, CompactBuildNode(.leaf(.signed(Int64(value))))) }
+    mutating func encode(_ value: Int64, forKey key: Key) throws { node.append(key.stringValue, CompactBuildNode(.leaf(.signed(value)))) }
+    mutating func encode(_ value: UInt64, forKey key: Key) throws { node.append(key.stringValue, CompactBuildNode(.leaf(.unsigned(value)))) }
     mutating func encode<T: Encodable>(_ value: T, forKey key: Key) throws {
         node.append(key.stringValue, try CompactBuildNode.of(value, codingPath: codingPath + [key]))
     }

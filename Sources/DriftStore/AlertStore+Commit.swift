@@ -6,7 +6,7 @@ extension AlertStore {
     /// One commit point: the window reports, alert transitions (with their outbox rows),
     /// dead letters, and the checkpoint, in a single transaction.
     public func commit(_ output: PipelineOutput, checkpoint: PipelineCheckpoint, source: String) throws {
-        let reports = try output.reports.map { ($0, try Self.json($0)) }
+        let reports = try output.reports.map { ($0, try Self.compact($0)) }
         let models = try (checkpoint.models ?? [:]).map { ($0.key, $0.value.state.baselineVersion, try Self.compact($0.value)) }
         var progress = checkpoint
         progress.models = nil; progress.monitors = nil; progress.alertBook = nil

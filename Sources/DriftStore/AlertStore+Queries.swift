@@ -25,11 +25,11 @@ extension AlertStore {
     /// The latest `last` window reports of a model, oldest first.
     public func windowReports(model: String, last: Int? = nil) throws -> [WindowReport] {
         try writer.read { db in
-            let bodies = try String.fetchAll(db, sql: """
+            let bodies = try DatabaseValue.fetchAll(db, sql: """
                 SELECT body FROM (SELECT body, id FROM window_reports WHERE model = ? ORDER BY id DESC LIMIT ?)
                 ORDER BY id
                 """, arguments: [model, last ?? -1])
-            return try bodies.map { try Self.decode(WindowReport.self, $0) }
+            return try bodies.map { try Self.decodeStored(WindowReport.self, $0) }
         }
     }
 
@@ -44,9 +44,12 @@ extension AlertStore {
         }
     }
 
-    /// Every stored window report body in order (for comparing runs).
+    /// Every stored window report in order, as JSON (for comparing runs).
     public func windowReportBodies() throws -> [String] {
-        try writer.read { db in try String.fetchAll(db, sql: "SELECT body FROM window_reports ORDER BY model, id") }
+        try writer.read { db in
+            try DatabaseValue.fetchAll(db, sql: "SELECT body FROM window_reports ORDER BY model, id")
+                .map { try Self.json(try Self.decodeStored(WindowReport.self, $0)) }
+        }
     }
 
     public func deadLetters(limit: Int = 1000) throws -> [DeadLetterRecord] {

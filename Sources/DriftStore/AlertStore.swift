@@ -55,9 +55,9 @@ public final class AlertStore: Sendable {
     static func json<T: Encodable>(_ value: T) throws -> String { String(decoding: try encoder.encode(value), as: UTF8.self) }
     static func decode<T: Decodable>(_ type: T.Type, _ text: String) throws -> T { try decoder.decode(type, from: Data(text.utf8)) }
 
-    /// Model states and baselines are stored in the compact binary form (read at every start,
-    /// written at every commit point); stores written by an older driftd hold JSON text,
-    /// which still reads.
+    /// Window reports, model states and baselines are stored in the compact binary form
+    /// (written at every commit point, read at every start); stores written by an older
+    /// driftd hold JSON text, which still reads.
     static func compact<T: Encodable>(_ value: T) throws -> Data { Data(try CompactCoding.encode(value)) }
 
     static func decodeStored<T: Decodable>(_ type: T.Type, _ value: DatabaseValue) throws -> T {

@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 
 /// Runs the built `driftd` executable as a user would, capturing its output and status.
@@ -30,13 +31,48 @@ public enum DriftdProcess {
         process.standardOutput = out
         process.standardError = err
         try process.run()
-        // Read both pipes to the end before waiting, so a large output cannot block the child.
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        let errData = err.fileHandleForReading.readDataToEndOfFile()
+        // Both pipes read to the end at once (standard error on a thread of its own), so a
+        // child that fills either pipe cannot block, then the exit is waited for.
+        let errBox = PipeReading(err.fileHandleForReading)
+        let outData = PipeReading.readToEnd(out.fileHandleForReading)
+        let errData = errBox.wait()
         process.waitUntilExit()
         return DriftdRun(status: process.terminationStatus,
                          standardOutput: String(decoding: outData, as: UTF8.self),
                          standardError: String(decoding: errData, as: UTF8.self))
+    }
+}
+
+/// Reads a pipe to its end with read(2), retrying when a signal interrupts it: Foundation's
+/// `readDataToEndOfFile()` traps on EINTR, which SIGCHLD from other tests' children causes.
+public final class PipeReading: @unchecked Sendable {
+    private var data = Data()
+    private let done = DispatchSemaphore(value: 0)
+
+    /// Starts reading on a thread of its own.
+    public init(_ handle: FileHandle) {
+        let thread = Thread { [self] in
+            data = Self.readToEnd(handle)
+            done.signal()
+        }
+        thread.start()
+    }
+
+    public func wait() -> Data {
+        done.wait()
+        return data
+    }
+
+    public static func readToEnd(_ handle: FileHandle) -> Data {
+        let fd = handle.fileDescriptor
+        var result = Data()
+        var buffer = [UInt8](repeating: 0, count: 65_536)
+        while true {
+            let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n > 0 { result.append(contentsOf: buffer[0..<n]); continue }
+            if n < 0 && errno == EINTR { continue }
+            return result
+        }
     }
 }
 

@@ -75,7 +75,7 @@ public func validateAgainstOpenAPI(_ exchanges: [Exchange], document: String) th
     process.standardOutput = out
     process.standardError = out
     try process.run()
-    let data = out.fileHandleForReading.readDataToEndOfFile()
+    let data = PipeReading.readToEnd(out.fileHandleForReading)
     process.waitUntilExit()
     return (process.terminationStatus, String(decoding: data, as: UTF8.self))
 }

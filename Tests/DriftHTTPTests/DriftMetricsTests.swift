@@ -156,7 +156,7 @@ struct DriftMetricsTests {
         try process.run()
         input.fileHandleForWriting.write(Data(metrics.exposition().utf8))
         try input.fileHandleForWriting.close()
-        let said = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let said = String(decoding: PipeReading.readToEnd(output.fileHandleForReading), as: UTF8.self)
         process.waitUntilExit()
         #expect(process.terminationStatus == 0, "promtool: \(said)")
         #expect(said.isEmpty, "no lint problems: \(said)")

@@ -47,6 +47,19 @@ struct KernelAgreementTests {
         #expect(a == b)
     }
 
+    @Test("fine grid: a few values at a time (counted directly) give the kernel's counts", arguments: [1, 7, 12, 40, 62, 63, 64, 200])
+    func fewValuesIntoManyBins(size: Int) {
+        let edges = Self.edges(count: 1000)
+        var column = SeededData.column(count: size, seed: 17, ties: edges)
+        column[0] = .infinity
+        if size > 2 { column[size / 2] = .nan; column[size - 1] = edges[999] }
+        var a = HistogramAccumulator.zero(binCount: 1001), b = a
+        a.add(column, edges: edges)
+        b.addScalar(column, edges: edges)
+        #expect(a == b)
+        #expect(a.counts.reduce(0, +) + a.missing + a.nonFinite == UInt64(size))
+    }
+
     @Test("moments: vector passes agree with Welford", arguments: sizes)
     func moments(size: Int) {
         let column = SeededData.column(count: size, seed: 11)

@@ -84,14 +84,15 @@ struct KafkaRunTests {
         let base = try #require(runLog.firstMatch(of: /API (http:\/\/127\.0\.0\.1:\d+)\//).map { String($0.1) }, "\(runLog)")
         let api = HTTPClient(base)
         #expect(try await api.json("/readyz")["status"]?.string == "ready", "ready once it holds its partition")
-        // Lag is sampled once a second from librdkafka's view of the partition's end.
+        // Lag is sampled once a second from librdkafka's view of the partition's end, so a
+        // scrape may still show the lag of a moment ago: wait (bounded) for it to reach 0.
         var scrape = try await api.get("/metrics").body
-        for _ in 0..<30 where !scrape.contains("driftd_consumer_lag_records{") {
-            try await Task.sleep(for: .milliseconds(200))
-            scrape = try await api.get("/metrics").body
-        }
         func sample(_ series: String) -> Double? {
             scrape.split(separator: "\n").first { $0.hasPrefix(series + " ") }.flatMap { Double($0.split(separator: " ").last!) }
+        }
+        for _ in 0..<100 where sample("driftd_consumer_lag_records{partition=\"\(topic)/0\"}") != 0 {
+            try await Task.sleep(for: .milliseconds(200))
+            scrape = try await api.get("/metrics").body
         }
         #expect(sample("driftd_records_total") == 16_001, "every record, the malformed one included: \(scrape.prefix(3000))")
         #expect(sample("driftd_records_rejected_total") == 1)
