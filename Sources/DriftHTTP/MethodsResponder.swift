@@ -7,7 +7,9 @@ import Hummingbird
 struct MethodsResponder<Router: HTTPResponderBuilder>: HTTPResponderBuilder {
     let router: Router
 
-    func buildResponder() -> some HTTPResponder<Router.Responder.Context> {
+    // A concrete type, not `some HTTPResponder`: the opaque type crashed swift-frontend 6.3.1
+    // in release builds (signal 11 while emitting APIServer.start).
+    func buildResponder() -> CallbackResponder<Router.Responder.Context> {
         let inner = router.buildResponder()
         return CallbackResponder { request, context in
             switch request.method {

@@ -1,5 +1,6 @@
 import Benchmark
 import DriftCore
+import Foundation
 
 /// The hot path on W1-shaped records (16 numeric features, 4 categorical, a prediction,
 /// ≈ 360 bytes): decoding alone, and decoding with accumulation into windows. 10,000
@@ -65,4 +66,31 @@ let benchmarks: @Sendable () -> Void = {
         benchmark.stopMeasurement()
         blackHole(pipeline.counters.records)
     }
+
+    // Many models closing their windows at one commit point (issue 14): 1,000 models of W1's
+    // 21 features, count windows of 100 records; the measured part feeds each model its
+    // 100th record, which closes and evaluates its window. The wall clock of one iteration is
+    // the time to close 1,000 windows.
+    Benchmark("close 1,000 models' windows at once (wall clock per 1,000 windows)",
+              configuration: .init(metrics: [.wallClock, .mallocCountTotal], scalingFactor: .one, maxIterations: 10)) { benchmark in
+        let models = 1_000
+        let monitors = (0..<models).map { m -> ModelMonitor in
+            var b = baseline
+            b.model = "m\(m)"
+            return ModelMonitor(baseline: b, configuration: WindowConfiguration(basis: .count, size: 100))
+        }
+        var pipeline = Pipeline(source: "bench", monitors: monitors, rules: [:])
+        let renamed: [[UInt8]] = (0..<models).map { m in
+            Array(String(decoding: records[m % records.count], as: UTF8.self).replacingOccurrences(of: "\"model\":\"w1\"", with: "\"model\":\"m\(m)\"").utf8)
+        }
+        for _ in 0..<99 { for (m, r) in renamed.enumerated() { r.withUnsafeBufferPointer { pipeline.ingest($0, position: SourcePosition(partition: 0, offset: Int64(m))) } } }
+        pipeline.flush(now: 0)
+        benchmark.startMeasurement()
+        for (m, r) in renamed.enumerated() { r.withUnsafeBufferPointer { pipeline.ingest($0, position: SourcePosition(partition: 0, offset: Int64(m))) } }
+        pipeline.flush(now: 0)
+        benchmark.stopMeasurement()
+        precondition(pipeline.counters.windowsClosed == Int64(models))
+        blackHole(pipeline.takeOutput().reports.count)
+    }
 }
+
