@@ -147,7 +147,11 @@ public struct Replay {
         let sets = (0..<2).map { _ in (0..<workers).map { _ in DecodingSlot(decoder: pipeline.makeDecoder()) } }
         let shared = ReadOnlyBytes(buffer: bytes)
         // Smaller files get smaller chunks, so that commit points (and progress) still come often.
-        let chunkBytes = Swift.max(64 << 10, Swift.min(options.chunkBytes, (total - offset) / (workers * 16)))
+        // Many models share a chunk: each model's batch in it pays a fixed cost per feature
+        // (pane lookup, one kernel call per statistic), so chunks grow with the number of
+        // models until each model gets a few dozen records a chunk (at most 64 MB a chunk).
+        let perModel = Swift.min(Swift.max(options.chunkBytes, pipeline.monitors.count * 32 * 400), 64 << 20)
+        let chunkBytes = Swift.max(64 << 10, Swift.min(perModel, (total - offset) / (workers * 16)))
         func cut(from first: Int) -> [Range<Int>] {
             var ranges: [Range<Int>] = []
             var start = first
