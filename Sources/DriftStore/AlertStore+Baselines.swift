@@ -63,13 +63,7 @@ extension AlertStore {
 
     /// Every model's active baseline, in one query (a start with thousands of models).
     public func activeBaselines() throws -> [String: Baseline] {
-        try writer.read { db in
-            var baselines: [String: Baseline] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT model, body FROM baselines WHERE active = 1") {
-                baselines[row["model"]] = try Self.decodeStored(Baseline.self, row["body"])
-            }
-            return baselines
-        }
+        try bodiesByModel(Baseline.self, sql: "SELECT model, body FROM baselines WHERE active = 1")
     }
 
     public func activateBaseline(model: String, version: String, actor: String) throws {

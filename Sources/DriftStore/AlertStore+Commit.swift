@@ -77,13 +77,7 @@ extension AlertStore {
 
     /// Every model's stored state (open windows and alerts), whichever source last fed it.
     public func modelCheckpoints() throws -> [String: ModelCheckpoint] {
-        try writer.read { db in
-            var states: [String: ModelCheckpoint] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT model, body FROM model_states") {
-                states[row["model"]] = try Self.decodeStored(ModelCheckpoint.self, row["body"])
-            }
-            return states
-        }
+        try bodiesByModel(ModelCheckpoint.self, sql: "SELECT model, body FROM model_states")
     }
 
     /// The last checkpoint of a source, if any.

@@ -60,6 +60,15 @@ public final class AlertStore: Sendable {
     /// driftd hold JSON text, which still reads.
     static func compact<T: Encodable>(_ value: T) throws -> Data { Data(try CompactCoding.encode(value)) }
 
+    /// `model, body` rows decoded into one value per model.
+    func bodiesByModel<T: Decodable>(_ type: T.Type, sql: String) throws -> [String: T] {
+        try writer.read { db in
+            var values: [String: T] = [:]
+            for row in try Row.fetchAll(db, sql: sql) { values[row["model"]] = try Self.decodeStored(type, row["body"]) }
+            return values
+        }
+    }
+
     static func decodeStored<T: Decodable>(_ type: T.Type, _ value: DatabaseValue) throws -> T {
         switch value.storage {
         case .blob(let data): return try CompactCoding.decode(type, from: [UInt8](data))
