@@ -463,6 +463,6 @@ enum TopicPattern {
         guard status != 0 else { regfree(&compiled); return nil }
         var message = [CChar](repeating: 0, count: 256)
         _ = regerror(status, &compiled, &message, message.count)
-        return String(cString: message).lowercased()
+        return String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self).lowercased()
     }
 }

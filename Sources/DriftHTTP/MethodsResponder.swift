@@ -20,15 +20,19 @@ struct MethodsResponder<Router: HTTPResponderBuilder>: HTTPResponderBuilder {
                 response.body = ResponseBody()
                 return response
             case .options:
-                return Response(status: .noContent, headers: [.allow: Self.allowed(path: request.uri.path)])
+                return Response(status: .noContent, headers: [.allow: AllowedMethods.of(path: request.uri.path)])
             default:
                 return try await inner.respond(to: request, context: context)
             }
         }
     }
+}
 
-    /// The operator actions take POST only; silences are listed (GET) and created (POST).
-    static func allowed(path: String) -> String {
+/// What `Allow` says per path (outside the generic responder, whose closure must not
+/// capture its generic metatype). The operator actions take POST only; silences are
+/// listed (GET) and created (POST).
+enum AllowedMethods {
+    static func of(path: String) -> String {
         let parts = path.split(separator: "/")
         let isAction = parts.count == 5 && parts.starts(with: ["api", "v1", "alerts"]) && ["ack", "resolve", "notes"].contains(parts[4])
             || parts.count == 5 && parts.starts(with: ["api", "v1", "silences"]) && parts[4] == "expire"
