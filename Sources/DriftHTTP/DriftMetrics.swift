@@ -56,6 +56,13 @@ public final class DriftMetrics: @unchecked Sendable {
         static let deliveries = ("driftd_deliveries_total", ["receiver"], "Notifications delivered, by receiver.")
         static let failures = ("driftd_delivery_failures_total", ["receiver"], "Notification deliveries that failed for good, by receiver.")
         static let attempts = ("driftd_delivery_attempts_total", ["receiver"], "Delivery attempts (including retries), by receiver.")
+
+        /// Every labelled family with its Prometheus type.
+        static let labelled: [(String, String, String)] = [
+            (late.0, late.2, "counter"), (windows.0, windows.2, "counter"), (transitions.0, transitions.2, "counter"),
+            (alerts.0, alerts.2, "gauge"), (psi.0, psi.2, "gauge"), (ks.0, ks.2, "gauge"), (lag.0, lag.2, "gauge"),
+            (deliveries.0, deliveries.2, "counter"), (failures.0, failures.2, "counter"), (attempts.0, attempts.2, "counter"),
+        ]
     }
 
     static let alertLabelPairs: [(String, String)] = [
@@ -125,8 +132,17 @@ public final class DriftMetrics: @unchecked Sendable {
         }
     }
 
-    /// The Prometheus text exposition format (version 0.0.4).
-    public func exposition() -> String { registry.emitToString() }
+    /// The Prometheus text exposition format (version 0.0.4). Labelled families with no
+    /// series yet (no late record, no delivery) still say what they are, with HELP and TYPE
+    /// lines, so a scrape before the first event documents every metric.
+    public func exposition() -> String {
+        var text = registry.emitToString()
+        for (name, help, type) in Family.labelled where !text.contains("# TYPE \(name) ") {
+            if !text.isEmpty && !text.hasSuffix("\n") { text += "\n" }
+            text += "# HELP \(name) \(help)\n# TYPE \(name) \(type)\n"
+        }
+        return text
+    }
 
     public static let contentType = "text/plain; version=0.0.4; charset=utf-8"
 

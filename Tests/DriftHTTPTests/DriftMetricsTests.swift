@@ -79,6 +79,17 @@ struct DriftMetricsTests {
         #expect(Self.sample(text, "driftd_window_close_seconds_sum") == 2.5 + 12.5 + 22.5 + 32.5)
     }
 
+    @Test("before any event every metric the README names has its HELP and TYPE lines")
+    func documentedFromTheStart() throws {
+        let readme = try String(contentsOf: Fixtures.repositoryRoot.appendingPathComponent("README.md"), encoding: .utf8)
+        let documented = Set(readme.matches(of: /driftd_[a-z_]+/).map { String($0.output) })
+        #expect(documented.count >= 10, "the README lists the metrics: \(documented)")
+        let text = DriftMetrics().exposition()
+        for name in documented.sorted() {
+            #expect(text.contains("# HELP \(name) ") && text.contains("# TYPE \(name) "), "\(name) is not described before its first event")
+        }
+    }
+
     @Test("label sets are bounded: past the limit new series are dropped and counted")
     func boundedLabels() throws {
         let filled = try FilledStore()
