@@ -21,6 +21,11 @@ public final class DriftMetrics: @unchecked Sendable {
     private var series: [String: Set<[String]>] = [:]
     private var counters: [String: Counter] = [:]
     private var gauges: [String: Gauge] = [:]
+    /// Windows per model already counted from the store (`driftd serve`).
+    private var storedWindowCounts: [String: Int64] = [:]
+    /// Whether the process has no pipeline and reads window metrics from the store at each
+    /// scrape (`driftd serve`); a daemon counts its own commits instead.
+    public let readsWindowsFromStore: Bool
 
     private let records: Counter, rejected: Counter, skewed: Counter, unmonitored: Counter, commits: Counter, dropped: Counter
     private let windowClose: ValueHistogram
@@ -29,8 +34,10 @@ public final class DriftMetrics: @unchecked Sendable {
     /// commit of its report, which includes the allowed lateness.
     public static let windowCloseBuckets: [Double] = [0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300, 900, 3600]
 
-    public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry(), maximumSeries: Int = 2000) {
+    public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry(), maximumSeries: Int = 2000,
+                readsWindowsFromStore: Bool = false) {
         self.registry = registry
+        self.readsWindowsFromStore = readsWindowsFromStore
         self.maximumSeries = maximumSeries
         records = registry.makeCounter(descriptor: Self.descriptor("driftd_records_total", "Records consumed from the sources (every record read, decoded or not)."))
         rejected = registry.makeCounter(descriptor: Self.descriptor("driftd_records_rejected_total", "Records rejected as malformed and stored as dead letters."))
@@ -88,13 +95,29 @@ public final class DriftMetrics: @unchecked Sendable {
             counter(Family.windows, [r.model])?.increment()
             if r.lateRecords > 0 { counter(Family.late, [r.model])?.increment(by: r.lateRecords) }
             if r.basis == .eventTime { windowClose.record(Swift.max(0, nowMilliseconds - Double(r.end)) / 1000) }
-            for f in r.features where f.status != .insufficientData {
-                if let psi = f.numeric?.psi ?? f.categorical?.psi, psi.isFinite { gauge(Family.psi, [r.model, f.name])?.set(psi) }
-                if let d = f.numeric?.ks?.statistic, d.isFinite { gauge(Family.ks, [r.model, f.name])?.set(d) }
-            }
+            setDriftGauges(r)
         }
         for t in output.transitions {
             counter(Family.transitions, [t.kind.rawValue, t.severity?.rawValue ?? "none"])?.increment()
+        }
+    }
+
+    /// `driftd serve`, where no pipeline feeds the metrics: the windows each model has in the
+    /// store and the drift figures of its latest window, read at every scrape.
+    public func observe(storedWindows summaries: [(model: String, windows: Int64, latest: WindowReport)]) {
+        lock.lock(); defer { lock.unlock() }
+        for s in summaries {
+            let seen = storedWindowCounts[s.model] ?? 0
+            if s.windows > seen { counter(Family.windows, [s.model])?.increment(by: s.windows - seen) }
+            storedWindowCounts[s.model] = Swift.max(seen, s.windows)
+            setDriftGauges(s.latest)
+        }
+    }
+
+    private func setDriftGauges(_ r: WindowReport) {
+        for f in r.features where f.status != .insufficientData {
+            if let psi = f.numeric?.psi ?? f.categorical?.psi, psi.isFinite { gauge(Family.psi, [r.model, f.name])?.set(psi) }
+            if let d = f.numeric?.ks?.statistic, d.isFinite { gauge(Family.ks, [r.model, f.name])?.set(d) }
         }
     }
 

@@ -33,6 +33,18 @@ extension AlertStore {
         }
     }
 
+    /// Per model: how many windows the store holds and the latest of them (what `/metrics`
+    /// under `driftd serve` reports, where no pipeline runs).
+    public func windowSummaries() throws -> [(model: String, windows: Int64, latest: WindowReport)] {
+        try writer.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT w.model AS model, c.n AS n, w.body AS body
+                FROM (SELECT model, COUNT(*) AS n, MAX(id) AS last FROM window_reports GROUP BY model) c
+                JOIN window_reports w ON w.id = c.last ORDER BY w.model
+                """).map { ($0["model"], $0["n"], try Self.decodeStored(WindowReport.self, $0["body"])) }
+        }
+    }
+
     /// Every transition in commit order (for comparing runs).
     public func transitionLog() throws -> [String] {
         try writer.read { db in

@@ -24,7 +24,7 @@ struct ServeCommand: ParsableCommand {
         let listen = try address.map(parseListenAddress) ?? c.http?.listen ?? .loopbackDefault
         StopSignal.install()
         let settings = c.apiSettings()
-        let server = try APIServer.start(store: store, settings: settings, metrics: DriftMetrics(), address: listen)
+        let server = try APIServer.start(store: store, settings: settings, metrics: DriftMetrics(readsWindowsFromStore: true), address: listen)
         print("driftd serving \(c.storePath)")
         print("  dashboard  \(server.url)/")
         print("  API        \(server.url)/api/v1/  (OpenAPI: \(server.url)/api/v1/openapi.json)")

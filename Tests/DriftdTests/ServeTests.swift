@@ -62,7 +62,13 @@ struct ServeTests {
         #expect(letters["dead_letters"]?.array?.first?["line"]?.number == 1)
         try await client.json("/healthz")
         try await client.json("/readyz")
-        #expect(try await client.get("/metrics").body.contains("driftd_alerts{state=\"firing\""))
+        // A Prometheus scraping serve sees the store's windows and drift, not only its alerts.
+        let scrape = try await client.get("/metrics").body
+        #expect(scrape.contains("driftd_alerts{state=\"firing\""))
+        #expect(scrape.contains("driftd_windows_closed_total{model=\"shop\"} 10"), "\(scrape.prefix(2000))")
+        #expect(scrape.contains("driftd_feature_psi{model=\"shop\",feature=\"amount\"}"))
+        #expect(scrape.contains("driftd_feature_ks_statistic{model=\"shop\",feature=\"amount\"}"))
+        #expect(try await client.get("/metrics").body.contains("driftd_windows_closed_total{model=\"shop\"} 10"), "a second scrape does not count the windows again")
         #expect(try await client.get("/").body.contains("<html"))
         #expect(try await client.request("POST", "/api/v1/alerts/\(Int(id))/ack").status == 401)
 
