@@ -81,6 +81,8 @@ final class CompactBuildNode {
     var kind: Kind
     init(_ kind: Kind = .empty) { self.kind = kind }
 
+    // Appends take the array out of `kind` first (`kind = .empty`) so that it stays uniquely
+    // referenced and grows in place instead of being copied at every entry.
     func append(_ key: String, _ child: CompactBuildNode) {
         if case .keyed(var entries) = kind { kind = .empty; entries.append((key, child)); kind = .keyed(entries) }
         else { kind = .keyed([(key, child)]) }
@@ -102,8 +104,6 @@ final class CompactBuildNode {
         if T.self == String.self { return CompactBuildNode(.leaf(.string(unsafeBitCast(value, to: String.self)))) }
         if T.self == [Int64].self { return CompactBuildNode(.leaf(.signedArray(unsafeBitCast(value, to: [Int64].self)))) }
         if T.self == [Int32].self { return CompactBuildNode(.leaf(.int32Array(unsafeBitCast(value, to: [Int32].self)))) }
-        if T.self == Date.self { return CompactBuildNode(.leaf(.double((value as! Date).timeIntervalSince1970))) }
-        if T.self == Data.self { return CompactBuildNode(.leaf(.unsignedArray((value as! Data).map(UInt64.init)))) }
         let node = CompactBuildNode()
         try value.encode(to: CompactEncoder(node: node, codingPath: codingPath))
         return node
@@ -433,8 +433,6 @@ struct CompactDecoder: Decoder {
         case .doubleArray(let a) where T.self == [Double].self: return a as! T
         case .signedArray(let a) where T.self == [Int64].self: return a as! T
         case .int32Array(let a) where T.self == [Int32].self: return a as! T
-        case .unsignedArray(let a) where T.self == Data.self: return Data(a.map { UInt8(truncatingIfNeeded: $0) }) as! T
-        case .double(let d) where T.self == Date.self: return Date(timeIntervalSince1970: d) as! T
         default: return try T(from: self)
         }
     }

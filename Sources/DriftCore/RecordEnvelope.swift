@@ -21,6 +21,21 @@ extension JSONScanner {
         guard isAtEnd else { throw fail("unexpected data after the record") }
     }
 
+    /// Walks the top-level object's fields, skipping their values, until `stop` accepts a key:
+    /// true with the scanner at that key's value, false when the object ends first (or is
+    /// `{}`). For readers that need one field before the rest (the model of a record) or only
+    /// the keys (a repeated key in an API body).
+    public mutating func seekField(_ stop: (UnsafeBufferPointer<UInt8>) -> Bool) throws(RecordRejection) -> Bool {
+        guard try beginRecord() else { return false }
+        repeat {
+            let key = try parseString()
+            try expect(0x3A, "':' after a key")
+            if stop(key) { return true }
+            try skipValue(depth: 1)
+        } while consume(0x2C)
+        return false
+    }
+
     /// The `model` value: a string of 1 to 128 bytes.
     mutating func parseModelID() throws(RecordRejection) -> UnsafeBufferPointer<UInt8> {
         guard try peekValueKind() == .string else { throw fail("`model` must be a string") }

@@ -16,18 +16,7 @@ public enum SampleTableReader {
                                  maximumRecordBytes: Int = InferenceRecordParser.defaultMaximumRecordBytes,
                                  expectedRows: Int? = nil, model: String? = nil) -> SampleTable {
         var builder = SampleTableBuilder(expectedRows: expectedRows ?? estimatedLineCount(bytes))
-        var scratchCapacity = 4096
-        var scratch = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: scratchCapacity)
-        defer { scratch.deallocate() }
-        var line = firstLine
-        forEachLine(bytes) { record, isLast in
-            defer { line += 1 }
-            if isBlank(record) { return }
-            if record.count > scratchCapacity && record.count <= maximumRecordBytes {
-                scratch.deallocate()
-                scratchCapacity = record.count
-                scratch = .allocate(capacity: scratchCapacity)
-            }
+        let lines = forEachRecord(bytes, firstLine: firstLine, maximumRecordBytes: maximumRecordBytes) { record, scratch, line in
             do throws(RecordRejection) {
                 if try InferenceRecordParser.parse(record, scratch: scratch, into: &builder, maximumRecordBytes: maximumRecordBytes, model: model) {
                     builder.commitRow()
@@ -39,8 +28,29 @@ public enum SampleTableReader {
             }
         }
         var table = builder.finish()
-        table.lineCount = line - firstLine
+        table.lineCount = lines
         return table
+    }
+
+    /// Calls `body` with each non-blank line, a scratch buffer at least as large as the line
+    /// (up to `maximumRecordBytes`) and the line's number; returns the number of lines read.
+    public static func forEachRecord(_ bytes: UnsafeBufferPointer<UInt8>, firstLine: Int, maximumRecordBytes: Int,
+                                     _ body: (UnsafeBufferPointer<UInt8>, UnsafeMutableBufferPointer<UInt8>, Int) -> Void) -> Int {
+        var scratchCapacity = 4096
+        var scratch = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: scratchCapacity)
+        defer { scratch.deallocate() }
+        var line = firstLine
+        forEachLine(bytes) { record, _ in
+            defer { line += 1 }
+            if isBlank(record) { return }
+            if record.count > scratchCapacity && record.count <= maximumRecordBytes {
+                scratch.deallocate()
+                scratchCapacity = record.count
+                scratch = .allocate(capacity: scratchCapacity)
+            }
+            body(record, scratch, line)
+        }
+        return line - firstLine
     }
 
     /// Calls `body` with each line (without its `\n` or `\r\n`).

@@ -21,18 +21,7 @@ public enum SampleTablesByModel {
                                  wants: (String) -> Bool = { _ in true }) -> Part {
         var builders: [String: SampleTableBuilder] = [:]
         var part = Part()
-        var scratchCapacity = 4096
-        var scratch = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: scratchCapacity)
-        defer { scratch.deallocate() }
-        var line = firstLine
-        SampleTableReader.forEachLine(bytes) { record, _ in
-            defer { line += 1 }
-            if SampleTableReader.isBlank(record) { return }
-            if record.count > scratchCapacity && record.count <= maximumRecordBytes {
-                scratch.deallocate()
-                scratchCapacity = record.count
-                scratch = .allocate(capacity: scratchCapacity)
-            }
+        let lines = SampleTableReader.forEachRecord(bytes, firstLine: firstLine, maximumRecordBytes: maximumRecordBytes) { record, scratch, line in
             let model: String
             do throws(RecordRejection) {
                 model = try modelID(of: record, scratch: scratch, maximumRecordBytes: maximumRecordBytes)
@@ -53,7 +42,7 @@ public enum SampleTablesByModel {
             }
         }
         for (model, var builder) in builders { part.tables[model] = builder.finish() }
-        part.lineCount = line - firstLine
+        part.lineCount = lines
         return part
     }
 
@@ -76,13 +65,7 @@ public enum SampleTablesByModel {
             throw RecordRejection("record of \(record.count) bytes is over the size limit of \(maximumRecordBytes) bytes", at: 0)
         }
         var s = JSONScanner(record, scratch: scratch)
-        guard try s.beginRecord() else { throw .missingModel }
-        repeat {
-            let key = try s.parseString()
-            try s.expect(0x3A, "':' after a key")
-            if bytesEqual(key, "model") { return String(decoding: try s.parseModelID(), as: UTF8.self) }
-            try s.skipValue(depth: 1)
-        } while s.consume(0x2C)
-        throw .missingModel
+        guard try s.seekField({ bytesEqual($0, "model") }) else { throw .missingModel }
+        return String(decoding: try s.parseModelID(), as: UTF8.self)
     }
 }

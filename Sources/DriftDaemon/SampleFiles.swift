@@ -17,7 +17,7 @@ public enum SampleFiles {
         switch format(of: file.path, requested: requested) {
         case .csv: return CSVSampleReader.read(file.bytes)
         case .jsonl, .auto:
-            let text = UnsafeBufferPointer(rebasing: file.bytes[ByteOrderMark.length(file.bytes)...])
+            let text = jsonLinesText(file)
             let parts = SampleTableReader.lineAlignedParts(text, parts: Swift.max(1, processorCount))
             let tables = ResultSlots<SampleTable>(count: parts.count)
             let bytes = ReadOnlyBytes(buffer: text)
@@ -35,9 +35,10 @@ public enum SampleFiles {
     /// A JSON Lines file of many models' records, one table per model that `wants` accepts,
     /// read on every core in one pass.
     public static func loadByModel(_ file: MappedFile, wants: @escaping @Sendable (String) -> Bool) -> SampleTablesByModel.Part {
-        let parts = SampleTableReader.lineAlignedParts(file.bytes, parts: Swift.max(1, processorCount))
+        let text = jsonLinesText(file)
+        let parts = SampleTableReader.lineAlignedParts(text, parts: Swift.max(1, processorCount))
         let results = ResultSlots<SampleTablesByModel.Part>(count: parts.count)
-        let bytes = ReadOnlyBytes(buffer: file.bytes)
+        let bytes = ReadOnlyBytes(buffer: text)
         DispatchQueue.concurrentPerform(iterations: parts.count) { k in
             results[k] = SampleTablesByModel.jsonLines(UnsafeBufferPointer(rebasing: bytes.buffer[parts[k]]), wants: wants)
         }
@@ -45,6 +46,11 @@ public enum SampleFiles {
         var whole = all.removeFirst()
         for part in all { SampleTablesByModel.append(part, to: &whole) }
         return whole
+    }
+
+    /// A JSON Lines file's records: its bytes after a byte order mark, if any.
+    static func jsonLinesText(_ file: MappedFile) -> UnsafeBufferPointer<UInt8> {
+        UnsafeBufferPointer(rebasing: file.bytes[ByteOrderMark.length(file.bytes)...])
     }
 
     public static var processorCount: Int { Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))) }

@@ -185,27 +185,15 @@ enum DuplicateKeys {
             let scratch = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: count + 16)
             defer { scratch.deallocate() }
             var s = JSONScanner(UnsafeBufferPointer(b), scratch: scratch)
-            return try? repeatedKey(&s)
+            var seen = Set<String>()
+            var repeated: String?
+            _ = try? s.seekField { key in
+                let name = String(decoding: key, as: UTF8.self)
+                if !seen.insert(name).inserted { repeated = name }
+                return repeated != nil
+            }
+            return repeated
         }
-    }
-
-    private static func repeatedKey(_ s: inout JSONScanner) throws(RecordRejection) -> String? {
-        s.skipWhitespace()
-        guard s.consume(UInt8(ascii: "{")) else { return nil }
-        var seen = Set<String>()
-        s.skipWhitespace()
-        if s.consume(UInt8(ascii: "}")) { return nil }
-        repeat {
-            s.skipWhitespace()
-            let key = String(decoding: try s.parseString(), as: UTF8.self)
-            guard seen.insert(key).inserted else { return key }
-            s.skipWhitespace()
-            try s.expect(UInt8(ascii: ":"), ":")
-            s.skipWhitespace()
-            try s.skipValue()
-            s.skipWhitespace()
-        } while s.consume(UInt8(ascii: ","))
-        return nil
     }
 }
 

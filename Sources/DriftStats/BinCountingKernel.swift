@@ -36,14 +36,20 @@ public enum BinCountingKernel {
             } else if v.isInfinite {
                 counts[nonFiniteSlot(edgeCount: edges.count)] += 1
             } else {
-                var low = 0, high = edges.count
-                while low < high {
-                    let mid = (low + high) / 2
-                    if edges[mid] <= v { low = mid + 1 } else { high = mid }
-                }
-                counts[low] += 1
+                counts[bin(of: v, edges: edges)] += 1
             }
         }
+    }
+
+    /// The bin of a finite value: the number of edges at or below it (a branching binary search).
+    @inline(__always)
+    public static func bin(of v: Double, edges: UnsafeBufferPointer<Double>) -> Int {
+        var low = 0, high = edges.count
+        while low < high {
+            let mid = (low + high) / 2
+            if edges[mid] <= v { low = mid + 1 } else { high = mid }
+        }
+        return low
     }
 
     /// Eight lanes at a time: the bin index is the number of edges at or below each lane,

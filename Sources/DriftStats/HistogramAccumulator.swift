@@ -68,12 +68,7 @@ public struct HistogramAccumulator: Sendable, Codable, Equatable, Hashable {
             for v in column {
                 if v.isNaN { missing &+= 1; continue }
                 if v.isInfinite { nonFinite &+= 1; continue }
-                var low = 0, high = edges.count
-                while low < high {
-                    let mid = (low + high) / 2
-                    if edges[mid] <= v { low = mid + 1 } else { high = mid }
-                }
-                c[low] &+= 1
+                c[BinCountingKernel.bin(of: v, edges: edges)] &+= 1
             }
         }
     }
