@@ -48,13 +48,14 @@ struct Driftd: ParsableCommand {
             Glibc.exit(2)
         } catch {
             let code = exitCode(for: error)
+            // --help and --version: ArgumentParser's own text, on standard output.
+            if code == .success {
+                print(fullMessage(for: error))
+                Glibc.exit(0)
+            }
             // A usage mistake found once the command is known shows that command's usage.
             let message = parsed == Driftd.self ? fullMessage(for: error)
                 : "Error: \(Self.message(for: error))\n" + usageString(for: parsed)
-            if code == .success {
-                print(message)
-                Glibc.exit(0)
-            }
             writeStandardError(message + "\n")
             // Usage mistakes exit 2 (ArgumentParser's own default would be 64).
             Glibc.exit(2)

@@ -118,6 +118,9 @@ struct NewUserTests {
         }
         let version = try DriftdProcess.run(["--version"])
         #expect(version.status == 0 && !version.standardOutput.isEmpty, "\(version.standardError)")
+        // Help is help, not an error: on standard output, exit 0, without "Error:".
+        let help = try DriftdProcess.run(["compare", "--help"])
+        #expect(help.status == 0 && help.standardOutput.hasPrefix("OVERVIEW:") && !help.standardOutput.contains("Error:"), "\(help.standardOutput.prefix(200))")
 
         let ids = (try JSONValue.parse(try DriftdProcess.run(["alerts", "--config", config, "--format", "json"]).standardOutput).array ?? [])
             .compactMap { $0["id"]?.number.map { String(Int($0)) } }
