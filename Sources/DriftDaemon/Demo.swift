@@ -45,6 +45,8 @@ public enum Demo {
         try fm.createDirectory(at: dir, withIntermediateDirectories: true)
         try DemoFolder.markerText.write(to: dir.appendingPathComponent(DemoFolder.marker), atomically: true, encoding: .utf8)
         let storePath = dir.appendingPathComponent("driftd.sqlite").path
+        // The lock first: a demo still running in this folder keeps its store.
+        let lock = try StoreLock(store: storePath, command: "driftd demo")
         for suffix in ["", "-wal", "-shm"] { try? fm.removeItem(atPath: storePath + suffix) }
 
         let broker = try EmbeddedBroker()
@@ -81,7 +83,7 @@ public enum Demo {
           repeat_interval: 1h
         """.write(toFile: configPath, atomically: true, encoding: .utf8)
         let configuration = try DriftConfiguration.load(file: configPath)
-        let store = try AlertStore(path: configuration.storePath)
+        let store = try AlertStore(path: configuration.storePath, lock: lock)
 
         // The API and dashboard over the store the daemon writes, with the daemon's metrics.
         let metrics = DriftMetrics()

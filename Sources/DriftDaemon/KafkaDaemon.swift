@@ -21,6 +21,11 @@ public enum KafkaDaemon {
         public var commitQueueCapacity = 2
         /// Tests: each store commit takes this much longer (a slow disk).
         public var commitDelayMillisecondsForTesting = 0
+        /// How long a stop or a rebalance waits for a store that refuses writes (disk full)
+        /// before it gives up its last commit (whose records are consumed again later).
+        public var storeFaultPatienceSeconds = 10.0
+        /// Waiting between attempts at a commit the store refused.
+        public var storeRetryBackoff = (first: 0.25, longest: 30.0)
         /// Names this daemon in the handovers it writes (default host:pid).
         public var instanceName: String?
         /// Fed once per commit point (after the store has it) and with the consumer lag.
@@ -42,6 +47,9 @@ public enum KafkaDaemon {
         public var secondsFromFirstMessage: Double?
         /// How often consumption was paused because the store writer was behind.
         public var pauses: Int = 0
+        /// The storage fault the daemon is waiting out (disk full, read-only, I/O), if any:
+        /// consumption is paused until the store takes writes again.
+        public var storeFault: String?
     }
 
     /// Runs until `shouldStop` says so; then drains, commits and leaves the group cleanly.
@@ -92,8 +100,11 @@ public enum KafkaDaemon {
         func handoverKey(_ tp: TopicPartition) -> String { "\(kafka.group)/\(tp.topic)/\(tp.partition)" }
         var handedOver: [TopicPartition: Int64] = [:]
         var consumerRef: KafkaConsumer?
-        let writer = CommitWriter(capacity: options.commitQueueCapacity)
-        defer { writer.stop() }
+        let metrics = options.metrics
+        let writer = CommitWriter(capacity: options.commitQueueCapacity,
+                                  backoff: .init(first: options.storeRetryBackoff.first, longest: options.storeRetryBackoff.longest),
+                                  onFailedAttempt: { metrics?.observe(storeError: $0.kind.rawValue) })
+        defer { writer.stop(faultPatience: 0) }
         let slowStore = options.commitDelayMillisecondsForTesting
         // Offsets and output of commits the store has made durable: now Kafka and the
         // operator may hear of them (only partitions still held: a revoked one's offsets
@@ -134,9 +145,10 @@ public enum KafkaDaemon {
             for (tp, n) in numbers where held.contains(tp) { if let next = pipeline.positions[n] { offsets[tp] = next } }
             let alertsTopic = kafka.alertsTopic, checkpointTopic = kafka.checkpointTopic
             let sendable = (alerts: alerts, handovers: handovers)
-            writer.submit(CommitWriter.Job(output: output, counters: pipeline.counters, offsets: offsets) {
+            writer.submit(CommitWriter.Job(output: output, counters: pipeline.counters, offsets: offsets, store: {
                 if slowStore > 0 { usleep(UInt32(slowStore) * 1000) }
                 try store.commit(output, checkpoint: checkpoint, source: source)
+            }, afterStore: {
                 // Transitions also go to the alerts topic, after the store made them durable
                 // (the outbox stays the reliable path to on-call).
                 if let alertsProducer, let alertsTopic {
@@ -150,11 +162,14 @@ public enum KafkaDaemon {
                         try handoverProducer.flush(timeoutMilliseconds: 10_000)
                     } catch { log("checkpoint topic \(checkpointTopic): \(error)") }
                 }
-            })
+            }))
             lastCommit = Date()
             sinceCommit = 0
             if waitForStore {
-                writer.drain()
+                if !writer.drain(faultPatience: options.storeFaultPatienceSeconds), let e = writer.failure as? StoreError, e.isRetriable {
+                    throw StoreError(e.description + " — driftd stopped without its last commit: the records since the one before are "
+                                     + "consumed again at the next start (nothing is lost)", kind: e.kind)
+                }
                 if let failure = writer.failure { throw failure }
                 finishCommitted(synchronously: true)
             }
@@ -208,10 +223,12 @@ public enum KafkaDaemon {
         func status() -> Status {
             Status(records: pipeline.counters.records, windowsClosed: pipeline.counters.windowsClosed, firing: pipeline.alertBook.firing.count,
                    rejected: pipeline.counters.rejected, partitions: consumer.assignment.count, lastError: consumer.lastError,
-                   seconds: Date().timeIntervalSince(started), secondsFromFirstMessage: firstMessage.map { Date().timeIntervalSince($0) }, pauses: pauses)
+                   seconds: Date().timeIntervalSince(started), secondsFromFirstMessage: firstMessage.map { Date().timeIntervalSince($0) }, pauses: pauses,
+                   storeFault: writer.fault.map { "the store refuses writes since \($0.since.formatted(.iso8601)) (\($0.error.kind.rawValue), \($0.attempts) attempts)" })
         }
         var lastStatus = Date()
         var firstMessage: Date?
+        var lastFaultLog: Date?
         while !shouldStop(pipeline.counters.records) {
             let n = consumer.poll(maximum: options.pollBatch, timeoutMilliseconds: options.pollTimeoutMilliseconds) { m in
                 let key = Int64(m.topicIndex) << 32 | Int64(UInt32(bitPattern: m.partition))
@@ -249,6 +266,17 @@ public enum KafkaDaemon {
             if paused && !writer.isFull {
                 consumer.resume(consumer.assignment)
                 paused = false
+            }
+            // A storage fault is waited out (the writer retries, the full queue pauses the
+            // partitions); the operator hears of it at once, then once a minute, and when it ends.
+            if let fault = writer.fault, lastFaultLog.map({ Date().timeIntervalSince($0) >= 60 }) ?? true {
+                log("\(fault.error) — consumption paused, state kept in memory; retrying (\(fault.attempts) attempts since \(fault.since.formatted(.iso8601)))")
+                lastFaultLog = Date()
+            }
+            for recovery in writer.takeRecoveries() {
+                log(String(format: "the store %@ takes writes again after %.0f s (%d failed attempts, %@): resuming", store.path,
+                           Date().timeIntervalSince(recovery.since), recovery.attempts, recovery.error.kind.rawValue))
+                lastFaultLog = nil
             }
             if Date().timeIntervalSince(lastStatus) >= 1 {
                 if let metrics = options.metrics {

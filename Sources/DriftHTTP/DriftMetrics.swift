@@ -63,12 +63,14 @@ public final class DriftMetrics: @unchecked Sendable {
         static let deliveries = ("driftd_deliveries_total", ["receiver"], "Notifications delivered, by receiver.")
         static let failures = ("driftd_delivery_failures_total", ["receiver"], "Notification deliveries that failed for good, by receiver.")
         static let attempts = ("driftd_delivery_attempts_total", ["receiver"], "Delivery attempts (including retries), by receiver.")
+        static let storeErrors = ("driftd_store_errors_total", ["kind"], "Store writes that failed, by kind (disk_full, read_only, io_error, busy, ...); the daemon retries those that pass.")
 
         /// Every labelled family with its Prometheus type.
         static let labelled: [(String, String, String)] = [
             (late.0, late.2, "counter"), (windows.0, windows.2, "counter"), (transitions.0, transitions.2, "counter"),
             (alerts.0, alerts.2, "gauge"), (psi.0, psi.2, "gauge"), (ks.0, ks.2, "gauge"), (lag.0, lag.2, "gauge"),
             (deliveries.0, deliveries.2, "counter"), (failures.0, failures.2, "counter"), (attempts.0, attempts.2, "counter"),
+            (storeErrors.0, storeErrors.2, "counter"),
         ]
     }
 
@@ -140,6 +142,12 @@ public final class DriftMetrics: @unchecked Sendable {
             if let g = gauges.removeValue(forKey: k) { registry.unregisterGauge(g) }
             series[Family.lag.0]?.remove(values)
         }
+    }
+
+    /// A store write that failed, by its kind (`StoreError.Kind` raw value).
+    public func observe(storeError kind: String) {
+        lock.lock(); defer { lock.unlock() }
+        counter(Family.storeErrors, [kind])?.increment()
     }
 
     public enum DeliveryOutcome: Sendable { case delivered, retry, failed }

@@ -166,9 +166,21 @@ enum OperatorRoutes {
         return date.timeIntervalSince1970
     }
 
-    /// The store refuses what the alert's state does not allow: a conflict, said as it is.
+    /// The store's refusal as the HTTP status of its kind: what the request names is not
+    /// there (404), its state does not allow it (409), the request is malformed (400), the
+    /// storage cannot take writes now (503: try again), the store itself is damaged (500).
     static func conflict<T>(_ body: () throws -> T) throws -> T {
-        do { return try body() } catch let e as StoreError { throw HTTPError(.conflict, message: e.description) }
+        do { return try body() } catch let e as StoreError { throw HTTPError(status(of: e.kind), message: e.description) }
+    }
+
+    static func status(of kind: StoreError.Kind) -> HTTPResponse.Status {
+        switch kind {
+        case .notFound: .notFound
+        case .conflict: .conflict
+        case .invalidRequest: .badRequest
+        case .diskFull, .readOnly, .ioError, .busy, .inUse: .serviceUnavailable
+        case .corrupt, .notAStore, .cannotOpen, .other: .internalServerError
+        }
     }
 }
 

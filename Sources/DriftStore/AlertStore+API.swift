@@ -55,7 +55,7 @@ extension AlertStore {
     /// fired) alerts are not shown.
     public func alertPage(state: String? = nil, model: String? = nil, severity: String? = nil,
                           limit: Int, offset: Int) throws -> StorePage<StoredAlert> {
-        try writer.read { db in
+        try read { db in
             let filter = """
                 FROM alerts WHERE state != 'cancelled' AND (?1 IS NULL OR state = ?1) AND (?2 IS NULL OR model = ?2)
                 AND (?3 IS NULL OR severity = ?3)
@@ -70,7 +70,7 @@ extension AlertStore {
 
     /// One alert with its transitions in order, or nil.
     public func alert(id: Int64) throws -> StoredAlert? {
-        try writer.read { db in
+        try read { db in
             guard let row = try Row.fetchOne(db, sql: "SELECT * FROM alerts WHERE id = ?", arguments: [id]) else { return nil }
             var alert = Self.storedAlert(row)
             alert.transitions = try Self.transitions(db, alertID: id)
@@ -91,7 +91,7 @@ extension AlertStore {
 
     /// How many alerts are in each (state, severity); severity nil for resolved ones.
     public func alertCounts() throws -> [AlertCount] {
-        try writer.read { db in
+        try read { db in
             try Row.fetchAll(db, sql: """
                 SELECT state, severity, COUNT(*) AS n FROM alerts WHERE state != 'cancelled' GROUP BY state, severity ORDER BY state, severity
                 """).map { AlertCount(state: $0["state"], severity: $0["severity"], count: $0["n"]) }
@@ -107,14 +107,14 @@ extension AlertStore {
 
     /// Every model the store knows: with a baseline or with window reports, sorted.
     public func modelIDs() throws -> [String] {
-        try writer.read { db in
+        try read { db in
             try String.fetchAll(db, sql: "SELECT model FROM baselines UNION SELECT model FROM window_reports ORDER BY model")
         }
     }
 
     /// Firing alerts per model.
     public func firingAlertCounts() throws -> [String: Int] {
-        try writer.read { db in
+        try read { db in
             var counts: [String: Int] = [:]
             for row in try Row.fetchAll(db, sql: "SELECT model, COUNT(*) AS n FROM alerts WHERE state = 'firing' GROUP BY model") {
                 counts[row["model"]] = row["n"]
@@ -125,7 +125,7 @@ extension AlertStore {
 
     /// A page of dead letters, oldest first.
     public func deadLetterPage(limit: Int, offset: Int) throws -> StorePage<StoredDeadLetter> {
-        try writer.read { db in
+        try read { db in
             let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM dead_letters") ?? 0
             let items = try Row.fetchAll(db, sql: "SELECT * FROM dead_letters ORDER BY id LIMIT ? OFFSET ?", arguments: [limit, offset]).map {
                 StoredDeadLetter(id: $0["id"], source: $0["source"], partition: $0["partition"], position: $0["position"],
@@ -137,7 +137,7 @@ extension AlertStore {
 
     /// Whether the store answers a read (readiness).
     public func ping() throws {
-        _ = try writer.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM sqlite_master") }
+        _ = try read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM sqlite_master") }
     }
 
     static func storedAlert(_ row: Row) -> StoredAlert {

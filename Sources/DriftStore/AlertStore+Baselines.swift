@@ -21,7 +21,7 @@ extension AlertStore {
     /// them, or none when one of them exists already.
     public func saveBaselines(_ baselines: [Baseline], activate: Bool, actor: String) throws {
         let bodies = try baselines.map { try Self.compact($0) }
-        try writer.write { db in
+        try write { db in
             for (baseline, body) in zip(baselines, bodies) {
                 if try Bool.fetchOne(db, sql: "SELECT 1 FROM baselines WHERE model = ? AND version = ?", arguments: [baseline.model, baseline.version]) == true {
                     throw StoreError("baseline \(baseline.model) version \(baseline.version) exists already — give another --version")
@@ -39,7 +39,7 @@ extension AlertStore {
     }
 
     public func baselines(model: String? = nil) throws -> [BaselineSummary] {
-        try writer.read { db in
+        try read { db in
             let rows = try Row.fetchAll(db, sql: """
                 SELECT model, version, created_at, active, record_count FROM baselines
                 WHERE (? IS NULL OR model = ?) ORDER BY model, created_at
@@ -50,7 +50,7 @@ extension AlertStore {
     }
 
     public func baseline(model: String, version: String? = nil) throws -> Baseline? {
-        try writer.read { db in
+        try read { db in
             let body: DatabaseValue?
             if let version {
                 body = try DatabaseValue.fetchOne(db, sql: "SELECT body FROM baselines WHERE model = ? AND version = ?", arguments: [model, version])
@@ -67,9 +67,9 @@ extension AlertStore {
     }
 
     public func activateBaseline(model: String, version: String, actor: String) throws {
-        try writer.write { db in
+        try write { db in
             guard try Bool.fetchOne(db, sql: "SELECT 1 FROM baselines WHERE model = ? AND version = ?", arguments: [model, version]) == true else {
-                throw StoreError("no baseline \(model) version \(version) — `driftd baseline list` shows the versions")
+                throw StoreError("no baseline \(model) version \(version) — `driftd baseline list` shows the versions", kind: .notFound)
             }
             try db.execute(sql: "UPDATE baselines SET active = (version = ?) WHERE model = ?", arguments: [version, model])
             try Self.audit(db, actor: actor, action: "baseline.activate", detail: "model \(model) version \(version)")

@@ -12,7 +12,7 @@ extension AlertStore {
         progress.models = nil; progress.monitors = nil; progress.alertBook = nil
         let checkpointBody = try Self.json(progress)
         let now = Date().timeIntervalSince1970
-        try writer.write { db in
+        try write { db in
             for (r, body) in reports {
                 try db.execute(sql: """
                     INSERT INTO window_reports (source, model, window_index, baseline_version, basis, start_bound, end_bound,
@@ -82,7 +82,7 @@ extension AlertStore {
 
     /// The last checkpoint of a source, if any.
     public func checkpoint(source: String) throws -> PipelineCheckpoint? {
-        try writer.read { db in
+        try read { db in
             try String.fetchOne(db, sql: "SELECT body FROM checkpoints WHERE source = ?", arguments: [source])
                 .map { try Self.decode(PipelineCheckpoint.self, $0) }
         }

@@ -92,7 +92,7 @@ extension AlertStore {
 
     /// Outbox entries not yet routed, oldest first.
     public func pendingOutbox(limit: Int = 1000) throws -> [OutboxEntry] {
-        try writer.read { db in
+        try read { db in
             try Row.fetchAll(db, sql: """
                 SELECT o.id, o.transition_id, o.payload, o.created_at, t.alert_id, t.kind, t.severity, t.value, t.window_index, a.model, a.feature, a.rule
                 FROM outbox o JOIN alert_transitions t ON t.id = o.transition_id JOIN alerts a ON a.id = t.alert_id
@@ -115,7 +115,7 @@ extension AlertStore {
     /// (severity changes, ack, resolution) even when the route no longer matches, e.g. a
     /// critical-only pager after the alert fell back to warning.
     public func receiversOfEpisode(_ entry: OutboxEntry) throws -> [(receiver: String, route: String)] {
-        try writer.read { db in
+        try read { db in
             try Row.fetchAll(db, sql: """
                 SELECT d.receiver, MIN(d.route) AS route FROM deliveries d JOIN outbox o ON o.id = d.outbox_id
                 JOIN alert_transitions t ON t.id = o.transition_id
@@ -131,7 +131,7 @@ extension AlertStore {
     /// entry routed, in one transaction. Returns the delivery ids by receiver.
     @discardableResult
     public func route(outboxID: Int64, alertID: Int64, plans: [DeliveryPlan], now: Double = AlertStore.now) throws -> [String: Int64] {
-        try writer.write { db in
+        try write { db in
             var ids: [String: Int64] = [:]
             for p in plans where ids[p.receiver] == nil {
                 try db.execute(sql: """
@@ -167,7 +167,7 @@ extension AlertStore {
 
     /// Deliveries, newest first when filtered by alert, else oldest first.
     public func deliveries(status: String? = nil, alertID: Int64? = nil, limit: Int = 10_000) throws -> [DeliveryRecord] {
-        try writer.read { db in
+        try read { db in
             try Row.fetchAll(db, sql: Self.deliverySelect + """
                  WHERE (? IS NULL OR d.status = ?) AND (? IS NULL OR d.alert_id = ?) ORDER BY d.id LIMIT ?
                 """, arguments: [status, status, alertID, alertID, limit]).map(Self.deliveryRecord)
@@ -177,7 +177,7 @@ extension AlertStore {
     /// For each alert still firing, the last delivery each receiver got of it: what a
     /// restarted notifier needs to keep repeating (or not repeating) what was already told.
     public func lastDeliveredOfFiringAlerts() throws -> [DeliveryRecord] {
-        try writer.read { db in
+        try read { db in
             try Row.fetchAll(db, sql: Self.deliverySelect + """
                  WHERE d.status = 'delivered' AND a.state = 'firing'
                    AND d.id = (SELECT MAX(d3.id) FROM deliveries d3 WHERE d3.alert_id = d.alert_id AND d3.receiver = d.receiver AND d3.status = 'delivered')
@@ -188,7 +188,7 @@ extension AlertStore {
 
     /// Deliveries by receiver and status (for metrics: deliveries and failures by receiver).
     public func deliveryCounts() throws -> [DeliveryCount] {
-        try writer.read { db in
+        try read { db in
             try Row.fetchAll(db, sql: "SELECT receiver, status, COUNT(*) AS n FROM deliveries GROUP BY receiver, status ORDER BY receiver, status")
                 .map { DeliveryCount(receiver: $0["receiver"], status: $0["status"], count: $0["n"]) }
         }
@@ -196,7 +196,7 @@ extension AlertStore {
 
     /// Records one attempt that covered these deliveries and settles or reschedules them.
     public func recordAttempt(deliveryIDs: [Int64], at: Double = AlertStore.now, statusCode: Int?, error: String?, update: DeliveryUpdate) throws {
-        try writer.write { db in
+        try write { db in
             for id in deliveryIDs {
                 try db.execute(sql: "INSERT INTO delivery_attempts (delivery_id, at, status_code, error, is_repeat) VALUES (?, ?, ?, ?, ?)",
                                arguments: [id, at, statusCode, error, update == .logOnly])
@@ -223,7 +223,7 @@ extension AlertStore {
     /// Settles deliveries nobody needs to receive (e.g. a resolution of an alert the receiver
     /// never heard fire).
     public func suppress(deliveryIDs: [Int64], reason: String, now: Double = AlertStore.now) throws {
-        try writer.write { db in
+        try write { db in
             for id in deliveryIDs {
                 try db.execute(sql: "UPDATE deliveries SET status = 'suppressed', last_error = ?, updated_at = ? WHERE id = ? AND status = 'pending'",
                                arguments: [reason, now, id])
@@ -232,7 +232,7 @@ extension AlertStore {
     }
 
     public func attempts(deliveryID: Int64) throws -> [DeliveryAttemptRecord] {
-        try writer.read { db in
+        try read { db in
             try Row.fetchAll(db, sql: "SELECT at, status_code, error, is_repeat FROM delivery_attempts WHERE delivery_id = ? ORDER BY id",
                              arguments: [deliveryID]).map {
                 DeliveryAttemptRecord(at: $0["at"], statusCode: $0["status_code"], error: $0["error"], isRepeat: $0["is_repeat"])
@@ -244,7 +244,7 @@ extension AlertStore {
 
     static func alertRow(_ db: Database, _ id: Int64) throws -> Row {
         guard let row = try Row.fetchOne(db, sql: "SELECT * FROM alerts WHERE id = ?", arguments: [id]) else {
-            throw StoreError("no alert \(id) — driftd alerts lists the alerts and their ids")
+            throw StoreError("no alert \(id) — driftd alerts lists the alerts and their ids", kind: .notFound)
         }
         return row
     }
@@ -264,7 +264,7 @@ extension AlertStore {
     /// Acknowledges a firing alert: no repeats until it resolves or the ack expires; receivers
     /// that were paged are told (PagerDuty `acknowledge`). Audited.
     public func acknowledge(alertID: Int64, by: String, note: String? = nil, expiresAt: Double? = nil, now: Double = AlertStore.now) throws {
-        try writer.write { db in
+        try write { db in
             let alert = try Self.alertRow(db, alertID)
             let state: String = alert["state"]
             guard state == "firing" else {
@@ -281,7 +281,7 @@ extension AlertStore {
     /// Acknowledgements in force: the latest per alert, not expired, given after the alert's
     /// current firing episode began, for alerts still firing.
     public func activeAcknowledgements(now: Double = AlertStore.now) throws -> [AcknowledgementRecord] {
-        try writer.read { db in
+        try read { db in
             try Row.fetchAll(db, sql: """
                 SELECT k.alert_id, a.fingerprint, k.by, k.at, k.note, k.expires_at FROM acks k JOIN alerts a ON a.id = k.alert_id
                 WHERE a.state = 'firing' AND (k.expires_at IS NULL OR k.expires_at > ?)
@@ -297,7 +297,7 @@ extension AlertStore {
 
     /// Resolves an alert by hand; receivers that were paged are told. Audited.
     public func resolve(alertID: Int64, by: String, note: String? = nil, now: Double = AlertStore.now) throws {
-        try writer.write { db in
+        try write { db in
             let alert = try Self.alertRow(db, alertID)
             let state: String = alert["state"]
             guard state == "firing" || state == "pending" else {
@@ -311,7 +311,7 @@ extension AlertStore {
 
     /// Adds a note to an alert. Audited.
     public func addNote(alertID: Int64, by: String, text: String, now: Double = AlertStore.now) throws {
-        try writer.write { db in
+        try write { db in
             let alert = try Self.alertRow(db, alertID)
             try db.execute(sql: "INSERT INTO alert_notes (alert_id, by, at, text) VALUES (?, ?, ?, ?)", arguments: [alertID, by, now, text])
             try Self.audit(db, actor: by, action: "alert.note", detail: "alert \(alertID) \(alert["fingerprint"] as String): \(text)")
@@ -319,7 +319,7 @@ extension AlertStore {
     }
 
     public func notes(alertID: Int64) throws -> [AlertNote] {
-        try writer.read { db in
+        try read { db in
             try Row.fetchAll(db, sql: "SELECT alert_id, by, at, text FROM alert_notes WHERE alert_id = ? ORDER BY id", arguments: [alertID]).map {
                 AlertNote(alertID: $0["alert_id"], by: $0["by"], at: $0["at"], text: $0["text"])
             }
@@ -328,9 +328,9 @@ extension AlertStore {
 
     /// Adds a silence; returns its id. Audited.
     public func addSilence(matchers: [String], startsAt: Double, endsAt: Double, by: String, comment: String, now: Double = AlertStore.now) throws -> Int64 {
-        guard !matchers.isEmpty else { throw StoreError("a silence needs at least one matcher, e.g. --matcher model=shop") }
-        guard endsAt > startsAt else { throw StoreError("a silence must end after it starts") }
-        return try writer.write { db in
+        guard !matchers.isEmpty else { throw StoreError("a silence needs at least one matcher, e.g. --matcher model=shop", kind: .invalidRequest) }
+        guard endsAt > startsAt else { throw StoreError("a silence must end after it starts", kind: .invalidRequest) }
+        return try write { db in
             try db.execute(sql: """
                 INSERT INTO silences (matchers, starts_at, ends_at, created_by, comment, created_at) VALUES (?, ?, ?, ?, ?, ?)
                 """, arguments: [try Self.json(matchers), startsAt, endsAt, by, comment, now])
@@ -343,7 +343,7 @@ extension AlertStore {
 
     /// Silences, newest first; without `includeExpired` only those not yet over.
     public func silences(includeExpired: Bool = false, now: Double = AlertStore.now) throws -> [SilenceRecord] {
-        try writer.read { db in
+        try read { db in
             try Row.fetchAll(db, sql: """
                 SELECT * FROM silences WHERE ? OR (expired = 0 AND ends_at > ?) ORDER BY id DESC
                 """, arguments: [includeExpired, now]).map {
@@ -355,9 +355,9 @@ extension AlertStore {
 
     /// Ends a silence now. Audited.
     public func expireSilence(id: Int64, by: String, now: Double = AlertStore.now) throws {
-        try writer.write { db in
+        try write { db in
             guard try Row.fetchOne(db, sql: "SELECT id FROM silences WHERE id = ?", arguments: [id]) != nil else {
-                throw StoreError("no silence \(id) — driftd silence list shows them")
+                throw StoreError("no silence \(id) — driftd silence list shows them", kind: .notFound)
             }
             try db.execute(sql: "UPDATE silences SET expired = 1, ends_at = MIN(ends_at, ?) WHERE id = ?", arguments: [now, id])
             try Self.audit(db, actor: by, action: "silence.expire", detail: "silence \(id)")

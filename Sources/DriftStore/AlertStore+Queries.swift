@@ -9,7 +9,7 @@ public struct DeadLetterRecord: Sendable, Equatable {
 extension AlertStore {
     /// Alerts (cancelled ones left out) in the order they started, each with its transitions.
     public func alerts(state: String? = nil, model: String? = nil) throws -> [StoredAlert] {
-        try writer.read { db in
+        try read { db in
             let rows = try Row.fetchAll(db, sql: """
                 SELECT * FROM alerts WHERE (? IS NULL OR state = ?) AND (? IS NULL OR model = ?) AND state != 'cancelled'
                 ORDER BY started_window, model, feature, rule
@@ -24,7 +24,7 @@ extension AlertStore {
 
     /// The latest `last` window reports of a model, oldest first.
     public func windowReports(model: String, last: Int? = nil) throws -> [WindowReport] {
-        try writer.read { db in
+        try read { db in
             let bodies = try DatabaseValue.fetchAll(db, sql: """
                 SELECT body FROM (SELECT body, id FROM window_reports WHERE model = ? ORDER BY id DESC LIMIT ?)
                 ORDER BY id
@@ -36,7 +36,7 @@ extension AlertStore {
     /// Per model: how many windows the store holds and the latest of them (what `/metrics`
     /// under `driftd serve` reports, where no pipeline runs).
     public func windowSummaries() throws -> [(model: String, windows: Int64, latest: WindowReport)] {
-        try writer.read { db in
+        try read { db in
             try Row.fetchAll(db, sql: """
                 SELECT w.model AS model, c.n AS n, w.body AS body
                 FROM (SELECT model, COUNT(*) AS n, MAX(id) AS last FROM window_reports GROUP BY model) c
@@ -47,7 +47,7 @@ extension AlertStore {
 
     /// Every transition in commit order (for comparing runs).
     public func transitionLog() throws -> [String] {
-        try writer.read { db in
+        try read { db in
             try Row.fetchAll(db, sql: "SELECT fingerprint, kind, from_state, to_state, severity, value, window_index FROM alert_transitions ORDER BY id")
                 .map { r in
                     let v: Double = r["value"]
@@ -58,14 +58,14 @@ extension AlertStore {
 
     /// Every stored window report in order, as JSON (for comparing runs).
     public func windowReportBodies() throws -> [String] {
-        try writer.read { db in
+        try read { db in
             try DatabaseValue.fetchAll(db, sql: "SELECT body FROM window_reports ORDER BY model, id")
                 .map { try Self.json(try Self.decodeStored(WindowReport.self, $0)) }
         }
     }
 
     public func deadLetters(limit: Int = 1000) throws -> [DeadLetterRecord] {
-        try writer.read { db in
+        try read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM dead_letters ORDER BY id LIMIT ?", arguments: [limit]).map {
                 DeadLetterRecord(id: $0["id"], source: $0["source"], partition: $0["partition"], position: $0["position"],
                                  line: $0["line"], reason: $0["reason"], payload: $0["payload"])
@@ -74,10 +74,10 @@ extension AlertStore {
     }
 
     public func deadLetterCount() throws -> Int {
-        try writer.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM dead_letters") ?? 0 }
+        try read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM dead_letters") ?? 0 }
     }
 
     public func outboxCount() throws -> Int {
-        try writer.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM outbox") ?? 0 }
+        try read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM outbox") ?? 0 }
     }
 }

@@ -2,40 +2,61 @@ import DriftCore
 import Foundation
 import GRDB
 
-/// An error of the store an operator can act on.
-public struct StoreError: Error, CustomStringConvertible {
-    public var description: String
-    public init(_ description: String) { self.description = description }
-}
-
 /// driftd's SQLite store (GRDB, WAL): baselines, window reports, alerts and their
 /// transitions, outbox, dead letters, audit log and checkpoints. Every commit point is one
 /// transaction, so a crash leaves either all of a window's effects or none.
 public final class AlertStore: Sendable {
     let writer: any DatabaseWriter
     public let path: String
+    /// Held for the store's lifetime by the process that runs the pipeline on it.
+    public let lock: StoreLock?
 
     /// Opens (creating if needed) the store at `path` and applies pending migrations.
-    public init(path: String) throws {
+    /// `writerCommand` names a command that runs the pipeline or the notifier on the store
+    /// (`driftd run`, `driftd replay`): it takes the store's writer lock first, so a second
+    /// such command is refused at start instead of colliding mid-stream.
+    public convenience init(path: String, writerCommand: String? = nil) throws {
+        try self.init(path: path, lock: try writerCommand.map { try StoreLock(store: path, command: $0) })
+    }
+
+    /// Opens the store at `path` under a writer lock the caller took already (the demo
+    /// takes it before it replaces the files of its last run).
+    public init(path: String, lock: StoreLock?) throws {
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
         // A new user's first command names a store in a folder that does not exist yet.
-        let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
-        try? FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        StoreFile.createFolder(of: path)
+        self.lock = lock
+        try StoreFile.refuseForeign(path)
+        StoreFile.createPrivate(path)
         do {
             writer = try DatabasePool(path: path, configuration: configuration)
+            self.path = path
+            try StoreFile.refuseForeignSchema(writer, path: path)
+            try StoreMigrations.migrator.migrate(writer)
+        } catch let e as StoreError {
+            throw e
         } catch {
-            throw StoreError("cannot open the store \(path): \(error) — check that its folder exists and is writable")
+            throw StoreError.from(error, store: path)
         }
-        self.path = path
-        try StoreMigrations.migrator.migrate(writer)
     }
 
     /// A store in memory, for tests.
     public init(inMemory: Void = ()) throws {
         writer = try DatabaseQueue()
         path = ":memory:"
+        lock = nil
         try StoreMigrations.migrator.migrate(writer)
+    }
+
+    /// A write transaction whose SQLite errors say which store failed and what to do.
+    func write<T>(_ updates: (Database) throws -> T) throws -> T {
+        do { return try writer.write(updates) } catch let e as StoreError { throw e } catch { throw StoreError.from(error, store: path) }
+    }
+
+    /// A read (one snapshot) whose SQLite errors say which store failed and what to do.
+    func read<T>(_ value: (Database) throws -> T) throws -> T {
+        do { return try writer.read(value) } catch let e as StoreError { throw e } catch { throw StoreError.from(error, store: path) }
     }
 
     static let encoder: JSONEncoder = {
@@ -62,7 +83,7 @@ public final class AlertStore: Sendable {
 
     /// `model, body` rows decoded into one value per model.
     func bodiesByModel<T: Decodable>(_ type: T.Type, sql: String) throws -> [String: T] {
-        try writer.read { db in
+        try read { db in
             var values: [String: T] = [:]
             for row in try Row.fetchAll(db, sql: sql) { values[row["model"]] = try Self.decodeStored(type, row["body"]) }
             return values
@@ -89,7 +110,7 @@ public final class AlertStore: Sendable {
     }
 
     public func auditLog(limit: Int = 100) throws -> [AuditEntry] {
-        try writer.read { db in
+        try read { db in
             try Row.fetchAll(db, sql: "SELECT at, actor, action, detail FROM audit_log ORDER BY id DESC LIMIT ?", arguments: [limit])
                 .map { AuditEntry(at: $0["at"], actor: $0["actor"], action: $0["action"], detail: $0["detail"]) }
         }

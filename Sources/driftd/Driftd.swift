@@ -27,6 +27,9 @@ struct Driftd: ParsableCommand {
 
     static func main() {
         tuneAllocator()
+        // A file-size limit (ulimit -f, systemd's LimitFSIZE=) reached by the store must fail
+        // that write, which the store reports and the daemon waits out, not kill driftd.
+        signal(SIGXFSZ, SIG_IGN)
         var parsed: ParsableCommand.Type = Driftd.self
         do {
             var command = try parseAsRoot()

@@ -22,7 +22,7 @@ struct ReplayCommand: ParsableCommand {
     @Flag(help: "Print where the time went (setup, accumulating, closing windows, commit points).") var timings = false
 
     func run() throws {
-        let (c, store) = try options.openStore()
+        let (c, store) = try options.openStore(writer: "driftd replay")
         var replayOptions = Replay.Options()
         replayOptions.commitEveryRecords = Swift.max(1, commitEvery)
         let showProgress = !quiet && isatty(2) != 0

@@ -47,7 +47,7 @@ struct RunCommand: ParsableCommand {
     @Option(help: .hidden) var slowStoreMs: Int = 0
 
     func run() throws {
-        let (c, store) = try options.openStore()
+        let (c, store) = try options.openStore(writer: "driftd run")
         // The daemon sends: every receiver's secret must be there (a bad config fails at start).
         if let missing = c.notify.missingSecrets.first { throw InputFailure(message: missing) }
         StopSignal.install()
@@ -73,10 +73,11 @@ struct RunCommand: ParsableCommand {
         defer { notifier?.stop() }
         let final = try KafkaDaemon.run(configuration: c, store: store, options: daemonOptions, shouldStop: { records in StopSignal.isRequested || exitAfterRecords.map { records >= $0 } == true },
                                         onStatus: { s in
-            readiness.reason = s.partitions > 0 ? nil : (s.lastError.map { "no partitions assigned (kafka: \($0))" } ?? "joining the consumer group")
-            let line = String(format: "%ld records  %ld windows closed  %d alerts firing  %ld rejected  %d partitions%@%@",
+            readiness.reason = s.storeFault ?? (s.partitions > 0 ? nil : (s.lastError.map { "no partitions assigned (kafka: \($0))" } ?? "joining the consumer group"))
+            let line = String(format: "%ld records  %ld windows closed  %d alerts firing  %ld rejected  %d partitions%@%@%@",
                               s.records, s.windowsClosed, s.firing, s.rejected, s.partitions,
-                              s.pauses > 0 ? "  paused \(s.pauses)× (store behind)" : "", s.lastError.map { "  (kafka: \($0))" } ?? "")
+                              s.pauses > 0 ? "  paused \(s.pauses)× (store behind)" : "", s.lastError.map { "  (kafka: \($0))" } ?? "",
+                              s.storeFault.map { "  (\($0))" } ?? "")
             writeStandardError(interactive ? "\r" + line + " " : line + "\n")
         })
         if interactive { writeStandardError("\n") }

@@ -12,9 +12,15 @@ struct ConfigOption: ParsableArguments {
 
     func load() throws -> DriftConfiguration { try DriftConfiguration.load(file: config) }
 
-    func openStore() throws -> (DriftConfiguration, AlertStore) {
+    /// `writer` names a command that runs the pipeline on the store: it takes the store's
+    /// writer lock (one such command per store at a time).
+    func openStore(writer: String? = nil) throws -> (DriftConfiguration, AlertStore) {
         let c = try load()
-        return (c, try AlertStore(path: c.storePath))
+        let store = try AlertStore(path: c.storePath, writerCommand: writer)
+        if let previous = store.lock?.tookOverFrom {
+            writeStandardError("driftd: took the store \(c.storePath) over from \(previous), which did not end cleanly (it crashed or was killed)\n")
+        }
+        return (c, store)
     }
 }
 

@@ -1,0 +1,79 @@
+import Foundation
+import GRDB
+
+/// An error of the store an operator can act on: what went wrong, in words that name the
+/// store and say what to do, and its kind — which decides whether driftd waits and tries
+/// again (a full disk, a read-only remount, an I/O error, a busy file) or stops.
+public struct StoreError: Error, CustomStringConvertible, Sendable {
+    public enum Kind: String, Sendable, CaseIterable {
+        /// The request names something the store does not hold (an alert id, a baseline).
+        case notFound = "not_found"
+        /// What the request asks is refused by the state of what it names.
+        case conflict
+        /// The request itself is malformed (a silence without matchers).
+        case invalidRequest = "invalid_request"
+        /// The file system has no room for the write.
+        case diskFull = "disk_full"
+        /// The file system or the file refuses writes.
+        case readOnly = "read_only"
+        /// The file system failed a read or a write.
+        case ioError = "io_error"
+        /// Another connection held SQLite's lock longer than the busy timeout.
+        case busy
+        /// The file at the store's path is damaged.
+        case corrupt
+        /// The file at the store's path is not a driftd store.
+        case notAStore = "not_a_store"
+        /// Another driftd process owns the store (its writer lock).
+        case inUse = "in_use"
+        /// The store cannot be opened or created (missing folder, permissions).
+        case cannotOpen = "cannot_open"
+        /// Anything else SQLite reported.
+        case other
+    }
+
+    public var kind: Kind
+    public var description: String
+
+    public init(_ description: String, kind: Kind = .conflict) {
+        self.kind = kind
+        self.description = description
+    }
+
+    /// Faults of the storage that pass by themselves or by an operator's hand (space freed,
+    /// file system remounted): a daemon keeps its state and tries again instead of exiting.
+    public var isRetriable: Bool { [.diskFull, .readOnly, .ioError, .busy].contains(kind) }
+
+    /// The error SQLite (through GRDB) reported while working on the store at `path`, in an
+    /// operator's words: the store, the fault, the remedy — never the SQL text.
+    public static func from(_ error: any Error, store path: String) -> any Error {
+        guard let e = error as? DatabaseError else { return error }
+        let code = e.resultCode
+        let sqlite = "(SQLite: \(e.message ?? String(describing: code)))"
+        switch code {
+        case .SQLITE_FULL:
+            return StoreError("the disk holding the store \(path) is full \(sqlite) — free space on that file system (or enable `retention:`); "
+                              + "driftd run waits and resumes by itself, other commands can be run again once there is room", kind: .diskFull)
+        case .SQLITE_READONLY:
+            return StoreError("the store \(path) refuses writes \(sqlite) — check that the file, its -wal and -shm files and their folder are writable "
+                              + "by this user and that the file system is not mounted read-only", kind: .readOnly)
+        case .SQLITE_IOERR:
+            return StoreError("the file system failed a read or write of the store \(path) \(sqlite) — check the disk and the kernel log (dmesg); "
+                              + "driftd run waits and tries again", kind: .ioError)
+        case .SQLITE_BUSY, .SQLITE_LOCKED:
+            return StoreError("the store \(path) stayed locked by another connection \(sqlite) — a long backup or another program holds it; "
+                              + "try again when it is done", kind: .busy)
+        case .SQLITE_CORRUPT:
+            return StoreError("the store \(path) is damaged \(sqlite) — run `driftd store check`, then restore it from a backup "
+                              + "(README: Backups); keep the damaged file for inspection", kind: .corrupt)
+        case .SQLITE_NOTADB:
+            return StoreError("\(path) is not a driftd store: it is not an SQLite database \(sqlite) — point `store:` at another path, "
+                              + "or restore the store from a backup", kind: .notAStore)
+        case .SQLITE_CANTOPEN, .SQLITE_PERM, .SQLITE_AUTH:
+            return StoreError("cannot open the store \(path) \(sqlite) — check that its folder exists and that this user may write it", kind: .cannotOpen)
+        default:
+            return StoreError("the store \(path) refused an operation \(sqlite) — this is a driftd bug if it repeats; "
+                              + "run `driftd store check` and report it with the store's driftd version", kind: .other)
+        }
+    }
+}

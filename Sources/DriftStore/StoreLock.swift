@@ -1,0 +1,92 @@
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The writer lock of a store: one driftd process at a time runs a pipeline (and its
+/// notifier) on a store. Two would both write window reports for the same windows and page
+/// twice, and the second would die mid-stream on a UNIQUE constraint. The lock is an OS file
+/// lock (`flock`) on `STORE.lock` beside the database, so the kernel releases it when its
+/// holder exits in any way — a SIGKILLed daemon never leaves a lock that blocks its restart.
+/// The file also names the holder (pid, host, command, since) for the refusal message;
+/// a holder that ends cleanly empties it, so a non-empty file found by a new holder tells
+/// that the last one did not end cleanly.
+///
+/// Commands that only read, and operator actions (ack, resolve, silence, baseline fit),
+/// take no lock: they work beside the writer through SQLite's own locking.
+public final class StoreLock: Sendable {
+    /// Who holds (or held) a lock, as written in the lock file.
+    public struct Holder: Codable, Sendable, Equatable, CustomStringConvertible {
+        public var pid: Int32
+        public var host: String
+        public var command: String
+        /// Seconds since 1970.
+        public var since: Double
+
+        public var description: String {
+            let since = Date(timeIntervalSince1970: since).formatted(.iso8601)
+            return "`\(command)` (pid \(pid) on \(host), since \(since))"
+        }
+    }
+
+    public let path: String
+    public let holder: Holder
+    /// The holder before this one when it did not release the lock (it crashed or was
+    /// killed): the caller says in its log that it took the store over.
+    public let tookOverFrom: Holder?
+    private let descriptor: Int32
+
+    /// Takes the lock of the store at `storePath` for `command`, or throws `.inUse` naming
+    /// who holds it.
+    public init(store storePath: String, command: String) throws {
+        path = storePath + ".lock"
+        StoreFile.createFolder(of: storePath)
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard fd >= 0 else {
+            let reason = String(cString: strerror(errno))
+            throw StoreError("cannot create the store's lock file \(path): \(reason) — check that this user may write its folder", kind: .cannotOpen)
+        }
+        let previous = Self.readHolder(fd)
+        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+            let busy = errno == EWOULDBLOCK
+            let reason = String(cString: strerror(errno))
+            close(fd)
+            guard busy else { throw StoreError("cannot lock the store \(storePath) (\(path): \(reason))", kind: .cannotOpen) }
+            let who = previous.map { "\($0)" } ?? "another driftd process"
+            throw StoreError("the store \(storePath) is in use by \(who) — one driftd writes a store at a time: stop that one first, "
+                             + "or give this command another `store:`; reading commands (alerts, report, serve) work beside it", kind: .inUse)
+        }
+        descriptor = fd
+        tookOverFrom = previous
+        holder = Holder(pid: getpid(), host: ProcessInfo.processInfo.hostName, command: command, since: Date().timeIntervalSince1970)
+        let body = (try? JSONEncoder().encode(holder)) ?? Data()
+        _ = ftruncate(fd, 0)
+        _ = body.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, 0) }
+    }
+
+    /// Who holds the lock of the store at `storePath` now, if anyone (for messages and tests).
+    public static func currentHolder(store storePath: String) -> Holder? {
+        let fd = open(storePath + ".lock", O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        // Free to take: nobody holds it, whatever the file says.
+        if flock(fd, LOCK_SH | LOCK_NB) == 0 { flock(fd, LOCK_UN); return nil }
+        return readHolder(fd)
+    }
+
+    private static func readHolder(_ fd: Int32) -> Holder? {
+        var bytes = [UInt8](repeating: 0, count: 4096)
+        let n = bytes.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, 0) }
+        guard n > 0 else { return nil }
+        return try? JSONDecoder().decode(Holder.self, from: Data(bytes[0..<n]))
+    }
+
+    deinit {
+        // Emptied first: the next holder sees a clean hand-over, not a takeover.
+        _ = ftruncate(descriptor, 0)
+        close(descriptor)
+    }
+}
