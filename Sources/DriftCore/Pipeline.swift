@@ -91,6 +91,7 @@ public struct PipelineOutput: Sendable {
     public var transitions: [AlertTransition] = []
     public var deadLetters: [DeadLetter] = []
     public var isEmpty: Bool { reports.isEmpty && transitions.isEmpty && deadLetters.isEmpty }
+    public init() {}
 }
 
 /// The whole engine between a source and the store, pure: decode → accumulate → close
