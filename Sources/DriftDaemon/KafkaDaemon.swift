@@ -270,7 +270,7 @@ public enum KafkaDaemon {
             // A storage fault is waited out (the writer retries, the full queue pauses the
             // partitions); the operator hears of it at once, then once a minute, and when it ends.
             if let fault = writer.fault, lastFaultLog.map({ Date().timeIntervalSince($0) >= 60 }) ?? true {
-                log("\(fault.error) — consumption paused, state kept in memory; retrying (\(fault.attempts) attempts since \(fault.since.formatted(.iso8601)))")
+                log("\(fault.error) — consumption paused, state kept in memory; retrying (failed attempts: \(fault.attempts) since \(fault.since.formatted(.iso8601)))")
                 lastFaultLog = Date()
             }
             for recovery in writer.takeRecoveries() {

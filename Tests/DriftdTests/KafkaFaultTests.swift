@@ -17,13 +17,15 @@ struct KafkaFaultTests {
         let replayConfig: String
         let records: [String]
 
-        init(records count: Int) throws {
+        /// - Parameter store: where the daemon's store lives (a small file system in the
+        ///   storage-fault tests); beside the configuration by default.
+        init(records count: Int, store: String = "run.sqlite", http: Bool = false) throws {
             broker = try EmbeddedBroker()
             topic = "faults-\(UUID().uuidString.prefix(6))"
             try broker.createTopic(topic, partitions: 1)
             dir = try TemporaryDirectory()
             config = try dir.write("driftd.yaml", """
-                store: run.sqlite
+                store: \(store)
                 models:
                   - id: shop
                     window: { count: 1000 }
@@ -32,7 +34,7 @@ struct KafkaFaultTests {
                   topics: [\(topic)]
                   group: driftd-faults
                   properties: { session.timeout.ms: "6000", reconnect.backoff.max.ms: "500" }
-                """)
+                """ + (http ? "\nhttp: { listen: \"127.0.0.1:0\" }\n" : ""))
             replayConfig = try dir.write("replay.yaml", "store: replay.sqlite\nmodels:\n  - id: shop\n    window: { count: 1000 }\n")
             let reference = try dir.write("reference.jsonl", SyntheticStream(seed: 7).text(5000))
             for c in [config, replayConfig] {
