@@ -53,6 +53,15 @@ public final class KafkaConsumer {
             let context = Unmanaged<RebalanceContext>.fromOpaque(opaque).takeUnretainedValue()
             context.consumer?.rebalance(rk, err, partitions)
         }
+        // Errors of the client itself (all brokers down, authentication, DNS) come here, on
+        // the polling thread: without this callback librdkafka only logs them, and a daemon
+        // whose brokers are gone would say nothing but "joining the consumer group".
+        rd_kafka_conf_set_error_cb(conf.handle) { _, err, reason, opaque in
+            guard let opaque else { return }
+            let context = Unmanaged<RebalanceContext>.fromOpaque(opaque).takeUnretainedValue()
+            let text = reason.map { String(cString: $0) } ?? String(cString: rd_kafka_err2str(rd_kafka_resp_err_t(err)))
+            context.consumer?.lastError = text
+        }
         var error = [CChar](repeating: 0, count: 512)
         guard let rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf.handle, &error, error.count) else {
             throw KafkaError("cannot create the Kafka consumer: \(errorText(error)) — check `kafka` in the configuration")

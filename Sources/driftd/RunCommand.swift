@@ -71,9 +71,15 @@ struct RunCommand: ParsableCommand {
         defer { server?.stop() }
         let notifier = c.notify.isEmpty ? nil : Notifier.start(configuration: c.notify, store: store, options: notifierOptions)
         defer { notifier?.stop() }
+        // How long the daemon has held no partition while Kafka reports an error (for /readyz).
+        var kafkaTroubleSince: Date?
         let final = try KafkaDaemon.run(configuration: c, store: store, options: daemonOptions, shouldStop: { records in StopSignal.isRequested || exitAfterRecords.map { records >= $0 } == true },
                                         onStatus: { s in
-            readiness.reason = s.storeFault ?? (s.partitions > 0 ? nil : (s.lastError.map { "no partitions assigned (kafka: \($0))" } ?? "joining the consumer group"))
+            kafkaTroubleSince = s.partitions == 0 && s.lastError != nil ? kafkaTroubleSince ?? Date() : nil
+            let trouble = s.lastError.flatMap { error in kafkaTroubleSince.map { since in
+                "no partitions assigned for \(Int(Date().timeIntervalSince(since))) s; kafka: \(error) — check kafka.bootstrap and that the brokers are up"
+            } }
+            readiness.reason = s.storeFault ?? (s.partitions > 0 ? nil : trouble ?? "joining the consumer group")
             let line = String(format: "%ld records  %ld windows closed  %d alerts firing  %ld rejected  %d partitions%@%@%@",
                               s.records, s.windowsClosed, s.firing, s.rejected, s.partitions,
                               s.pauses > 0 ? "  paused \(s.pauses)× (store behind)" : "", s.lastError.map { "  (kafka: \($0))" } ?? "",

@@ -95,6 +95,40 @@ struct KafkaFaultTests {
         }
     }
 
+    @Test("no broker reachable: /readyz names the Kafka error and how long the daemon has held no partition")
+    func readinessNamesKafkaError() throws {
+        let dir = try TemporaryDirectory()
+        // Port 1 on loopback: nothing listens, every connection is refused at once.
+        let config = try dir.write("driftd.yaml", """
+            store: s.sqlite
+            models:
+              - id: shop
+                window: { count: 1000 }
+            kafka: { bootstrap: "127.0.0.1:1", topics: [inference], group: driftd-nobroker }
+            http: { listen: "127.0.0.1:0" }
+            """)
+        let reference = try dir.write("reference.jsonl", SyntheticStream(seed: 7).text(2000))
+        #expect(try DriftdProcess.run(["baseline", "fit", "--config", config, "--model", "shop", "--from", reference]).status == 0)
+        let log = dir.url.appendingPathComponent("run.log").path
+        _ = FileManager.default.createFile(atPath: log, contents: nil)
+        let daemon = Process()
+        daemon.executableURL = DriftdProcess.executable
+        daemon.arguments = ["run", "--config", config]
+        daemon.standardOutput = FileHandle.nullDevice
+        daemon.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
+        try daemon.run()
+        defer { kill(daemon.processIdentifier, SIGKILL); daemon.waitUntilExit() }
+        let text = { (try? String(contentsOfFile: log, encoding: .utf8)) ?? "" }
+        let deadline = Date().addingTimeInterval(20)
+        while Date() < deadline && text().firstMatch(of: /API (http:\/\/127\.0\.0\.1:\d+)\//) == nil { usleep(100_000) }
+        let api = try #require(text().firstMatch(of: /API (http:\/\/127\.0\.0\.1:\d+)\//)?.1).description
+        var ready = blockingGet(api + "/readyz")
+        while Date() < deadline && !ready.body.contains("for 2 s") { usleep(200_000); ready = blockingGet(api + "/readyz") }
+        #expect(ready.status == 503)
+        #expect(ready.body.contains("no partitions assigned for 2 s; kafka: 127.0.0.1:1/bootstrap: Connect to ipv4#127.0.0.1:1 failed: Connection refused"), "\(ready.body)")
+        #expect(ready.body.contains("check kafka.bootstrap"))
+    }
+
     @Test("the broker goes down for several seconds mid-stream and comes back: nothing lost, nothing twice")
     func brokerDown() throws {
         let s = try Setup(records: 8000)
