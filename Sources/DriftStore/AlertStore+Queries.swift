@@ -22,6 +22,23 @@ extension AlertStore {
         }
     }
 
+    /// When each of the given event-time windows of a model starts (ms since 1970), from its
+    /// report; count windows and windows without a report are absent.
+    public func eventWindowStarts(model: String, windows: Set<Int64>) throws -> [Int64: Int64] {
+        guard !windows.isEmpty else { return [:] }
+        return try read { db in
+            var starts: [Int64: Int64] = [:]
+            for row in try Row.fetchAll(db, sql: """
+                SELECT window_index, MIN(start_bound) AS start FROM window_reports
+                WHERE model = ? AND basis = 'event_time' AND window_index IN (\(windows.map(String.init).joined(separator: ",")))
+                GROUP BY window_index
+                """, arguments: [model]) {
+                starts[row["window_index"]] = row["start"]
+            }
+            return starts
+        }
+    }
+
     /// The latest `last` window reports of a model, oldest first.
     public func windowReports(model: String, last: Int? = nil) throws -> [WindowReport] {
         try read { db in

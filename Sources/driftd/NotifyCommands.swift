@@ -24,7 +24,7 @@ struct AlertsGroup: ParsableCommand {
             let now = Date().timeIntervalSince1970
             let expiresAt = try expires.map { now + Double(try DurationText.milliseconds($0, option: "--expires")) / 1000 }
             try store.acknowledge(alertID: id, by: by ?? operatorName, note: note, expiresAt: expiresAt, now: now)
-            print("alert \(id) acknowledged" + (expiresAt.map { " until \(Timestamps.text(seconds: $0)) UTC" } ?? " until it resolves"))
+            print("alert \(id) acknowledged" + (expiresAt.map { " until \(Timestamps.text(seconds: $0))" } ?? " until it resolves"))
         }
     }
 
@@ -88,7 +88,7 @@ struct SilenceCommand: ParsableCommand {
             let now = Date().timeIntervalSince1970
             let end = now + Double(try DurationText.milliseconds(duration, option: "--duration")) / 1000
             let id = try store.addSilence(matchers: matchers, startsAt: now, endsAt: end, by: by ?? operatorName, comment: comment, now: now)
-            print("silence \(id): \(matchers.joined(separator: ", ")) until \(Timestamps.text(seconds: end)) UTC")
+            print("silence \(id): \(matchers.joined(separator: ", ")) until \(Timestamps.text(seconds: end))")
         }
     }
 
@@ -97,6 +97,7 @@ struct SilenceCommand: ParsableCommand {
         @OptionGroup var options: ConfigOption
         @Flag(help: "Include expired silences.") var all = false
         @Option(help: "table or json.") var format: OutputFormat = .table
+        @OptionGroup var time: TimeZoneOption
 
         func run() throws {
             let (_, store) = try options.openStore()
@@ -111,7 +112,7 @@ struct SilenceCommand: ParsableCommand {
             case .table:
                 if silences.isEmpty { print("no silences"); return }
                 print(TextTable.render([["id", "matchers", "starts", "ends", "by", "state", "comment"]] + silences.map {
-                    [String($0.id), $0.matchers.joined(separator: ","), Timestamps.text(seconds: $0.startsAt), Timestamps.text(seconds: $0.endsAt),
+                    [String($0.id), $0.matchers.joined(separator: ","), Timestamps.text(seconds: $0.startsAt, zone: time.zone), Timestamps.text(seconds: $0.endsAt, zone: time.zone),
                      $0.createdBy, $0.isActive(at: now) ? "active" : ($0.expired || $0.endsAt <= now ? "expired" : "pending"), $0.comment]
                 }))
             }

@@ -65,6 +65,7 @@ struct AlertsCommand: ParsableCommand {
     @Option(help: "Only this severity: warning or critical.") var severity: String?
     @Option(help: "At most this many (newest first).") var limit: Int?
     @Option(help: "table or json.") var format: OutputFormat = .table
+    @OptionGroup var time: TimeZoneOption
 
     func validate() throws {
         if let state, !["firing", "pending", "resolved", "acknowledged"].contains(state) {
@@ -100,9 +101,16 @@ struct AlertsCommand: ParsableCommand {
             print(JSONWriter.write(items))
         case .table:
             if alerts.isEmpty { print("no alerts"); return }
-            print(TextTable.render([["id", "model", "feature", "rule", "severity", "state", "value", "since window", "last change", "acknowledged"]] + alerts.map {
-                [String($0.id), $0.model, $0.feature.isEmpty ? "-" : $0.feature, $0.rule, $0.severity ?? "-", $0.state,
-                 Format.f4($0.value), String($0.startedWindow), String($0.updatedWindow), acks[$0.id].map(Self.acknowledgement) ?? "-"]
+            // Event-time windows by the time they start, count windows by their number.
+            var starts: [String: [Int64: Int64]] = [:]
+            for (model, group) in Dictionary(grouping: alerts, by: \.model) {
+                starts[model] = try store.eventWindowStarts(model: model, windows: Set(group.map(\.startedWindow)))
+            }
+            let zone = time.zone
+            print(TextTable.render([["id", "model", "feature", "rule", "severity", "state", "value", "since", "last change", "acknowledged"]] + alerts.map {
+                [String($0.id), $0.model, $0.feature.isEmpty ? "-" : $0.feature, $0.rule, $0.severity ?? "-", $0.state, Format.f4($0.value),
+                 starts[$0.model]?[$0.startedWindow].map { Timestamps.text(seconds: Double($0) / 1000, zone: zone) } ?? "window \($0.startedWindow)",
+                 Timestamps.text(seconds: $0.updatedAt, zone: zone), acks[$0.id].map { Self.acknowledgement($0, zone: zone) } ?? "-"]
             }))
             let shown = Set(alerts.map(\.id))
             let failures = failed.filter { shown.contains($0.key) }.values.flatMap { $0 }.sorted { $0.id < $1.id }
@@ -118,8 +126,8 @@ struct AlertsCommand: ParsableCommand {
 
 extension AlertsCommand {
     /// Who acknowledged, until when and why, in one cell.
-    static func acknowledgement(_ a: AcknowledgementRecord) -> String {
-        "by \(a.by)" + (a.expiresAt.map { " until \(Timestamps.text(seconds: $0)) UTC" } ?? "") + (a.note.map { ": \($0)" } ?? "")
+    static func acknowledgement(_ a: AcknowledgementRecord, zone: TimeZone) -> String {
+        "by \(a.by)" + (a.expiresAt.map { " until \(Timestamps.text(seconds: $0, zone: zone))" } ?? "") + (a.note.map { ": \($0)" } ?? "")
     }
 }
 

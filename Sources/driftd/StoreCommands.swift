@@ -113,13 +113,14 @@ struct BaselineCommand: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List baseline versions.")
         @OptionGroup var options: ConfigOption
         @Option(help: "Only this model.") var model: String?
+        @OptionGroup var time: TimeZoneOption
 
         func run() throws {
             let (_, store) = try options.openStore()
             let rows = try store.baselines(model: model)
             if rows.isEmpty { print("no baselines — fit one with driftd baseline fit"); return }
             print(TextTable.render([["model", "version", "records", "created", "active"]] + rows.map {
-                [$0.model, $0.version, String($0.recordCount), Timestamps.text(seconds: $0.createdAt), $0.active ? "yes" : ""]
+                [$0.model, $0.version, String($0.recordCount), Timestamps.text(seconds: $0.createdAt, zone: time.zone), $0.active ? "yes" : ""]
             }))
         }
     }
@@ -167,11 +168,30 @@ struct BaselineCommand: ParsableCommand {
     }
 }
 
+/// `--tz`: the zone the times a command prints are shown in.
+struct TimeZoneOption: ParsableArguments {
+    @Option(name: .customLong("tz"), help: "Show times in this zone: UTC (default), an IANA name such as Europe/Berlin, or local.")
+    var name: String = "UTC"
+
+    var zone: TimeZone {
+        name == "local" ? TimeZone.current : TimeZone(identifier: name) ?? TimeZone(identifier: "UTC")!
+    }
+
+    func validate() throws {
+        if name != "local" && TimeZone(identifier: name) == nil {
+            throw ValidationError("--tz must be UTC, local or an IANA zone name such as Europe/Berlin or America/New_York, got '\(name)'")
+        }
+    }
+}
+
 enum Timestamps {
-    static func text(seconds: Double) -> String {
+    /// A wall-clock time as an operator reads it, always with its zone:
+    /// `2026-12-01 15:20:07 UTC`, `2026-12-01 16:20:07 +01:00`.
+    static func text(seconds: Double, zone: TimeZone = TimeZone(identifier: "UTC")!) -> String {
         let f = DateFormatter()
-        f.dateFormat = "yyyy-MM-dd HH:mm:ss"
-        f.timeZone = TimeZone(identifier: "UTC")
+        f.locale = Locale(identifier: "en_US_POSIX")
+        f.timeZone = zone
+        f.dateFormat = zone.secondsFromGMT() == 0 && zone.identifier.hasPrefix("UTC") || zone.identifier == "GMT" ? "yyyy-MM-dd HH:mm:ss 'UTC'" : "yyyy-MM-dd HH:mm:ss xxx"
         return f.string(from: Date(timeIntervalSince1970: seconds))
     }
     static func text(milliseconds: Int64) -> String {

@@ -53,6 +53,27 @@ struct OperatorCommandTests {
         #expect(table.status == 0 && table.standardOutput.contains("resolved"))
     }
 
+    @Test("alerts of event-time windows show when their window started, in UTC or the zone --tz names")
+    func timesWithZones() throws {
+        let dir = try TemporaryDirectory()
+        let config = try dir.write("driftd.yaml", "store: s.sqlite\nmodels:\n  - id: shop\n    window: { size: 1m }\n")
+        // Records 100 ms apart from 2025-11-24T16:00:00Z; the drift begins at minute 5.
+        let reference = try dir.write("reference.jsonl", SyntheticStream(seed: 7).text(5000))
+        let stream = try dir.write("stream.jsonl", SyntheticStream(seed: 9, driftFrom: 3000).text(6000))
+        #expect(try DriftdProcess.run(["baseline", "fit", "--config", config, "--model", "shop", "--from", reference]).status == 0)
+        #expect(try DriftdProcess.run(["replay", "--config", config, stream]).status == 0)
+        let utc = try DriftdProcess.run(["alerts", "--config", config]).standardOutput
+        let rows = utc.split(separator: "\n").dropFirst()
+        #expect(!rows.isEmpty)
+        #expect(rows.allSatisfy { $0.contains(/\s2025-11-24 16:0\d:00 UTC\s/) }, "since: the window's start in UTC\n\(utc)")
+        #expect(!utc.contains("window "), "no raw window numbers for event-time windows")
+        let berlin = try DriftdProcess.run(["alerts", "--config", config, "--tz", "Europe/Berlin"]).standardOutput
+        #expect(berlin.split(separator: "\n").dropFirst().allSatisfy { $0.contains(/\s2025-11-24 17:0\d:00 \+01:00\s/) }, "\(berlin)")
+        let bad = try DriftdProcess.run(["alerts", "--config", config, "--tz", "Mars/Olympus"])
+        #expect(bad.status == 2)
+        #expect(bad.standardError.contains("--tz must be UTC, local or an IANA zone name"), "\(bad.standardError)")
+    }
+
     @Test("silence add, list and expire")
     func silences() throws {
         let w = try Workspace()
