@@ -15,8 +15,8 @@ struct CompareCommand: ParsableCommand {
         commandName: "compare",
         abstract: "Compare a current sample with a reference sample, feature by feature.",
         discussion: """
-        Reads JSON Lines inference records (see the record format) or CSV with a header,
-        chosen by the file extension (.jsonl/.ndjson/.json or .csv) or --input-format.
+        Reads JSON Lines inference records (see the record format) or CSV with a header, \
+        chosen by the file extension (.jsonl/.ndjson/.json or .csv) or --input-format. \
         Feature kinds are inferred from the reference; --numeric and --categorical override.
 
         A feature with fewer than --min-samples values on either side (default 30, as \

@@ -9,9 +9,9 @@ struct ReplayCommand: ParsableCommand {
         commandName: "replay",
         abstract: "Run the monitoring pipeline over a JSON Lines file into the store.",
         discussion: """
-        Runs exactly the daemon's pipeline (decode, windows, rules, alerts) with the file as its
-        source. Resumes from the store's checkpoint for the file: run it again after an
-        interruption and it continues; a finished file is a no-op. At the end of the file the
+        Runs exactly the daemon's pipeline (decode, windows, rules, alerts) with the file as its \
+        source. Resumes from the store's checkpoint for the file: run it again after an \
+        interruption and it continues; a finished file is a no-op. At the end of the file the \
         last full window closes and a partial one stays open.
         """)
 

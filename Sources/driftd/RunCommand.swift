@@ -35,8 +35,8 @@ struct RunCommand: ParsableCommand {
         commandName: "run",
         abstract: "Run the monitoring daemon: consume inference records from Kafka.",
         discussion: """
-        Consumes the `kafka:` topics of the configuration in a consumer group and runs the
-        pipeline; SIGTERM or SIGINT drains the current batch, writes a checkpoint, commits the
+        Consumes the `kafka:` topics of the configuration in a consumer group and runs the \
+        pipeline; SIGTERM or SIGINT drains the current batch, writes a checkpoint, commits the \
         offsets and leaves the group (a second signal exits at once).
         """)
 

@@ -11,8 +11,8 @@ struct ServeCommand: ParsableCommand {
         commandName: "serve",
         abstract: "Serve the HTTP API, metrics and dashboard over an existing store.",
         discussion: """
-        Listens on http.listen of the configuration (default 127.0.0.1:8080), or --http.
-        Read endpoints need no token; state-changing ones need the bearer token from the
+        Listens on http.listen of the configuration (default 127.0.0.1:8080), or --http. \
+        Read endpoints need no token; state-changing ones need the bearer token from the \
         environment variable named by http.token_env. Runs until SIGINT or SIGTERM.
         """)
 

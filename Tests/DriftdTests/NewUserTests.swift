@@ -37,6 +37,19 @@ struct NewUserTests {
         }
     }
 
+    @Test("help texts wrap at word boundaries into full lines, never mid-sentence after a short line")
+    func helpWrapsWhole() throws {
+        for command in [["compare"], ["baseline", "fit"], ["replay"], ["run"], ["demo"], ["serve"], ["alerts", "list"], ["report"]] {
+            let help = try DriftdProcess.run(command + ["--help"]).standardOutput
+            let overview = help.components(separatedBy: "\nUSAGE:").first ?? ""
+            let lines = overview.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+            for (k, line) in lines.enumerated().dropLast() where !line.isEmpty && !lines[k + 1].isEmpty {
+                // A paragraph's line that is followed by more of it fills most of the width.
+                #expect(line.count >= 50, "`driftd \(command.joined(separator: " ")) --help` breaks after \"\(line)\"")
+            }
+        }
+    }
+
     @Test("a UTF-8 byte order mark at the start of a JSON Lines file is skipped, as in CSV")
     func byteOrderMark() throws {
         let dir = try TemporaryDirectory()
