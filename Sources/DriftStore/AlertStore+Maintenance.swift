@@ -68,7 +68,10 @@ extension AlertStore {
             return StoreCheck(path: path, problems: ["the file cannot be opened as a SQLite database (\(Self.reason(error)))"], summary: nil)
         }
         var problems: [String] = []
-        let summary = try queue.read { db -> StoreSummary in
+        var summary: StoreSummary? = nil
+        // Statement by statement, outside a transaction: on a damaged file SQLite's error
+        // sticks to the connection and would fail a COMMIT, losing what was found.
+        queue.inDatabase { db in
             do {
                 let findings = try String.fetchAll(db, sql: "PRAGMA integrity_check")
                 if findings != ["ok"] { problems += findings }
@@ -80,11 +83,11 @@ extension AlertStore {
             } catch {
                 problems.append("foreign_key_check could not finish (\(Self.reason(error)))")
             }
-            let summary = Self.summary(db, path: path)
-            if summary.appliedMigrations.isEmpty {
+            let facts = Self.summary(db, path: path)
+            if facts.appliedMigrations.isEmpty {
                 problems.append("the file holds no driftd schema (no applied migrations): it is not a driftd store")
             }
-            return summary
+            summary = facts
         }
         return StoreCheck(path: path, problems: problems, summary: summary)
     }
