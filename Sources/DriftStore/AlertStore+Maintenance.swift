@@ -149,8 +149,9 @@ extension AlertStore {
     /// writer committing meanwhile neither waits for it nor makes it start over (a stepwise
     /// backup restarts whenever another connection writes). It is written to a hidden file
     /// beside `path`, turned into a single self-contained file (rollback journal: no -wal
-    /// to carry along; driftd turns WAL back on when it opens it as its store), flushed to
-    /// disk, then renamed over `path`: a backup that fails leaves nothing under that name,
+    /// to carry along; driftd turns WAL back on when it opens it as its store), checked with
+    /// `integrity_check` (a damaged store gives a damaged copy: refused), flushed to disk,
+    /// then renamed over `path`: a backup that fails leaves nothing under that name,
     /// one that succeeds replaces it whole. Replacing an existing file is the caller's
     /// choice (the CLI refuses without `--force`); the store's own file is refused, since
     /// renaming over it would cut the live store off from its WAL.
@@ -197,7 +198,14 @@ extension AlertStore {
             do {
                 let copy = try DatabaseQueue(path: partial)
                 try source.backup(to: copy)
-                try copy.writeWithoutTransaction { db in _ = try String.fetchOne(db, sql: "PRAGMA journal_mode = DELETE") }
+                try copy.writeWithoutTransaction { db in
+                    _ = try String.fetchOne(db, sql: "PRAGMA journal_mode = DELETE")
+                    // Pages are copied as they are: a damaged store gives a damaged copy, which
+                    // must never pass for a backup, nor replace a good one.
+                    let findings: [String]
+                    do { findings = try String.fetchAll(db, sql: "PRAGMA integrity_check") } catch { findings = [reason(error)] }
+                    if findings != ["ok"] { throw DamagedCopy(findings: findings) }
+                }
                 try copy.close()
             }
             try flush(partial)
@@ -207,11 +215,18 @@ extension AlertStore {
             try? flush(folder.path)
         } catch {
             for suffix in ["", "-journal", "-wal", "-shm"] { unlink(partial + suffix) }
+            if let damaged = error as? DamagedCopy {
+                throw StoreError("backup of \(storePath) to \(destination.path) failed: the copy fails SQLite's integrity check " +
+                                 "(\(damaged.findings.prefix(3).joined(separator: "; "))), so the store itself is damaged — nothing was written " +
+                                 "under that name; driftd store check says what is wrong and how to restore")
+            }
             let why = (error as? StoreError)?.description ?? reason(error)
             throw StoreError("backup of \(storePath) to \(destination.path) failed: \(why) — nothing was written under that name; " +
                              "check the free space and permissions of \(folder.path) and run it again")
         }
     }
+
+    struct DamagedCopy: Error { var findings: [String] }
 
     /// fsync(2) of a file or folder, so a backup that reported success survives a power cut.
     static func flush(_ path: String) throws {

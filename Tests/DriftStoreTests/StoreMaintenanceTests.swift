@@ -185,6 +185,14 @@ struct StoreMaintenanceTests {
         let bad = try AlertStore.check(path: damaged)
         #expect(!bad.isOK)
         #expect(!bad.problems.isEmpty)
+        // Its copy would be damaged too: refused, and a good backup under the name stays.
+        let good = dir.url.appendingPathComponent("good.sqlite").path
+        try AlertStore.backup(storeAt: path, to: good)
+        let goodBytes = try Data(contentsOf: URL(fileURLWithPath: good))
+        let refused = try #require(throws: StoreError.self) { try AlertStore.backup(storeAt: damaged, to: good) }
+        #expect(refused.description.contains("integrity check") && refused.description.contains("store itself is damaged"), "\(refused)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: good)) == goodBytes)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.url.path).filter { $0.contains("partial") }.isEmpty)
 
         let foreign = try dir.write("notes.txt", String(repeating: "not a database\n", count: 400))
         let notADatabase = try AlertStore.check(path: foreign)

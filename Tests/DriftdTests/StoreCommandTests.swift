@@ -67,6 +67,11 @@ struct StoreCommandTests {
         #expect(bad.standardError.contains("Restore it from a backup") && bad.standardError.contains("rm -f \(damaged)-wal \(damaged)-shm"),
                 "\(bad.standardError)")
 
+        let noCopy = w.dir.url.appendingPathComponent("of-damaged.sqlite").path
+        let refused = try DriftdProcess.run(["store", "backup", noCopy, "--config", config])
+        #expect(refused.status == 2 && refused.standardError.contains("the store itself is damaged"), "\(refused.standardError)")
+        #expect(!FileManager.default.fileExists(atPath: noCopy), "a damaged store gives no backup")
+
         let missing = try w.dir.write("missing.yaml", "store: none.sqlite\nmodels:\n  - id: shop\n")
         let none = try DriftdProcess.run(["store", "check", "--config", missing])
         #expect(none.status == 2 && none.standardError.contains("no store at"), "\(none.standardError)")
