@@ -18,7 +18,8 @@ public struct StoredWindowReport: Sendable, Equatable {
     public var id: Int64
     public var source: String
     /// What export ranges select on: the start of an event-time (or calendar) window; for a
-    /// count window, the event time of its first record; nil when its records carried no time.
+    /// count window, the event time of its first record; nil when the report has none (the
+    /// monitor keeps event times only for event-time windows so far).
     public var eventTime: Int64?
     public var report: WindowReport
 }

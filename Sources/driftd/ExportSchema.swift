@@ -75,7 +75,7 @@ enum ExportSchema {
         .string("basis", required: true, "count (windows of records) or event_time (windows of time, calendar ones included).") { $0.report.basis.rawValue },
         .integer("window_start", required: true, "Start bound: the first record's sequence number (count) or epoch milliseconds (event_time).") { $0.report.start },
         .integer("window_end", required: true, "End bound, exclusive, in the unit of window_start.") { $0.report.end },
-        .timestamp("event_time", "The window's place in event time, on which --from/--to select: the start of an event_time window, the first record's time of a count window; null when its records had no time.") { $0.eventTime },
+        .timestamp("event_time", "The window's place in event time, on which --from/--to select: the start of an event_time window, the first record's time of a count window; null when the window has none (count windows do not keep their records' times yet).") { $0.eventTime },
         .timestamp("first_event_time", "Event time of the window's earliest record.") { $0.report.firstEventTime },
         .timestamp("last_event_time", "Event time of the window's latest record.") { $0.report.lastEventTime },
         .integer("record_count", required: true, "Records in the window.") { $0.report.recordCount },
