@@ -65,7 +65,7 @@ public struct StoreError: Error, CustomStringConvertible, Sendable {
                               + "try again when it is done", kind: .busy)
         case .SQLITE_CORRUPT:
             return StoreError("the store \(path) is damaged \(sqlite) — run `driftd store check`, then restore it from a backup "
-                              + "(README: Backups); keep the damaged file for inspection", kind: .corrupt)
+                              + "(README: Backup and restore); keep the damaged file for inspection", kind: .corrupt)
         case .SQLITE_NOTADB:
             return StoreError("\(path) is not a driftd store: it is not an SQLite database \(sqlite) — point `store:` at another path, "
                               + "or restore the store from a backup", kind: .notAStore)

@@ -38,7 +38,7 @@ enum StoreFile {
             let start = String(decoding: header.prefix(24), as: UTF8.self).unicodeScalars
                 .map { $0.properties.isWhitespace || $0.value < 0x20 || $0.value == 0xFFFD ? "." : String($0) }.joined()
             throw StoreError("\(path) is not a driftd store: it is not an SQLite database (it begins \"\(start)\") — point `store:` at another path, "
-                             + "or restore the store from a backup (README: Backups)", kind: .notAStore)
+                             + "or restore the store from a backup (README: Backup and restore)", kind: .notAStore)
         }
         func be32(_ at: Int) -> UInt32 { header[at..<at + 4].reduce(0) { $0 << 8 | UInt32($1) } }
         let rawPageSize = Int(header[16]) << 8 | Int(header[17])
@@ -52,7 +52,7 @@ enum StoreFile {
         let fileSize = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
         if headerCountValid && walSize == 0 && fileSize < pages * pageSize {
             throw StoreError("the store \(path) is truncated: its header says \(pages * pageSize) bytes, the file has \(fileSize) — "
-                             + "it was cut short by a copy or a full disk; restore it from a backup (README: Backups) and keep this file for inspection",
+                             + "it was cut short by a copy or a full disk; restore it from a backup (README: Backup and restore) and keep this file for inspection",
                              kind: .corrupt)
         }
     }
