@@ -10,6 +10,8 @@ public final class AlertStore: Sendable {
     public let path: String
     /// Held for the store's lifetime by the process that runs the pipeline on it.
     public let lock: StoreLock?
+    /// Where the store was copied before this open upgraded its schema, if it did.
+    public let migrationBackup: String?
 
     /// Opens (creating if needed) the store at `path` and applies pending migrations.
     /// `writerCommand` names a command that runs the pipeline or the notifier on the store
@@ -33,6 +35,7 @@ public final class AlertStore: Sendable {
             writer = try DatabasePool(path: path, configuration: configuration)
             self.path = path
             try StoreFile.refuseForeignSchema(writer, path: path)
+            migrationBackup = try Self.backUpBeforeMigrating(writer, path: path)
             try StoreMigrations.migrator.migrate(writer)
         } catch let e as StoreError {
             throw e
@@ -46,7 +49,28 @@ public final class AlertStore: Sendable {
         writer = try DatabaseQueue()
         path = ":memory:"
         lock = nil
+        migrationBackup = nil
         try StoreMigrations.migrator.migrate(writer)
+    }
+
+    /// A store written by an older driftd is copied whole (SQLite's online backup) before
+    /// its schema is upgraded, to `STORE.before-v4-20261201T153000Z`: a migration that
+    /// goes wrong, or a downgrade, can start again from the copy. New stores and stores
+    /// already current are not copied.
+    static func backUpBeforeMigrating(_ writer: any DatabaseWriter, path: String) throws -> String? {
+        let migrator = StoreMigrations.migrator
+        let applied = try writer.read { try migrator.appliedIdentifiers($0) }
+        let pending = migrator.migrations.filter { !applied.contains($0) }
+        guard !applied.isEmpty, let next = pending.first else { return nil }
+        let tag = next.prefix { $0 != ":" }
+        let format = DateFormatter()
+        format.locale = Locale(identifier: "en_US_POSIX")
+        format.timeZone = TimeZone(identifier: "UTC")
+        format.dateFormat = "yyyyMMdd'T'HHmmss'Z'"
+        let stamp = format.string(from: Date())
+        let target = "\(path).before-\(tag)-\(stamp)"
+        try backup(from: writer, storePath: path, to: target)
+        return target
     }
 
     /// A write transaction whose SQLite errors say which store failed and what to do.

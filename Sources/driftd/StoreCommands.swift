@@ -17,6 +17,9 @@ struct ConfigOption: ParsableArguments {
     func openStore(writer: String? = nil) throws -> (DriftConfiguration, AlertStore) {
         let c = try load()
         let store = try AlertStore(path: c.storePath, writerCommand: writer)
+        if let copy = store.migrationBackup {
+            writeStandardError("driftd: upgraded the schema of the store \(c.storePath); the store as it was is kept in \(copy)\n")
+        }
         if let previous = store.lock?.tookOverFrom {
             writeStandardError("driftd: took the store \(c.storePath) over from \(previous), which did not end cleanly (it crashed or was killed)\n")
         }

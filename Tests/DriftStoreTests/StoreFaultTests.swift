@@ -141,6 +141,34 @@ struct StoreFaultTests {
         }
     }
 
+    @Test("a store of an older schema is copied whole before its schema is upgraded; current and new stores are not")
+    func backupBeforeMigrating() throws {
+        let dir = try TemporaryDirectory()
+        let path = dir.url.appendingPathComponent("old.sqlite").path
+        // A store as an older driftd left it: the first two migrations and a baseline.
+        let older = Array(StoreMigrations.migrator.migrations.prefix(2))
+        do {
+            let pool = try DatabasePool(path: path)
+            try StoreMigrations.migrator.migrate(pool, upTo: older[1])
+            try pool.write { db in
+                try db.execute(sql: "INSERT INTO baselines (model, version, created_at, active, record_count, body) VALUES ('shop', 'v0', 0, 1, 10, '{}')")
+            }
+        }
+        let store = try AlertStore(path: path)
+        let copy = try #require(store.migrationBackup)
+        #expect(copy.hasPrefix(path + ".before-v3-"), "\(copy)")
+        #expect(copy.contains(/\.before-v3-\d{8}T\d{6}Z$/))
+        let kept = try AlertStore.check(path: copy)
+        #expect(kept.isOK)
+        #expect(kept.summary?.appliedMigrations == older, "the copy is the store as it was, before the upgrade")
+        #expect(kept.summary?.tables.first { $0.table == "baselines" }?.rows == 1)
+        let mode = try #require(try FileManager.default.attributesOfItem(atPath: copy)[.posixPermissions] as? Int)
+        #expect(mode & 0o777 == 0o600)
+        #expect(try AlertStore.check(path: path).summary?.pendingMigrations.isEmpty == true, "the store itself was upgraded")
+        #expect(try AlertStore(path: path).migrationBackup == nil, "a current store is not copied again")
+        #expect(try AlertStore(path: dir.url.appendingPathComponent("new.sqlite").path).migrationBackup == nil, "nor is a new one")
+    }
+
     @Test("a new store and its write-ahead log are readable by their owner only")
     func privateFiles() throws {
         let dir = try TemporaryDirectory()
