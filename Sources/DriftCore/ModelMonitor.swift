@@ -276,7 +276,14 @@ public struct ModelMonitor: Sendable {
             let pane = configuration.pane(of: seq)
             let boundary = (pane + 1) * configuration.paneSize
             let run = Swift.min(batch.rowCount - row, Int(boundary - seq))
-            accumulate(batch, rows: row..<(row + run), pane: pane)
+            // A count window still says when its records happened (those that carry a
+            // timestamp), so reports and exports can place it in time.
+            var first = Int64.max, last = Int64.min
+            for r in row..<(row + run) where batch.eventTime[r] != Int64.min {
+                first = Swift.min(first, batch.eventTime[r])
+                last = Swift.max(last, batch.eventTime[r])
+            }
+            accumulate(batch, rows: row..<(row + run), pane: pane, eventTimes: first <= last ? (first, last) : nil)
             state.recordsSeen += Int64(run)
             row += run
             closeWindows(endingBy: state.recordsSeen, into: &reports)

@@ -18,8 +18,8 @@ public struct StoredWindowReport: Sendable, Equatable {
     public var id: Int64
     public var source: String
     /// What export ranges select on: the start of an event-time (or calendar) window; for a
-    /// count window, the event time of its first record; nil when the report has none (the
-    /// monitor keeps event times only for event-time windows so far).
+    /// count window, the event time of its first record; nil when the report has none (a
+    /// count window whose records carry no timestamp, or one written by driftd before 0.14).
     public var eventTime: Int64?
     public var report: WindowReport
 }

@@ -10,7 +10,7 @@ import Darwin
 #endif
 
 /// driftd's version, printed by `driftd --version`.
-let driftdVersion = "0.13.0"
+let driftdVersion = "0.14.0"
 
 /// The `driftd` command line. Exit status: 0 success (no drift), 1 drift found,
 /// 2 bad usage or bad input, 3 (compare) not enough data to judge.

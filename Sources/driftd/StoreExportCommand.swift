@@ -19,8 +19,8 @@ struct StoreExportCommand: ParsableCommand {
             The range is on event time, half-open: --from ≤ t < --to, so consecutive exports \
             (the --to of one as the --from of the next) hold each row exactly once. A window's \
             time is its start (event-time and calendar windows) or its first record's time \
-            (count windows, which do not keep their records' times yet: they are exported only \
-            without --from and --to). An alert is exported with its transitions in the range, a transition's \
+            (count windows; one whose records carry no timestamp has no time and is exported \
+            only without --from and --to). An alert is exported with its transitions in the range, a transition's \
             time being its window's. Times: RFC 3339 (2026-01-01T00:00:00Z) or epoch \
             milliseconds; either bound may be left out.
 

@@ -31,6 +31,10 @@ struct WindowTests {
         let (reports, _) = Self.run(records, window: tumbling, batchSize: batchSize)
         #expect(reports.map(\.windowIndex) == [0, 1, 2, 3, 4])
         #expect(reports.allSatisfy { $0.recordCount == 1000 })
+        // Records 100 ms apart from the stream's start: each window knows when its records happened.
+        let start = SyntheticStream(seed: 4).startTime
+        #expect(reports.map(\.firstEventTime) == (0..<5).map { start + Int64($0) * 1000 * 100 })
+        #expect(reports.map(\.lastEventTime) == (0..<5).map { start + (Int64($0) * 1000 + 999) * 100 })
         let (reference, _) = Self.run(records, window: tumbling, batchSize: 5000)
         #expect(reports == reference, "bit-identical whatever the batching")
 
