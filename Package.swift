@@ -80,7 +80,7 @@ let package = Package(
         .testTarget(name: "DriftStatsTests", dependencies: ["DriftStats", "DriftTesting"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "DriftCoreTests", dependencies: ["DriftCore", "DriftTesting", "DriftTestTraits"]),
-        .testTarget(name: "DriftStoreTests", dependencies: ["DriftStore", "DriftTesting"]),
+        .testTarget(name: "DriftStoreTests", dependencies: ["DriftStore", "DriftTesting", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "DriftNotifyTests", dependencies: ["DriftNotify", "DriftCore"]),
         .testTarget(name: "DriftDaemonTests", dependencies: [
             "DriftDaemon", "DriftTesting", "DriftNotify", "DriftStore",

@@ -28,6 +28,7 @@ public final class AlertStore: Sendable {
             throw StoreError("cannot open the store \(path): \(error) — check that its folder exists and is writable")
         }
         self.path = path
+        try Self.useIncrementalAutoVacuum(writer)
         try StoreMigrations.migrator.migrate(writer)
     }
 
@@ -35,6 +36,7 @@ public final class AlertStore: Sendable {
     public init(inMemory: Void = ()) throws {
         writer = try DatabaseQueue()
         path = ":memory:"
+        try Self.useIncrementalAutoVacuum(writer)
         try StoreMigrations.migrator.migrate(writer)
     }
 
