@@ -63,12 +63,14 @@ public final class DriftMetrics: @unchecked Sendable {
         static let deliveries = ("driftd_deliveries_total", ["receiver"], "Notifications delivered, by receiver.")
         static let failures = ("driftd_delivery_failures_total", ["receiver"], "Notification deliveries that failed for good, by receiver.")
         static let attempts = ("driftd_delivery_attempts_total", ["receiver"], "Delivery attempts (including retries), by receiver.")
+        static let pruned = ("driftd_store_pruned_rows_total", ["kind"], "Rows pruned from the store past their retention, by kind (every table of the kind counted).")
 
         /// Every labelled family with its Prometheus type.
         static let labelled: [(String, String, String)] = [
             (late.0, late.2, "counter"), (windows.0, windows.2, "counter"), (transitions.0, transitions.2, "counter"),
             (alerts.0, alerts.2, "gauge"), (psi.0, psi.2, "gauge"), (ks.0, ks.2, "gauge"), (lag.0, lag.2, "gauge"),
             (deliveries.0, deliveries.2, "counter"), (failures.0, failures.2, "counter"), (attempts.0, attempts.2, "counter"),
+            (pruned.0, pruned.2, "counter"),
         ]
     }
 
@@ -140,6 +142,14 @@ public final class DriftMetrics: @unchecked Sendable {
             if let g = gauges.removeValue(forKey: k) { registry.unregisterGauge(g) }
             series[Family.lag.0]?.remove(values)
         }
+    }
+
+    /// One pruning of the store: the rows it deleted, by kind. Every kind's series exists
+    /// from the first pruning on, so a scrape sees a zero rather than nothing.
+    public func observe(pruned report: PruneReport) {
+        guard !report.dryRun else { return }
+        lock.lock(); defer { lock.unlock() }
+        for kind in RetentionKind.allCases { counter(Family.pruned, [kind.rawValue])?.increment(by: Int64(report.rows[kind] ?? 0)) }
     }
 
     public enum DeliveryOutcome: Sendable { case delivered, retry, failed }

@@ -22,7 +22,7 @@ struct Driftd: ParsableCommand {
         version: driftdVersion,
         subcommands: [CompareCommand.self, BaselineCommand.self, CheckConfigCommand.self, ReplayCommand.self,
                       AlertsGroup.self, SilenceCommand.self, ReportCommand.self, DeadLettersCommand.self, RunCommand.self, BrokerCommand.self,
-                      DemoCommand.self, ServeCommand.self]
+                      DemoCommand.self, ServeCommand.self, StoreCommand.self]
     )
 
     static func main() {

@@ -34,6 +34,10 @@ struct ReplayCommand: ParsableCommand {
         } : nil
         let summary = try Replay.run(file: file, configuration: c, store: store, options: replayOptions, progress: progress)
         if showProgress { writeStandardError("\n") }
+        // Retention once at the end, as a daemon does every interval (logged when it pruned).
+        var prunerOptions = PrunerOptions()
+        prunerOptions.log = { writeStandardError("driftd: " + $0 + "\n") }
+        try StorePruner.pruneOnce(store: store, policy: c.retention, now: AlertStore.now, options: prunerOptions)
         if summary.alreadyComplete {
             print("\(file): already replayed to the end; nothing to do (\(summary.firing.count) alerts firing)")
             return
