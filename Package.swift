@@ -83,7 +83,8 @@ let package = Package(
         .testTarget(name: "DriftStoreTests", dependencies: ["DriftStore", "DriftTesting", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "DriftNotifyTests", dependencies: ["DriftNotify", "DriftCore"]),
         .testTarget(name: "DriftDaemonTests", dependencies: [
-            "DriftDaemon", "DriftTesting", "DriftNotify", "DriftStore",
+            "DriftDaemon", "DriftTesting", "DriftNotify", "DriftStore", "DriftTestTraits",
+            .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
