@@ -292,12 +292,14 @@ extension AlertStore {
 
     /// Dead letters or audit entries: by age of `time`, or all but the newest N.
     func pruneByTime(table: String, time: String, _ retention: Retention, now: Double, dryRun: Bool, batch: Int, stop: () -> Bool) throws -> (items: Int, rows: Int) {
-        let condition: String
+        let condition: String, order: String
         let arguments: StatementArguments
         switch retention {
         case .keep: return (0, 0)
         case .age(let seconds):
+            // Oldest first through the time index: a batch reads only what it deletes.
             condition = "\(time) < ?"
+            order = time
             arguments = [now - seconds]
         case .newest(let keep):
             let threshold = try writer.read { db in
@@ -305,6 +307,7 @@ extension AlertStore {
             }
             guard let threshold else { return (0, 0) }
             condition = "id < ?"
+            order = "id"
             arguments = [threshold]
         }
         if dryRun {
@@ -314,7 +317,7 @@ extension AlertStore {
         var total = 0
         while !stop() {
             let n = try writer.write { db in
-                try Self.apply(db, dryRun: false, table: table, where: "id IN (SELECT id FROM \(table) WHERE \(condition) ORDER BY id LIMIT ?)", arguments + [batch])
+                try Self.apply(db, dryRun: false, table: table, where: "id IN (SELECT id FROM \(table) WHERE \(condition) ORDER BY \(order) LIMIT ?)", arguments + [batch])
             }
             total += n
             if n < batch { break }

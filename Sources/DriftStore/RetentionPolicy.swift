@@ -35,6 +35,7 @@ public enum Retention: Sendable, Equatable, CustomStringConvertible {
             if s >= 86_400, s.truncatingRemainder(dividingBy: 86_400) == 0 { "\(Int(s / 86_400))d" }
             else if s >= 3_600, s.truncatingRemainder(dividingBy: 3_600) == 0 { "\(Int(s / 3_600))h" }
             else if s >= 60, s.truncatingRemainder(dividingBy: 60) == 0 { "\(Int(s / 60))m" }
+            else if s == s.rounded() { "\(Int(s))s" }
             else { "\(s)s" }
         }
     }
