@@ -1,4 +1,5 @@
 import DriftCore
+import DriftKafka
 import DriftStore
 import DriftTestTraits
 import DriftTesting
@@ -90,6 +91,50 @@ struct StorePruneTests {
         let store = try AlertStore(path: w.storePath)
         #expect(try store.windowReports(model: "shop").map(\.windowIndex) == [5, 6])
         #expect(try store.alerts().isEmpty)
+    }
+
+    @Test("driftd run prunes at start, counts it in /metrics, logs it, and stops with the daemon on SIGTERM")
+    func runPrunes() async throws {
+        let broker = try EmbeddedBroker()
+        let topic = "inference-\(UUID().uuidString.prefix(6))"
+        try broker.createTopic(topic, partitions: 1)
+        let w = try Workspace(retention: """
+            retention:
+              window_reports: 7d
+              interval: 1s
+            kafka:
+              bootstrap: \(broker.bootstrapServers)
+              topics: [\(topic)]
+              group: driftd-prune-test
+              properties: { session.timeout.ms: "6000" }
+            http: { listen: "127.0.0.1:0" }
+
+            """)
+        try Self.agedStore(w)
+        let daemon = Process()
+        daemon.executableURL = DriftdProcess.executable
+        daemon.arguments = ["run", "--config", w.config]
+        let errPath = w.dir.url.appendingPathComponent("run.log").path
+        _ = FileManager.default.createFile(atPath: errPath, contents: nil)
+        daemon.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
+        daemon.standardOutput = FileHandle.nullDevice
+        try daemon.run()
+        defer { if daemon.isRunning { kill(daemon.processIdentifier, SIGKILL) } }
+        func log() -> String { (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? "" }
+        let deadline = Date().addingTimeInterval(60)
+        while Date() < deadline && (!log().contains("pruned") || log().firstMatch(of: /API (http:\/\/127\.0\.0\.1:\d+)\//) == nil) { usleep(100_000) }
+        let base = try #require(log().firstMatch(of: /API (http:\/\/127\.0\.0\.1:\d+)\//).map { String($0.1) }, "\(log())")
+        #expect(log().contains("driftd: pruned 4 window reports past their retention"), "\(log())")
+        let scrape = try await HTTPClient(base).get("/metrics").body
+        #expect(scrape.contains("driftd_store_pruned_rows_total{kind=\"window_reports\"} 4"), "\(scrape)")
+        #expect(scrape.contains("driftd_store_pruned_rows_total{kind=\"resolved_alerts\"} 0"))
+        kill(daemon.processIdentifier, SIGTERM)
+        let exitDeadline = Date().addingTimeInterval(30)
+        while daemon.isRunning && Date() < exitDeadline { usleep(100_000) }
+        #expect(!daemon.isRunning, "the daemon and its pruner stop on SIGTERM")
+        daemon.waitUntilExit()
+        #expect(daemon.terminationStatus == 0, "\(log())")
+        #expect(try AlertStore(path: w.storePath).windowReports(model: "shop").map(\.windowIndex) == [4])
     }
 
     @Test("a bad retention is refused at start with file, line, key and reason")
