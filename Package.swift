@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "DriftStats", targets: ["DriftStats"]),
         .library(name: "DriftCore", targets: ["DriftCore"]),
         .executable(name: "driftd-calibrate", targets: ["DriftCalibrate"]),
+        .executable(name: "driftd-store-growth", targets: ["DriftStoreGrowth"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -77,13 +78,17 @@ let package = Package(
         // False alarms and detection delay of the default rules on generated streams, beside
         // the peers' default rules (BENCHMARKS.md, issue 9).
         .executableTarget(name: "DriftCalibrate", dependencies: ["DriftStats", "DriftCore", "DriftTesting"]),
+        // How the store grows and how retention bounds it (BENCHMARKS.md, issue 15 §3).
+        .executableTarget(name: "DriftStoreGrowth", dependencies: ["DriftCore", "DriftStore", "DriftTesting",
+                                                                    .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "DriftStatsTests", dependencies: ["DriftStats", "DriftTesting"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "DriftCoreTests", dependencies: ["DriftCore", "DriftTesting", "DriftTestTraits"]),
-        .testTarget(name: "DriftStoreTests", dependencies: ["DriftStore", "DriftTesting", "DriftTestTraits"]),
+        .testTarget(name: "DriftStoreTests", dependencies: ["DriftStore", "DriftTesting", "DriftTestTraits", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "DriftNotifyTests", dependencies: ["DriftNotify", "DriftCore"]),
         .testTarget(name: "DriftDaemonTests", dependencies: [
-            "DriftDaemon", "DriftTesting", "DriftNotify", "DriftStore",
+            "DriftDaemon", "DriftTesting", "DriftNotify", "DriftStore", "DriftTestTraits",
+            .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),

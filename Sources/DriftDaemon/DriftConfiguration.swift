@@ -1,6 +1,7 @@
 import DriftCore
 import DriftNotify
 import DriftStats
+import DriftStore
 import Foundation
 import Yams
 
@@ -74,6 +75,8 @@ public struct DriftConfiguration: Sendable, Equatable {
     public var notify = NotifyConfiguration()
     /// The HTTP API, metrics and dashboard (absent: loopback defaults, no token).
     public var http: HTTPConfiguration?
+    /// What the store keeps and how often the daemon prunes (RetentionConfiguration.swift).
+    public var retention = RetentionPolicy.default
 
     public func model(_ id: String) -> ModelConfiguration? { models.first { $0.id == id } }
 
@@ -97,7 +100,7 @@ public struct DriftConfiguration: Sendable, Equatable {
             throw ConfigurationError(file: file, line: nil, keyPath: "", reason: "not valid YAML: \(e)")
         }
         let reader = NodeReader(file: file)
-        let top = try reader.mapping(root, path: "", allowed: Set(["store", "models", "defaults", "kafka", "http"]).union(NodeReader.notifyKeys))
+        let top = try reader.mapping(root, path: "", allowed: Set(["store", "models", "defaults", "kafka", "http", "retention"]).union(NodeReader.notifyKeys))
         let storeNode = try reader.required(top, "store", path: "", parent: root)
         var storePath = try reader.string(storeNode, path: "store")
         if !storePath.hasPrefix("/") {
@@ -158,7 +161,9 @@ public struct DriftConfiguration: Sendable, Equatable {
         var notify = try reader.notify(top, root: root, environment: ProcessInfo.processInfo.environment)
         // The API token's variable is a secret too: exec receivers run without it.
         if let tokenVariable = http?.tokenEnvironmentVariable { notify.secretVariables.insert(tokenVariable) }
-        return DriftConfiguration(file: file, storePath: storePath, models: models, kafka: kafka, notify: notify, http: http)
+        var configuration = DriftConfiguration(file: file, storePath: storePath, models: models, kafka: kafka, notify: notify, http: http)
+        if let r = top["retention"] { configuration.retention = try reader.retention(r, path: "retention") }
+        return configuration
     }
 }
 

@@ -64,6 +64,7 @@ public final class DriftMetrics: @unchecked Sendable {
         static let failures = ("driftd_delivery_failures_total", ["receiver"], "Notification deliveries that failed for good, by receiver.")
         static let attempts = ("driftd_delivery_attempts_total", ["receiver"], "Delivery attempts (including retries), by receiver.")
         static let storeErrors = ("driftd_store_errors_total", ["kind"], "Store writes that failed, by kind (disk_full, read_only, io_error, busy, ...); the daemon retries those that pass.")
+        static let pruned = ("driftd_store_pruned_rows_total", ["kind"], "Rows pruned from the store past their retention, by kind (every table of the kind counted).")
 
         /// Every labelled family with its Prometheus type.
         static let labelled: [(String, String, String)] = [
@@ -71,6 +72,7 @@ public final class DriftMetrics: @unchecked Sendable {
             (alerts.0, alerts.2, "gauge"), (psi.0, psi.2, "gauge"), (ks.0, ks.2, "gauge"), (lag.0, lag.2, "gauge"),
             (deliveries.0, deliveries.2, "counter"), (failures.0, failures.2, "counter"), (attempts.0, attempts.2, "counter"),
             (storeErrors.0, storeErrors.2, "counter"),
+            (pruned.0, pruned.2, "counter"),
         ]
     }
 
@@ -148,6 +150,14 @@ public final class DriftMetrics: @unchecked Sendable {
     public func observe(storeError kind: String) {
         lock.lock(); defer { lock.unlock() }
         counter(Family.storeErrors, [kind])?.increment()
+    }
+
+    /// One pruning of the store: the rows it deleted, by kind. Every kind's series exists
+    /// from the first pruning on, so a scrape sees a zero rather than nothing.
+    public func observe(pruned report: PruneReport) {
+        guard !report.dryRun else { return }
+        lock.lock(); defer { lock.unlock() }
+        for kind in RetentionKind.allCases { counter(Family.pruned, [kind.rawValue])?.increment(by: Int64(report.rows[kind] ?? 0)) }
     }
 
     public enum DeliveryOutcome: Sendable { case delivered, retry, failed }

@@ -4,22 +4,22 @@ import GRDB
 
 extension AlertStore {
     /// One commit point: the window reports, alert transitions (with their outbox rows),
-    /// dead letters, and the checkpoint, in a single transaction.
-    public func commit(_ output: PipelineOutput, checkpoint: PipelineCheckpoint, source: String) throws {
+    /// dead letters, and the checkpoint, in a single transaction. `now` (seconds since 1970)
+    /// stamps the rows; retention counts from it.
+    public func commit(_ output: PipelineOutput, checkpoint: PipelineCheckpoint, source: String, now: Double = AlertStore.now) throws {
         let reports = try output.reports.map { ($0, try Self.compact($0)) }
         let models = try (checkpoint.models ?? [:]).map { ($0.key, $0.value.state.baselineVersion, try Self.compact($0.value)) }
         var progress = checkpoint
         progress.models = nil; progress.monitors = nil; progress.alertBook = nil
         let checkpointBody = try Self.json(progress)
-        let now = Date().timeIntervalSince1970
         try write { db in
             for (r, body) in reports {
                 try db.execute(sql: """
                     INSERT INTO window_reports (source, model, window_index, baseline_version, basis, start_bound, end_bound,
-                        first_event_ms, last_event_ms, record_count, status, body)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        first_event_ms, last_event_ms, record_count, status, body, committed_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """, arguments: [source, r.model, r.windowIndex, r.baselineVersion, r.basis.rawValue, r.start, r.end,
-                                     r.firstEventTime, r.lastEventTime, r.recordCount, r.status.rawValue, body])
+                                     r.firstEventTime, r.lastEventTime, r.recordCount, r.status.rawValue, body, now])
             }
             for t in output.transitions {
                 let fp = t.fingerprint

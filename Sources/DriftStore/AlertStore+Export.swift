@@ -60,7 +60,7 @@ extension AlertStore {
     @discardableResult
     public func exportWindowReports(model: String, range: EventTimeRange = .all,
                                     _ body: (StoredWindowReport) throws -> Void) throws -> Int {
-        try writer.read { db in
+        try read { db in
             let time = Self.eventTimeSQL("w")
             let rows = try Row.fetchCursor(db, sql: """
                 SELECT w.id AS id, w.source AS source, w.body AS body, \(time) AS event_time FROM window_reports w
@@ -85,7 +85,7 @@ extension AlertStore {
     @discardableResult
     public func exportAlerts(model: String, range: EventTimeRange = .all,
                              _ body: (ExportedAlert) throws -> Void) throws -> Int {
-        try writer.read { db in
+        try read { db in
             let rows = try Row.fetchCursor(db, sql: """
                 SELECT * FROM (
                     SELECT a.*, t.id AS t_id, t.kind AS t_kind, t.from_state AS t_from, t.to_state AS t_to, t.severity AS t_severity,
@@ -122,7 +122,7 @@ extension AlertStore {
 
     /// What the store holds of `model` and which models it holds at all.
     public func holdings(model: String) throws -> ModelHoldings {
-        try writer.read { db in
+        try read { db in
             let time = Self.eventTimeSQL("window_reports")
             let windows = try Row.fetchOne(db, sql: """
                 SELECT COUNT(*) AS n, COUNT(*) - COUNT(\(time)) AS untimed, MIN(\(time)) AS first, MAX(\(time)) AS last

@@ -172,6 +172,9 @@ extension AlertStore {
         let source: DatabaseQueue
         do {
             source = try DatabaseQueue(path: storePath, configuration: configuration)
+        } catch let e as DatabaseError where [.SQLITE_CORRUPT, .SQLITE_NOTADB].contains(e.resultCode) {
+            // Damaged where SQLite reads first (its schema): no copy can be made.
+            throw StoreError.from(e, store: storePath)
         } catch {
             throw StoreError("cannot open the store \(storePath) to back it up: \(reason(error)) — driftd store check says what is wrong with it")
         }

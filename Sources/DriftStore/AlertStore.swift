@@ -36,6 +36,7 @@ public final class AlertStore: Sendable {
             self.path = path
             try StoreFile.refuseForeignSchema(writer, path: path)
             migrationBackup = try Self.backUpBeforeMigrating(writer, path: path)
+            try Self.useIncrementalAutoVacuum(writer)
             try StoreMigrations.migrator.migrate(writer)
         } catch let e as StoreError {
             throw e
@@ -50,6 +51,7 @@ public final class AlertStore: Sendable {
         path = ":memory:"
         lock = nil
         migrationBackup = nil
+        try Self.useIncrementalAutoVacuum(writer)
         try StoreMigrations.migrator.migrate(writer)
     }
 

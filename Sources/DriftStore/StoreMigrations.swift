@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 
 /// The store's schema, one migration per shipped change. Never edit a migration once it has
@@ -159,6 +160,26 @@ enum StoreMigrations {
                     body TEXT NOT NULL,
                     updated_at REAL NOT NULL
                 );
+                """)
+        }
+        m.registerMigration("v4: retention: window reports' commit time, indexes for pruning") { db in
+            // Retention goes by when a row was committed (wall clock), not by its event time: a
+            // replay of last year's file must not be pruned the moment it lands. Rows already
+            // stored get the migration's time, so an upgrade keeps them a full period. A
+            // constant default makes ADD COLUMN O(1) on a store of any size (no table rewrite);
+            // every new row sets the column itself.
+            let migratedAt = Date().timeIntervalSince1970
+            try db.execute(sql: """
+                ALTER TABLE window_reports ADD COLUMN committed_at REAL NOT NULL DEFAULT \(migratedAt);
+                -- By age: the oldest first, walked in (time, id) order.
+                CREATE INDEX window_reports_by_commit ON window_reports (committed_at, id);
+                -- By count and "the newest of each model stays": a model's reports newest first.
+                CREATE INDEX window_reports_by_model_id ON window_reports (model, id);
+                -- An alert's outbox rows (pruned with it); nothing indexed them by transition.
+                CREATE INDEX outbox_by_transition ON outbox (transition_id);
+                CREATE INDEX dead_letters_by_time ON dead_letters (created_at);
+                CREATE INDEX audit_log_by_time ON audit_log (at);
+                CREATE INDEX alerts_by_update ON alerts (state, updated_at);
                 """)
         }
         return m

@@ -34,6 +34,15 @@ struct ReplayCommand: ParsableCommand {
         } : nil
         let summary = try Replay.run(file: file, configuration: c, store: store, options: replayOptions, progress: progress)
         if showProgress { writeStandardError("\n") }
+        // Retention once at the end, after the summary, as a daemon does every interval (logged
+        // when it pruned). The replay is complete by then: a failure to prune does not undo it.
+        defer {
+            var prunerOptions = PrunerOptions()
+            prunerOptions.log = { writeStandardError("driftd: " + $0 + "\n") }
+            do { try StorePruner.pruneOnce(store: store, policy: c.retention, now: AlertStore.now, options: prunerOptions) } catch {
+                writeStandardError("driftd: the replay is complete, but pruning the store \(c.storePath) failed: \(error) — run driftd store prune later\n")
+            }
+        }
         if summary.alreadyComplete {
             print("\(file): already replayed to the end; nothing to do (\(summary.firing.count) alerts firing)")
             return

@@ -71,6 +71,12 @@ struct RunCommand: ParsableCommand {
         defer { server?.stop() }
         let notifier = c.notify.isEmpty ? nil : Notifier.start(configuration: c.notify, store: store, options: notifierOptions)
         defer { notifier?.stop() }
+        // Retention runs beside them too, on its own thread, in small transactions.
+        var prunerOptions = PrunerOptions()
+        prunerOptions.log = { message in writeStandardError((interactive ? "\n" : "") + "driftd: " + message + "\n") }
+        prunerOptions.metrics = metrics
+        let pruner = StorePruner.start(store: store, policy: c.retention, options: prunerOptions)
+        defer { pruner?.stop() }
         // How long the daemon has held no partition while Kafka reports an error (for /readyz).
         var kafkaTroubleSince: Date?
         let final = try KafkaDaemon.run(configuration: c, store: store, options: daemonOptions, shouldStop: { records in StopSignal.isRequested || exitAfterRecords.map { records >= $0 } == true },

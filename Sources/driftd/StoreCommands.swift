@@ -51,6 +51,8 @@ struct CheckConfigCommand: ParsableCommand {
         if !c.notify.receivers.isEmpty {
             print("paging: \(c.notify.receivers.map(\.name).joined(separator: ", "))" + (c.notify.route == nil ? " (no route: nothing is sent)" : ""))
         }
+        print("retention: " + RetentionKind.allCases.map { "\($0) \(c.retention[$0])" }.joined(separator: ", ") +
+              ", every \(Retention.age(seconds: c.retention.interval))")
         if let h = c.http {
             print("http: \(h.listen)" + (h.tokenEnvironmentVariable.map { ", token from $\($0)" } ?? ", no token: state-changing requests refused"))
         }

@@ -278,6 +278,38 @@ struct NotifierTests {
         #expect(!chat.contains { $0["severity"] as? String == "critical" }, "chat takes the alert only from when it became a warning")
     }
 
+    @Test("after pruning, a restarted notifier pages nobody again, and an alert still firing resolves to those it paged")
+    func pruningNeverRepages() async throws {
+        let sink = try ReceiverSink()
+        defer { sink.shutdown() }
+        let s = try Setup(url: sink.url)
+        try s.commit([Transitions.make("shop", "age", "psi", .firing), Transitions.make("shop", "zip", "psi", .firing)])
+        var notifier = s.start()
+        #expect(try await eventually("both paged") { try s.deliveries("delivered").count == 2 }, s.trace)
+        try s.commit([Transitions.make("shop", "zip", "psi", .resolved, window: 3)])
+        #expect(try await eventually("zip resolved") { try s.deliveries("delivered").count == 3 }, s.trace)
+        await notifier.stop()
+        let told = Self.deliveredAlerts(sink)
+        #expect(told == ["driftd/shop/age/psi firing", "driftd/shop/zip/psi firing", "driftd/shop/zip/psi resolved"])
+
+        // Two days later with a one-day retention for everything.
+        let policy = RetentionPolicy(kinds: Dictionary(uniqueKeysWithValues: RetentionKind.allCases.map { ($0, Retention.age(seconds: 86_400)) }))
+        let report = try s.store.prune(policy: policy, now: AlertStore.now + 2 * 86_400)
+        #expect(report.items[.resolvedAlerts] == 1, "zip, resolved and told, goes")
+        #expect(try s.store.alerts().map(\.feature) == ["age"])
+        #expect(try s.deliveries().map(\.entry.fingerprint.feature) == ["age"], "the firing alert keeps what its receivers were told")
+
+        let requests = sink.requests.count
+        notifier = Notifier.start(configuration: s.configuration, store: try AlertStore(path: s.path), options: s.options)
+        try await Task.sleep(for: .milliseconds(300))  // some thirty polls of the outbox
+        #expect(sink.requests.count == requests, "nothing is paged again")
+        try s.commit([Transitions.make("shop", "age", "psi", .resolved, window: 5), Transitions.make("shop", "zip", "psi", .firing, window: 5)])
+        #expect(try await eventually("age resolved, zip paged anew") { try s.deliveries("delivered").count == 3 }, s.trace)
+        await notifier.stop()
+        #expect(Self.deliveredAlerts(sink) == (told + ["driftd/shop/age/psi resolved", "driftd/shop/zip/psi firing"]).sorted(),
+                "the receiver paged for age before pruning hears it resolve; zip's new episode pages once")
+    }
+
     @Test("PagerDuty gets trigger, acknowledge and resolve with one dedup_key")
     func pagerDuty() async throws {
         let sink = try ReceiverSink()

@@ -128,6 +128,23 @@ struct DriftMetricsTests {
         #expect(Self.sample(text, "driftd_deliveries_total{receiver=\"slack\"}") == nil)
     }
 
+    @Test("pruned rows are counted by kind from the first pruning on; a dry run counts nothing")
+    func prunedRows() throws {
+        let metrics = DriftMetrics()
+        #expect(Self.sample(metrics.exposition(), "driftd_store_pruned_rows_total{kind=\"window_reports\"}") == nil)
+        var report = PruneReport()
+        report.rows = [.windowReports: 1_200, .resolvedAlerts: 17]
+        metrics.observe(pruned: report)
+        metrics.observe(pruned: report)
+        var dry = report
+        dry.dryRun = true
+        metrics.observe(pruned: dry)
+        let text = metrics.exposition()
+        #expect(Self.sample(text, "driftd_store_pruned_rows_total{kind=\"window_reports\"}") == 2_400)
+        #expect(Self.sample(text, "driftd_store_pruned_rows_total{kind=\"resolved_alerts\"}") == 34)
+        #expect(Self.sample(text, "driftd_store_pruned_rows_total{kind=\"audit\"}") == 0, "every kind has its series, zero included")
+    }
+
     @Test("/metrics serves the text format, with alerts counted from the store at scrape time")
     func scrape() async throws {
         let filled = try FilledStore()

@@ -1,0 +1,96 @@
+import DriftHTTP
+import DriftStore
+import Foundation
+
+/// Settings of a running pruner; tests set the clock.
+public struct PrunerOptions: Sendable {
+    /// Seconds since 1970.
+    public var clock: @Sendable () -> Double = { AlertStore.now }
+    /// Where the pruner says what it pruned and what went wrong.
+    public var log: @Sendable (String) -> Void = { FileHandle.standardError.write(Data(("driftd: " + $0 + "\n").utf8)) }
+    /// Counts pruned rows by kind (`driftd_store_pruned_rows_total`).
+    public var metrics: DriftMetrics?
+    /// Items per transaction (window reports: half of it).
+    public var batchSize = 1000
+    public init() {}
+}
+
+/// Prunes the store beside the consume loop, on a thread of its own: pruning is blocking
+/// SQLite work, and it must never sit on the commit path or on the cooperative pool the
+/// notifier and the HTTP server share. It prunes at start and then every
+/// `policy.interval`; each batch is its own short transaction, so a commit point waits for
+/// one batch at most. `stop()` ends it between two batches.
+public final class StorePruner: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var stopping = false
+    private var finished = false
+    private var runs = 0
+
+    /// Starts pruning; nil when the policy keeps everything.
+    public static func start(store: AlertStore, policy: RetentionPolicy, options: PrunerOptions = PrunerOptions()) -> StorePruner? {
+        guard policy.prunesAnything else { return nil }
+        let pruner = StorePruner()
+        Self.explainVacuum(store: store, log: options.log)
+        let thread = Thread { pruner.loop(store: store, policy: policy, options: options) }
+        thread.name = "driftd-pruner"
+        thread.start()
+        return pruner
+    }
+
+    /// Stops and waits until the pruner has let go of the store.
+    public func stop() {
+        condition.lock()
+        stopping = true
+        condition.broadcast()
+        while !finished { condition.wait() }
+        condition.unlock()
+    }
+
+    /// Prunings completed so far (for tests).
+    public var completedRuns: Int { condition.withLock { runs } }
+
+    private var isStopping: Bool { condition.withLock { stopping } }
+
+    private func loop(store: AlertStore, policy: RetentionPolicy, options: PrunerOptions) {
+        while !isStopping {
+            do {
+                _ = try Self.pruneOnce(store: store, policy: policy, now: options.clock(), options: options, shouldStop: { self.isStopping })
+            } catch {
+                options.log("pruning the store \(store.path) failed: \(error) — trying again in \(Retention.age(seconds: policy.interval))")
+            }
+            condition.lock()
+            runs += 1
+            if !stopping { _ = condition.wait(until: Date().addingTimeInterval(policy.interval)) }
+            condition.unlock()
+        }
+        condition.lock()
+        finished = true
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// One pruning, logged when it removed something and counted in the metrics: what
+    /// `driftd run` does every interval and `driftd replay` once at its end.
+    @discardableResult
+    public static func pruneOnce(store: AlertStore, policy: RetentionPolicy, now: Double, options: PrunerOptions,
+                                 shouldStop: () -> Bool = { false }) throws -> PruneReport {
+        let before = store.fileSize()
+        let report = try store.prune(policy: policy, now: now, batchSize: options.batchSize, shouldStop: shouldStop)
+        options.metrics?.observe(pruned: report)
+        if report.totalRows > 0 {
+            let freed = before - store.fileSize()
+            options.log("pruned \(report.summary) past their retention" + (freed > 0 ? String(format: "; the store shrank by %.1f MB", Double(freed) / 1e6) : ""))
+        }
+        return report
+    }
+
+    /// Says once, at start, when the store cannot shrink: it was created before stores used
+    /// incremental auto_vacuum, so pruned pages are reused for new rows (the file stops
+    /// growing) but not given back.
+    public static func explainVacuum(store: AlertStore, log: (String) -> Void) {
+        guard (try? store.autoVacuumMode()) != .incremental, store.path != ":memory:" else { return }
+        log("the store \(store.path) was created without incremental auto_vacuum: pruned pages are reused for new rows, " +
+            "so it stops growing, but the file does not shrink; to shrink it once, stop driftd and run " +
+            "sqlite3 \(store.path) 'PRAGMA auto_vacuum = INCREMENTAL; VACUUM;' (needs free space as large as the store)")
+    }
+}
