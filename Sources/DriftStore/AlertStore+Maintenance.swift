@@ -55,15 +55,11 @@ extension AlertStore {
     ///
     /// Throws only when there is no file to check; a damaged file is a result with problems.
     public static func check(path: String) throws -> StoreCheck {
-        guard FileManager.default.fileExists(atPath: path) else {
-            throw StoreError("no store at \(path) — check the configuration's store: path (driftd check-config shows it)")
-        }
-        var configuration = Configuration()
-        configuration.readonly = true
-        configuration.busyMode = .timeout(10)
         let queue: DatabaseQueue
         do {
-            queue = try DatabaseQueue(path: path, configuration: configuration)
+            queue = try openReadOnly(path)
+        } catch let e as StoreError {
+            throw e
         } catch {
             return StoreCheck(path: path, problems: ["the file cannot be opened as a SQLite database (\(Self.reason(error)))"], summary: nil)
         }
@@ -163,15 +159,11 @@ extension AlertStore {
     /// migrating: what `driftd store backup` uses, so that backing up never changes the
     /// store (a newer driftd would otherwise migrate it first) and works beside the daemon.
     public static func backup(storeAt storePath: String, to path: String) throws {
-        guard FileManager.default.fileExists(atPath: storePath) else {
-            throw StoreError("no store at \(storePath) — check the configuration's store: path (driftd check-config shows it)")
-        }
-        var configuration = Configuration()
-        configuration.readonly = true
-        configuration.busyMode = .timeout(10)
         let source: DatabaseQueue
         do {
-            source = try DatabaseQueue(path: storePath, configuration: configuration)
+            source = try openReadOnly(storePath)
+        } catch let e as StoreError {
+            throw e
         } catch let e as DatabaseError where [.SQLITE_CORRUPT, .SQLITE_NOTADB].contains(e.resultCode) {
             // Damaged where SQLite reads first (its schema): no copy can be made.
             throw StoreError.from(e, store: storePath)
@@ -179,6 +171,19 @@ extension AlertStore {
             throw StoreError("cannot open the store \(storePath) to back it up: \(reason(error)) — driftd store check says what is wrong with it")
         }
         try backup(from: source, storePath: storePath, to: path)
+    }
+
+    /// The store file at `path` opened read-only and without migrating (check and backup
+    /// must never change the store, and must work on one a newer driftd wrote). Throws a
+    /// `StoreError` when there is no file; SQLite's own error when it cannot be opened.
+    static func openReadOnly(_ path: String) throws -> DatabaseQueue {
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw StoreError("no store at \(path) — check the configuration's store: path (driftd check-config shows it)", kind: .notFound)
+        }
+        var configuration = Configuration()
+        configuration.readonly = true
+        configuration.busyMode = .timeout(10)
+        return try DatabaseQueue(path: path, configuration: configuration)
     }
 
     static func backup(from source: any DatabaseReader, storePath: String, to path: String) throws {
