@@ -92,14 +92,16 @@ extension AlertStore {
 
     /// Outbox entries not yet routed, oldest first.
     public func pendingOutbox(limit: Int = 1000) throws -> [OutboxEntry] {
-        try read { db in
-            try Row.fetchAll(db, sql: """
-                SELECT o.id, o.transition_id, o.payload, o.created_at, t.alert_id, t.kind, t.severity, t.value, t.window_index, a.model, a.feature, a.rule
-                FROM outbox o JOIN alert_transitions t ON t.id = o.transition_id JOIN alerts a ON a.id = t.alert_id
-                WHERE o.status = 'pending' ORDER BY o.id LIMIT ?
-                """, arguments: [limit]).map(Self.outboxEntry)
-        }
+        try read { db in try Row.fetchAll(db, sql: Self.pendingOutboxSQL, arguments: [limit]).map(Self.outboxEntry) }
     }
+
+    /// Read on every notifier tick: it walks the partial index of pending rows (v5), so
+    /// its cost follows the work waiting, not the outbox's history.
+    static let pendingOutboxSQL = """
+        SELECT o.id, o.transition_id, o.payload, o.created_at, t.alert_id, t.kind, t.severity, t.value, t.window_index, a.model, a.feature, a.rule
+        FROM outbox o JOIN alert_transitions t ON t.id = o.transition_id JOIN alerts a ON a.id = t.alert_id
+        WHERE o.status = 'pending' ORDER BY o.id LIMIT ?
+        """
 
     static func outboxEntry(_ r: Row) -> OutboxEntry {
         struct Extra: Decodable { var by: String?; var note: String? }

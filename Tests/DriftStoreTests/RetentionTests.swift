@@ -259,4 +259,15 @@ struct RetentionTests {
         #expect(refilled - legacyFull < (legacyFull - legacyEmpty) / 10,
                 "the second day went into the pages the first one freed: \(legacyEmpty) → \(legacyFull) → \(refilled) bytes")
     }
+
+    @Test("the notifier's read of pending outbox rows walks their index, not the whole outbox")
+    func pendingOutboxIndexed() throws {
+        let store = try AlertStore()
+        let plan = try store.writer.read { db in
+            try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + AlertStore.pendingOutboxSQL, arguments: [10]).map { $0["detail"] as String }
+        }
+        // The partial index holds only pending rows: walking it is the work waiting.
+        #expect(plan.contains("SCAN o USING INDEX outbox_pending"), "\(plan)")
+        #expect(!plan.contains("SCAN o"), "no full scan of the outbox: \(plan)")
+    }
 }
