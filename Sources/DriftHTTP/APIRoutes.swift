@@ -63,7 +63,7 @@ public enum APIRoutes {
         router.get("/metrics") { _, _ in
             guard let metrics else { throw HTTPError(.notFound, message: "metrics are not collected by this process") }
             metrics.observe(alertCounts: try store.alertCounts())
-            if metrics.readsWindowsFromStore { metrics.observe(storedWindows: try store.windowSummaries()) }
+            if metrics.readsWindowsFromStore { try metrics.observe(storedWindowsOf: store) }
             return Response(status: .ok, headers: [.contentType: DriftMetrics.contentType],
                             body: .init(byteBuffer: ByteBuffer(string: metrics.exposition())))
         }

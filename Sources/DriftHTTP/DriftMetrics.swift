@@ -21,8 +21,8 @@ public final class DriftMetrics: @unchecked Sendable {
     private var series: [String: Set<[String]>] = [:]
     private var counters: [String: Counter] = [:]
     private var gauges: [String: Gauge] = [:]
-    /// Windows per model already counted from the store (`driftd serve`).
-    private var storedWindowCounts: [String: Int64] = [:]
+    /// The last window report row already counted from the store (`driftd serve`).
+    private var storedWindowsThrough: Int64 = 0
     /// Whether the process has no pipeline and reads window metrics from the store at each
     /// scrape (`driftd serve`); a daemon counts its own commits instead.
     public let readsWindowsFromStore: Bool
@@ -108,13 +108,18 @@ public final class DriftMetrics: @unchecked Sendable {
 
     /// `driftd serve`, where no pipeline feeds the metrics: the windows each model has in the
     /// store and the drift figures of its latest window, read at every scrape.
-    public func observe(storedWindows summaries: [(model: String, windows: Int64, latest: WindowReport)]) {
+    /// Each scrape reads the reports past the last row counted, so windows are counted once
+    /// and pruning old reports never makes the counter stall or fall.
+    public func observe(storedWindowsOf store: AlertStore) throws {
+        let through = lock.withLock { storedWindowsThrough }
+        let summaries = try store.windowSummaries(newerThan: through)
         lock.lock(); defer { lock.unlock() }
+        // A scrape that overlapped another and read the same rows counts nothing twice.
+        guard through == storedWindowsThrough else { return }
         for s in summaries {
-            let seen = storedWindowCounts[s.model] ?? 0
-            if s.windows > seen { counter(Family.windows, [s.model])?.increment(by: s.windows - seen) }
-            storedWindowCounts[s.model] = Swift.max(seen, s.windows)
+            counter(Family.windows, [s.model])?.increment(by: s.windows)
             setDriftGauges(s.latest)
+            storedWindowsThrough = Swift.max(storedWindowsThrough, s.lastID)
         }
     }
 

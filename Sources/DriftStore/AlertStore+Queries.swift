@@ -50,15 +50,17 @@ extension AlertStore {
         }
     }
 
-    /// Per model: how many windows the store holds and the latest of them (what `/metrics`
-    /// under `driftd serve` reports, where no pipeline runs).
-    public func windowSummaries() throws -> [(model: String, windows: Int64, latest: WindowReport)] {
+    /// Per model: how many window reports the store holds past row `newerThan` (all of
+    /// them by default), the latest of them and its row id (what `/metrics` under `driftd
+    /// serve` reports, where no pipeline runs). Counting only rows past the last one seen
+    /// keeps a windows-closed counter right when retention prunes old reports.
+    public func windowSummaries(newerThan: Int64 = 0) throws -> [(model: String, windows: Int64, latest: WindowReport, lastID: Int64)] {
         try read { db in
             try Row.fetchAll(db, sql: """
-                SELECT w.model AS model, c.n AS n, w.body AS body
-                FROM (SELECT model, COUNT(*) AS n, MAX(id) AS last FROM window_reports GROUP BY model) c
+                SELECT w.model AS model, c.n AS n, w.body AS body, c.last AS last
+                FROM (SELECT model, COUNT(*) AS n, MAX(id) AS last FROM window_reports WHERE id > ? GROUP BY model) c
                 JOIN window_reports w ON w.id = c.last ORDER BY w.model
-                """).map { ($0["model"], $0["n"], try Self.decodeStored(WindowReport.self, $0["body"])) }
+                """, arguments: [newerThan]).map { ($0["model"], $0["n"], try Self.decodeStored(WindowReport.self, $0["body"]), $0["last"]) }
         }
     }
 

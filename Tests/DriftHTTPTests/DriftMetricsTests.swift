@@ -30,6 +30,29 @@ struct DriftMetricsTests {
         return (pipeline.takeOutput(), pipeline.checkpoint.counters)
     }
 
+    @Test("under serve, each stored report counts once, and the counter keeps counting after retention prunes old reports")
+    func storedWindowsThroughPruning() throws {
+        let filled = try FilledStore()
+        let stored = filled.output.reports.count
+        #expect(stored == 6)
+        let metrics = DriftMetrics(readsWindowsFromStore: true)
+        try metrics.observe(storedWindowsOf: filled.store)
+        try metrics.observe(storedWindowsOf: filled.store)
+        #expect(Self.sample(metrics.exposition(), "driftd_windows_closed_total{model=\"shop\"}") == Double(stored), "a second scrape counts nothing again")
+        // Retention keeps the newest report: five go, the counter does not fall or stall.
+        let pruned = try filled.store.prune(policy: RetentionPolicy(kinds: [.windowReports: .newest(1)]))
+        #expect(pruned.rows[.windowReports] == stored - 1)
+        try metrics.observe(storedWindowsOf: filled.store)
+        #expect(Self.sample(metrics.exposition(), "driftd_windows_closed_total{model=\"shop\"}") == Double(stored))
+        // Two more windows after the pruning count at once.
+        var more = filled.output
+        more.transitions = []; more.deadLetters = []
+        more.reports = Array(filled.output.reports.suffix(2)).map { var r = $0; r.windowIndex += 100; return r }
+        try filled.store.commit(more, checkpoint: try #require(try filled.store.checkpoint(source: "test")), source: "test")
+        try metrics.observe(storedWindowsOf: filled.store)
+        #expect(Self.sample(metrics.exposition(), "driftd_windows_closed_total{model=\"shop\"}") == Double(stored + 2))
+    }
+
     @Test("a commit point's records, windows, transitions and latest PSI / KS D reach the metrics")
     func commitPoint() throws {
         let filled = try FilledStore()
