@@ -228,7 +228,9 @@ extension AlertStore {
                                  "(\(damaged.findings.prefix(3).joined(separator: "; "))), so the store itself is damaged — nothing was written " +
                                  "under that name; driftd store check says what is wrong and how to restore")
             }
-            let why = (error as? StoreError)?.description ?? reason(error)
+            // The copy's own file system (full, read-only) says it in an operator's words.
+            let why = (error as? StoreError)?.description
+                ?? ((error as? DatabaseError).map { "\(StoreError.from($0, store: destination.path))" } ?? reason(error))
             throw StoreError("backup of \(storePath) to \(destination.path) failed: \(why) — nothing was written under that name; " +
                              "check the free space and permissions of \(folder.path) and run it again")
         }

@@ -18,26 +18,40 @@ public final class AlertStore: Sendable {
     /// (`driftd run`, `driftd replay`): it takes the store's writer lock first, so a second
     /// such command is refused at start instead of colliding mid-stream.
     public convenience init(path: String, writerCommand: String? = nil) throws {
+        let path = StoreFile.resolvingLink(path)
         try self.init(path: path, lock: try writerCommand.map { try StoreLock(store: path, command: $0) })
     }
 
     /// Opens the store at `path` under a writer lock the caller took already (the demo
     /// takes it before it replaces the files of its last run).
     public init(path: String, lock: StoreLock?) throws {
+        // A store reached through a link is the file it points to: checked, locked and
+        // opened there, so two paths to one store share one writer lock.
+        let path = StoreFile.resolvingLink(path)
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
         // A new user's first command names a store in a folder that does not exist yet.
         StoreFile.createFolder(of: path)
         self.lock = lock
-        try StoreFile.refuseForeign(path)
-        StoreFile.createPrivate(path)
         do {
+            // Judged read-only before SQLite may write to it: a file that is refused is
+            // left exactly as it was (opening a pool would switch it to WAL).
+            try StoreFile.refuseForeign(path)
+            try StoreFile.refuseForeignSchema(path)
+            StoreFile.createPrivate(path)
             writer = try DatabasePool(path: path, configuration: configuration)
             self.path = path
-            try StoreFile.refuseForeignSchema(writer, path: path)
-            migrationBackup = try Self.backUpBeforeMigrating(writer, path: path)
-            try Self.useIncrementalAutoVacuum(writer)
-            try StoreMigrations.migrator.migrate(writer)
+            // Only the store's writer, or anyone while no writer runs, upgrades its schema: a
+            // reading command of a newer driftd must not change the tables under a daemon of
+            // the version before, which keeps writing them.
+            let writerElsewhere = lock == nil && StoreLock.currentHolder(store: path) != nil
+            if writerElsewhere {
+                migrationBackup = nil
+            } else {
+                migrationBackup = try Self.backUpBeforeMigrating(writer, path: path)
+                try Self.useIncrementalAutoVacuum(writer)
+                try StoreMigrations.migrator.migrate(writer)
+            }
         } catch let e as StoreError {
             throw e
         } catch {

@@ -48,18 +48,21 @@ public struct StoreError: Error, CustomStringConvertible, Sendable {
     /// operator's words: the store, the fault, the remedy — never the SQL text.
     public static func from(_ error: any Error, store path: String) -> any Error {
         guard let e = error as? DatabaseError else { return error }
-        let code = e.resultCode
+        var code = e.resultCode
         let sqlite = "(SQLite: \(e.message ?? String(describing: code)))"
+        // SQLite says "disk I/O error" when a full disk refuses the files it creates beside
+        // the store (its shared-memory index): the file system's free space tells which.
+        if [.SQLITE_IOERR, .SQLITE_CANTOPEN].contains(code), let free = freeBytes(nearby: path), free < 64 * 1024 { code = .SQLITE_FULL }
         switch code {
         case .SQLITE_FULL:
-            return StoreError("the disk holding the store \(path) is full \(sqlite) — free space on that file system (or enable `retention:`); "
-                              + "driftd run waits and resumes by itself, other commands can be run again once there is room", kind: .diskFull)
+            return StoreError("the disk holding the store \(path) is full \(sqlite) — free space on that file system (or shorten `retention:`); "
+                              + "a running daemon waits and resumes by itself; other commands can be run again once there is room", kind: .diskFull)
         case .SQLITE_READONLY:
             return StoreError("the store \(path) refuses writes \(sqlite) — check that the file, its -wal and -shm files and their folder are writable "
                               + "by this user and that the file system is not mounted read-only", kind: .readOnly)
         case .SQLITE_IOERR:
-            return StoreError("the file system failed a read or write of the store \(path) \(sqlite) — check the disk and the kernel log (dmesg); "
-                              + "driftd run waits and tries again", kind: .ioError)
+            return StoreError("the file system failed a read or write of the store \(path) \(sqlite) — check the disk, the kernel log (dmesg) "
+                              + "and any file-size limit (ulimit -f, LimitFSIZE=); a running daemon waits and tries again", kind: .ioError)
         case .SQLITE_BUSY, .SQLITE_LOCKED:
             return StoreError("the store \(path) stayed locked by another connection \(sqlite) — a long backup or another program holds it; "
                               + "try again when it is done", kind: .busy)
@@ -75,5 +78,14 @@ public struct StoreError: Error, CustomStringConvertible, Sendable {
             return StoreError("the store \(path) refused an operation \(sqlite) — this is a driftd bug if it repeats; "
                               + "run `driftd store check` and report it with the store's driftd version", kind: .other)
         }
+    }
+
+    /// Bytes free to this user on the file system holding `path` (or its folder).
+    static func freeBytes(nearby path: String) -> Int? {
+        var s = statvfs()
+        for candidate in [path, URL(fileURLWithPath: path).deletingLastPathComponent().path] where statvfs(candidate, &s) == 0 {
+            return Int(s.f_bavail) * Int(s.f_frsize)
+        }
+        return nil
     }
 }

@@ -57,10 +57,22 @@ enum StoreFile {
         }
     }
 
+    /// The file a store path names, its links followed (the path itself when it names none).
+    static func resolvingLink(_ path: String) -> String {
+        guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
+              attributes[.type] as? FileAttributeType == .typeSymbolicLink,
+              let real = realpath(path, nil) else { return path }
+        defer { free(real) }
+        return String(cString: real)
+    }
+
     /// Refuses an SQLite database some other program made: driftd would add its tables
     /// beside theirs. A driftd store has GRDB's migration table; a new one has no tables.
-    static func refuseForeignSchema(_ database: any DatabaseWriter, path: String) throws {
-        let tables = try database.read { db in
+    /// Read through a read-only connection, so a refused file is not touched.
+    static func refuseForeignSchema(_ path: String) throws {
+        let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+        guard size > 0 else { return }
+        let tables = try AlertStore.openReadOnly(path).read { db in
             try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
         }
         guard !tables.isEmpty, !tables.contains("grdb_migrations") else { return }

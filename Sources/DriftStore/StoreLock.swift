@@ -60,6 +60,7 @@ public final class StoreLock: Sendable {
                              + "or give this command another `store:`; reading commands (alerts, report, serve) work beside it", kind: .inUse)
         }
         descriptor = fd
+        Self.held.register(fd)
         tookOverFrom = previous
         holder = Holder(pid: getpid(), host: ProcessInfo.processInfo.hostName, command: command, since: Date().timeIntervalSince1970)
         let body = (try? JSONEncoder().encode(holder)) ?? Data()
@@ -86,7 +87,34 @@ public final class StoreLock: Sendable {
 
     deinit {
         // Emptied first: the next holder sees a clean hand-over, not a takeover.
+        Self.held.unregister(descriptor)
         _ = ftruncate(descriptor, 0)
         close(descriptor)
     }
+
+    /// Locks held by this process. A command that ends through `exit` (an error that
+    /// stops the daemon, a stop during a storage fault) never releases its store; the
+    /// exit handler empties their files, so the next holder is not told of a crash that
+    /// was a deliberate stop. A killed process runs no handler: that is a takeover.
+    final class Held: @unchecked Sendable {
+        private let lock = NSLock()
+        private var descriptors: Set<Int32> = []
+        private var handlerInstalled = false
+
+        func register(_ fd: Int32) {
+            lock.withLock {
+                descriptors.insert(fd)
+                if !handlerInstalled {
+                    handlerInstalled = true
+                    atexit { StoreLock.held.emptyAll() }
+                }
+            }
+        }
+
+        func unregister(_ fd: Int32) { _ = lock.withLock { descriptors.remove(fd) } }
+
+        func emptyAll() { lock.withLock { for fd in descriptors { _ = ftruncate(fd, 0) } } }
+    }
+
+    static let held = Held()
 }

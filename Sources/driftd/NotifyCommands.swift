@@ -84,7 +84,7 @@ struct SilenceCommand: ParsableCommand {
             for m in matchers {
                 do throws(MatcherError) { _ = try LabelMatcher(parsing: m) } catch { throw ValidationError("--matcher \(m): \(error.reason)") }
             }
-            let (_, store) = try options.openStore()
+            let (_, store) = try options.openStore(creating: true)
             let now = Date().timeIntervalSince1970
             let end = now + Double(try DurationText.milliseconds(duration, option: "--duration")) / 1000
             let id = try store.addSilence(matchers: matchers, startsAt: now, endsAt: end, by: by ?? operatorName, comment: comment, now: now)

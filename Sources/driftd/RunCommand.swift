@@ -47,10 +47,10 @@ struct RunCommand: ParsableCommand {
     @Option(help: .hidden) var slowStoreMs: Int = 0
 
     func run() throws {
-        let (c, store) = try options.openStore(writer: "driftd run")
+        StopSignal.install()
+        guard let (c, store) = try openStoreWaitingOutFaults() else { return }
         // The daemon sends: every receiver's secret must be there (a bad config fails at start).
         if let missing = c.notify.missingSecrets.first { throw InputFailure(message: missing) }
-        StopSignal.install()
         var daemonOptions = KafkaDaemon.Options()
         daemonOptions.bootstrapServers = bootstrap
         daemonOptions.commitDelayMillisecondsForTesting = slowStoreMs
@@ -97,6 +97,29 @@ struct RunCommand: ParsableCommand {
         if let s = final.secondsFromFirstMessage, s > 0 {
             print(String(format: "throughput: %.0f records/s over %.3f s from the first message (%.3f s with the group join)",
                          Double(final.records) / s, s, final.seconds))
+        }
+    }
+}
+
+extension RunCommand {
+    /// The store, once it opens. A daemon started on a full disk (or a read-only remount)
+    /// waits for the storage as it does mid-stream — said at once, then once a minute —
+    /// instead of exiting into a restart loop; nil when stopped while waiting.
+    func openStoreWaitingOutFaults() throws -> (DriftConfiguration, AlertStore)? {
+        var delay = 0.25
+        var lastSaid: Date?
+        while true {
+            do {
+                return try options.openStore(writer: "driftd run")
+            } catch let e as StoreError where e.isRetriable {
+                if lastSaid.map({ Date().timeIntervalSince($0) >= 60 }) ?? true {
+                    writeStandardError("driftd: \(e) — waiting for the store before consuming (retrying; SIGTERM stops)\n")
+                    lastSaid = Date()
+                }
+                let until = Date().addingTimeInterval(delay)
+                while Date() < until { if StopSignal.isRequested { return nil }; usleep(50_000) }
+                delay = Swift.min(30, delay * 2)
+            }
         }
     }
 }

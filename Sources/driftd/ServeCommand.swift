@@ -20,8 +20,10 @@ struct ServeCommand: ParsableCommand {
     @Option(name: .customLong("http"), help: "Address to listen on, HOST:PORT (overrides http.listen).") var address: String?
 
     func run() throws {
+        // A usage mistake first, before the store is looked at.
+        let override = try address.map(parseListenAddress)
         let (c, store) = try options.openStore()
-        let listen = try address.map(parseListenAddress) ?? c.http?.listen ?? .loopbackDefault
+        let listen = override ?? c.http?.listen ?? .loopbackDefault
         StopSignal.install()
         let settings = c.apiSettings()
         let server = try APIServer.start(store: store, settings: settings, metrics: DriftMetrics(readsWindowsFromStore: true), address: listen)

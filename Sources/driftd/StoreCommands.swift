@@ -14,8 +14,15 @@ struct ConfigOption: ParsableArguments {
 
     /// `writer` names a command that runs the pipeline on the store: it takes the store's
     /// writer lock (one such command per store at a time).
-    func openStore(writer: String? = nil) throws -> (DriftConfiguration, AlertStore) {
+    /// Commands that only read (or act on what is there) need the store to exist: a typo in
+    /// `store:` must not create an empty store and report "no alerts". Writers, and the
+    /// commands a new user starts with (`baseline fit`), create it.
+    func openStore(writer: String? = nil, creating: Bool = false) throws -> (DriftConfiguration, AlertStore) {
         let c = try load()
+        if writer == nil && !creating && !FileManager.default.fileExists(atPath: c.storePath) {
+            throw InputFailure(message: "no store at \(c.storePath) (store: in \(c.file)) — check the path; a store is created by "
+                               + "driftd baseline fit, driftd replay or driftd run")
+        }
         let store = try AlertStore(path: c.storePath, writerCommand: writer)
         if let copy = store.migrationBackup {
             writeStandardError("driftd: upgraded the schema of the store \(c.storePath); the store as it was is kept in \(copy)\n")
@@ -86,7 +93,7 @@ struct BaselineCommand: ParsableCommand {
         }
 
         func run() throws {
-            let (c, store) = try options.openStore()
+            let (c, store) = try options.openStore(creating: true)
             guard allModels else {
                 let result = try BaselineFitting.fit(configuration: c, model: model[0], reference: from, version: version, store: store, actor: operatorName)
                 for r in result.rejections.prefix(20) { writeStandardError("driftd: \(from):\(r.line): skipped: \(r.rejection)\n") }

@@ -112,9 +112,11 @@ struct StoreFaultTests {
         let dir = try TemporaryDirectory()
         let path = dir.url.appendingPathComponent("app.db").path
         try DatabaseQueue(path: path).write { db in try db.execute(sql: "CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT)") }
+        let before = try Data(contentsOf: URL(fileURLWithPath: path))
         #expect { try AlertStore(path: path) } throws: { e in
             (e as? StoreError)?.kind == .notAStore && "\(e)".contains("another program (tables users)")
         }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == before, "the refused file is left byte for byte as it was (no switch to WAL)")
         let tables = try DatabaseQueue(path: path).read { db in try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table'") }
         #expect(tables == ["users"])
     }
@@ -167,6 +169,39 @@ struct StoreFaultTests {
         #expect(try AlertStore.check(path: path).summary?.pendingMigrations.isEmpty == true, "the store itself was upgraded")
         #expect(try AlertStore(path: path).migrationBackup == nil, "a current store is not copied again")
         #expect(try AlertStore(path: dir.url.appendingPathComponent("new.sqlite").path).migrationBackup == nil, "nor is a new one")
+    }
+
+    @Test("a reading command does not upgrade the schema of a store another driftd is writing; with no writer it does")
+    func readersLeaveSchemaToTheWriter() throws {
+        let dir = try TemporaryDirectory()
+        let path = dir.url.appendingPathComponent("old.sqlite").path
+        try StoreMigrations.migrator.migrate(try DatabasePool(path: path), upTo: StoreMigrations.migrator.migrations[2])
+        var daemon: StoreLock? = try StoreLock(store: path, command: "driftd run")
+        let reader = try AlertStore(path: path)
+        #expect(reader.migrationBackup == nil)
+        #expect(try AlertStore.check(path: path).summary?.pendingMigrations.isEmpty == false, "left for the writer")
+        #expect(try reader.baselines().isEmpty, "and it still reads")
+        daemon = nil
+        _ = daemon
+        let alone = try AlertStore(path: path)
+        #expect(alone.migrationBackup != nil)
+        #expect(try AlertStore.check(path: path).summary?.pendingMigrations.isEmpty == true)
+    }
+
+    @Test("a store reached through a link is checked, locked and opened where the file is")
+    func linkedStore() throws {
+        let dir = try TemporaryDirectory()
+        let real = dir.url.appendingPathComponent("real/s.sqlite").path
+        do {
+            let store = try AlertStore(path: real)
+            try store.saveBaseline(Self.baseline, activate: true, actor: "t")
+        }
+        let link = dir.url.appendingPathComponent("alias.sqlite").path
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: real)
+        let store = try AlertStore(path: link, writerCommand: "driftd run")
+        #expect(try store.baseline(model: "shop") == Self.baseline, "not refused as truncated: the link's own size is not the store's")
+        #expect(store.lock?.path == real + ".lock", "one lock for every path to the store")
+        #expect { try AlertStore(path: real, writerCommand: "driftd replay") } throws: { ($0 as? StoreError)?.kind == .inUse }
     }
 
     @Test("a new store and its write-ahead log are readable by their owner only")

@@ -123,6 +123,7 @@ struct OperatorCommandTests {
               - { name: oncall, type: pagerduty, secret_env: DRIFTD_TEST_NEVER_SET_KEY }
             route: { receiver: oncall }
             """.write(toFile: w.config, atomically: true, encoding: .utf8)
+        _ = try AlertStore(path: w.storePath)
         #expect(try w.run(["silence", "list"]).status == 0, "a store command works without the routing key")
         #expect(try w.run(["alerts"]).status == 0)
         let check = try DriftdProcess.run(["check-config", w.config])

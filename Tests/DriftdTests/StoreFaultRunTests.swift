@@ -179,6 +179,62 @@ struct StoreFaultRunTests {
         }
     }
 
+    @Test("driftd run started on a disk that is already full waits for space instead of exiting, then consumes",
+          .enabled(if: SmallFileSystem.available, "needs root to mount a small tmpfs"))
+    func startsOnAFullDisk() throws {
+        let disk = try SmallFileSystem(megabytes: 4)
+        let s = try KafkaFaultTests.Setup(records: 3000, store: disk.path + "/run.sqlite")
+        try s.publish(s.records[...])
+        disk.fill()
+        let log = s.dir.url.appendingPathComponent("run.log").path
+        let daemon = try s.startDaemon(log: log)
+        #expect(Self.waitFor(20) { Self.text(log).contains("waiting for the store before consuming") }, "\(Self.text(log))")
+        #expect(Self.text(log).contains("is full"), "a full disk is called one, not an I/O error: \(Self.text(log))")
+        sleep(1)
+        #expect(daemon.isRunning, "no exit into a restart loop")
+        disk.release()
+        #expect(s.waitForWindows(3, seconds: 60), "it started once there was room")
+        s.stop(daemon)
+        #expect(daemon.terminationStatus == 0)
+    }
+
+    @Test("reading commands refuse a store path that names nothing instead of creating an empty store")
+    func readersNeedAStore() throws {
+        let dir = try TemporaryDirectory()
+        let config = try dir.write("driftd.yaml", "store: typo/s.sqlite\nmodels:\n  - id: shop\n")
+        for command in [["alerts"], ["report", "--model", "shop"], ["deadletters"], ["baseline", "list"]] {
+            let r = try DriftdProcess.run(Array(command.prefix(command[0] == "baseline" ? 2 : 1)) + ["--config", config] + command.dropFirst(command[0] == "baseline" ? 2 : 1))
+            #expect(r.status == 2, "\(command)")
+            #expect(r.standardError.contains("no store at \(dir.url.appendingPathComponent("typo/s.sqlite").path) (store: in \(config))"), "\(r.standardError)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: dir.url.appendingPathComponent("typo").path), "nothing created")
+    }
+
+    @Test("a writer that stops through an error leaves its lock released, not a crash for the next one to report")
+    func errorExitReleasesLock() throws {
+        let dir = try TemporaryDirectory()
+        let config = try dir.write("driftd.yaml", """
+            store: s.sqlite
+            models:
+              - id: shop
+            kafka: { bootstrap: "127.0.0.1:1", topics: [inference], group: g }
+            receivers:
+              - { name: pager, type: webhook, url: "http://127.0.0.1:1/", secret_env: DRIFTD_TEST_UNSET_SECRET }
+            route: { receiver: pager }
+            """)
+        let run = try DriftdProcess.run(["run", "--config", config])
+        #expect(run.status == 2, "\(run.standardError)")
+        let lock = dir.url.appendingPathComponent("s.sqlite.lock").path
+        #expect(FileManager.default.fileExists(atPath: lock))
+        #expect((try? FileManager.default.attributesOfItem(atPath: lock)[.size] as? Int) == 0, "emptied at exit")
+        let reference = try dir.write("reference.jsonl", SyntheticStream(seed: 7).text(500))
+        let stream = try dir.write("stream.jsonl", SyntheticStream(seed: 8).text(500))
+        #expect(try DriftdProcess.run(["baseline", "fit", "--config", config, "--model", "shop", "--from", reference]).status == 0)
+        let replay = try DriftdProcess.run(["replay", "--config", config, stream])
+        #expect(replay.status == 0, "\(replay.standardError)")
+        #expect(!replay.standardError.contains("did not end cleanly"), "\(replay.standardError)")
+    }
+
     @Test("a truncated store is refused by every command with what to do")
     func truncatedRefused() throws {
         let dir = try TemporaryDirectory()
