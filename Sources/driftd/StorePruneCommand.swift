@@ -22,13 +22,16 @@ extension StoreCommand {
             let (c, store) = try options.openStore()
             let policy = c.retention
             print("retention: " + RetentionKind.allCases.map { "\($0) \(policy[$0])" }.joined(separator: ", "))
-            let before = store.fileSize()
+            // The database file's size with its log checkpointed into it: the deletions
+            // themselves pass through the log, which would make the store look bigger.
+            func size() -> Int64 { try? store.checkpointLog(); return store.fileSize(includingLog: false) }
+            let before = size()
             let report = try store.prune(policy: policy, now: AlertStore.now, dryRun: dryRun)
             if dryRun {
                 print("would prune \(report.summary) (\(report.totalRows) rows); nothing deleted")
                 return
             }
-            let after = store.fileSize()
+            let after = size()
             print("pruned \(report.summary) (\(report.totalRows) rows); store \(c.storePath): " +
                   String(format: "%.1f MB → %.1f MB", Double(before) / 1e6, Double(after) / 1e6))
             StorePruner.explainVacuum(store: store) { print("note: " + $0) }

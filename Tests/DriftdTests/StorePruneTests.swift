@@ -67,6 +67,9 @@ struct StorePruneTests {
         let run = try w.driftd(["store", "prune", "--config", "CONFIG"])
         #expect(run.status == 0, "\(run.standardError)")
         #expect(run.standardOutput.contains("pruned 4 window reports (4 rows); store \(w.storePath): "), "\(run.standardOutput)")
+        // The sizes are the database file's, its log checkpointed: pruning never reads as growth.
+        let sizes = try #require(run.standardOutput.firstMatch(of: /: ([0-9.]+) MB → ([0-9.]+) MB/))
+        #expect(Double(sizes.2)! <= Double(sizes.1)!, "\(run.standardOutput)")
         #expect(!run.standardOutput.contains("auto_vacuum"), "a store this driftd created shrinks; nothing to explain")
         let store = try AlertStore(path: w.storePath)
         #expect(try store.windowReports(model: "shop").map(\.windowIndex) == [4], "the model's newest report stays")
