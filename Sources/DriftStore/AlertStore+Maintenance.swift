@@ -17,6 +17,9 @@ public struct StoreCheck: Sendable, Equatable {
     /// Nil when the file could not be opened as a database at all.
     public var summary: StoreSummary?
     public var isOK: Bool { problems.isEmpty }
+    /// The file is no driftd store at all (not SQLite, or another program's database):
+    /// restoring a backup over it would be wrong advice.
+    public var isForeign = false
 }
 
 /// One line's worth of facts about a store file, for operators and for bug reports.
@@ -61,10 +64,12 @@ extension AlertStore {
         } catch let e as StoreError {
             throw e
         } catch {
-            return StoreCheck(path: path, problems: ["the file cannot be opened as a SQLite database (\(Self.reason(error)))"], summary: nil)
+            return StoreCheck(path: path, problems: ["the file cannot be opened as a SQLite database (\(Self.reason(error)))"], summary: nil,
+                              isForeign: StoreFile.isNotSQLite(path))
         }
         var problems: [String] = []
         var summary: StoreSummary? = nil
+        var foreign = false
         // Statement by statement, outside a transaction: on a damaged file SQLite's error
         // sticks to the connection and would fail a COMMIT, losing what was found.
         queue.inDatabase { db in
@@ -82,10 +87,11 @@ extension AlertStore {
             let facts = Self.summary(db, path: path)
             if facts.appliedMigrations.isEmpty {
                 problems.append("the file holds no driftd schema (no applied migrations): it is not a driftd store")
+                foreign = true
             }
             summary = facts
         }
-        return StoreCheck(path: path, problems: problems, summary: summary)
+        return StoreCheck(path: path, problems: problems, summary: summary, isForeign: foreign)
     }
 
     /// Rows of `PRAGMA foreign_key_check` as sentences: which row points at what missing row.

@@ -57,6 +57,11 @@ enum StoreFile {
         }
     }
 
+    /// Whether the file at `path` is something other than an SQLite database.
+    static func isNotSQLite(_ path: String) -> Bool {
+        do { try refuseForeign(path); return false } catch { return (error as? StoreError)?.kind == .notAStore }
+    }
+
     /// The file a store path names, its links followed (the path itself when it names none).
     static func resolvingLink(_ path: String) -> String {
         guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),

@@ -19,14 +19,19 @@ struct StoreCheckCommand: ParsableCommand {
     func run() throws {
         let path = try options.load().storePath
         let result = try AlertStore.check(path: path)
-        if let summary = result.summary { print(Self.describe(summary, path: path)) }
+        if let summary = result.summary, !result.isForeign { print(Self.describe(summary, path: path)) }
         if result.isOK {
             print("ok")
             return
         }
         print("\(result.problems.count) problem\(result.problems.count == 1 ? "" : "s"):")
         for p in result.problems { print("  \(p)") }
-        writeStandardError("driftd: the store \(path) is damaged. \(Self.restoreAdvice(path: path, config: options.config))\n")
+        if result.isForeign {
+            writeStandardError("driftd: \(path) is not a driftd store (not an SQLite database, or another program's) — point store: in \(options.config) "
+                               + "at driftd's store, or at a new path; this file was not changed\n")
+        } else {
+            writeStandardError("driftd: the store \(path) is damaged. \(Self.restoreAdvice(path: path, config: options.config))\n")
+        }
         throw ExitCode(1)
     }
 

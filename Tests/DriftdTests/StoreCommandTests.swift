@@ -76,6 +76,14 @@ struct StoreCommandTests {
         let none = try DriftdProcess.run(["store", "check", "--config", missing])
         #expect(none.status == 2 && none.standardError.contains("no store at"), "\(none.standardError)")
         #expect(!FileManager.default.fileExists(atPath: w.dir.url.appendingPathComponent("none.sqlite").path), "check creates nothing")
+
+        // Not a store at all: no advice to copy a backup over someone else's file.
+        let text = try w.dir.write("notes.sqlite", "just some notes\n")
+        let foreignConfig = try w.dir.write("foreign.yaml", "store: notes.sqlite\nmodels:\n  - id: shop\n")
+        let foreign = try DriftdProcess.run(["store", "check", "--config", foreignConfig])
+        #expect(foreign.status == 1)
+        #expect(foreign.standardError.contains("\(text) is not a driftd store") && !foreign.standardError.contains("Restore it from a backup"),
+                "\(foreign.standardError)")
     }
 
     /// Overwrites, with a pattern no page holds, the page at the middle of a store file.
