@@ -163,6 +163,7 @@ public struct DriftConfiguration: Sendable, Equatable {
         if let tokenVariable = http?.tokenEnvironmentVariable { notify.secretVariables.insert(tokenVariable) }
         var configuration = DriftConfiguration(file: file, storePath: storePath, models: models, kafka: kafka, notify: notify, http: http)
         if let r = top["retention"] { configuration.retention = try reader.retention(r, path: "retention") }
+        configuration.retention.nothingRoutes = notify.route == nil
         return configuration
     }
 }

@@ -101,7 +101,7 @@ extension AlertStore {
         }
         // A window report costs twenty times an alert: smaller batches keep each transaction short.
         try run(.windowReports) { try pruneWindowReports($0, now: now, dryRun: dryRun, batch: Swift.max(1, batch / 2), stop: stop) }
-        try run(.resolvedAlerts) { try pruneResolvedAlerts($0, now: now, dryRun: dryRun, batch: batch, stop: stop) }
+        try run(.resolvedAlerts) { try pruneResolvedAlerts($0, now: now, dryRun: dryRun, batch: batch, nothingRoutes: policy.nothingRoutes, stop: stop) }
         try run(.deliveries) { try pruneDeliveries($0, now: now, dryRun: dryRun, batch: batch, stop: stop) }
         try run(.deadLetters) { try pruneByTime(table: "dead_letters", time: "created_at", $0, now: now, dryRun: dryRun, batch: batch, stop: stop) }
         try run(.audit) { try pruneByTime(table: "audit_log", time: "at", $0, now: now, dryRun: dryRun, batch: batch, stop: stop) }
@@ -204,13 +204,20 @@ extension AlertStore {
                         WHERE tp.alert_id = a.id AND op.status = 'pending')
         """
 
+    /// With no route configured nothing will send the outbox: only pending deliveries (of a
+    /// route configured before) hold an alert back.
+    static func notifierIsDone(nothingRoutes: Bool) -> String {
+        nothingRoutes ? "NOT EXISTS (SELECT 1 FROM deliveries dp WHERE dp.alert_id = a.id AND dp.status = 'pending')" : notifierIsDone
+    }
+
     /// An operator's transitions carry who did it in their outbox payload; the pipeline's
     /// never have a `by` key.
     static func byOperator(_ outbox: String) -> String { "instr(\(outbox).payload, '\"by\":') > 0" }
 
     /// Resolved and cancelled alerts last changed before the cutoff (by count: all but the
     /// newest N), with everything that hangs off them.
-    func pruneResolvedAlerts(_ retention: Retention, now: Double, dryRun: Bool, batch: Int, stop: () -> Bool) throws -> (items: Int, rows: Int) {
+    func pruneResolvedAlerts(_ retention: Retention, now: Double, dryRun: Bool, batch: Int, nothingRoutes: Bool = false,
+                             stop: () -> Bool) throws -> (items: Int, rows: Int) {
         let handResolvedStillFiring = """
             a.state = 'resolved' AND COALESCE((SELECT \(Self.byOperator("oh")) FROM alert_transitions th
                 LEFT JOIN outbox oh ON oh.transition_id = th.id
@@ -236,7 +243,7 @@ extension AlertStore {
         return try batches(dryRun: dryRun, batch: batch, stop: stop, select: { db, cursor in
             try Int64.fetchAll(db, sql: """
                 SELECT a.id FROM alerts a WHERE a.state IN ('resolved', 'cancelled') AND \(old) AND a.id > ?
-                  AND \(Self.notifierIsDone) AND NOT (\(handResolvedStillFiring))
+                  AND \(Self.notifierIsDone(nothingRoutes: nothingRoutes)) AND NOT (\(handResolvedStillFiring))
                 ORDER BY a.id LIMIT ?
                 """, arguments: arguments + [cursor, batch])
         }, cascade: { db, ids, dryRun in

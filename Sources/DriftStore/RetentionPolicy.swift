@@ -49,6 +49,9 @@ public struct RetentionPolicy: Sendable, Equatable {
     public var kinds: [RetentionKind: Retention]
     /// Seconds between two prunings of a running daemon.
     public var interval: Double
+    /// No `route:` is configured, so nothing will ever send the outbox: its rows of alerts
+    /// that ended do not hold those alerts back (they would otherwise be kept forever).
+    public var nothingRoutes = false
 
     public static let defaultKinds: [RetentionKind: Retention] = [
         .windowReports: .age(seconds: 14 * 86_400),

@@ -11,7 +11,14 @@ struct RetentionConfigurationTests {
     @Test("without a retention section the documented defaults apply")
     func defaults() throws {
         let c = try DriftConfiguration.parse(Self.models, file: "x.yaml")
-        #expect(c.retention == RetentionPolicy.default)
+        #expect(c.retention.kinds == RetentionPolicy.default.kinds)
+        #expect(c.retention.nothingRoutes, "no route: nothing will send the outbox, it holds no alert back")
+        let routed = try DriftConfiguration.parse(Self.models + """
+            receivers:
+              - { name: log, type: exec, command: [cat] }
+            route: { receiver: log }
+            """, file: "x.yaml")
+        #expect(!routed.retention.nothingRoutes)
         #expect(c.retention[.windowReports] == .age(seconds: 14 * 86_400))
         #expect(c.retention[.resolvedAlerts] == .age(seconds: 90 * 86_400))
         #expect(c.retention[.deliveries] == .age(seconds: 30 * 86_400))

@@ -104,6 +104,27 @@ struct RetentionTests {
         return store
     }
 
+    @Test("with no route configured, a resolved alert whose outbox nothing will ever send is pruned; with a route it waits for the notifier")
+    func nothingRoutes() throws {
+        func store() throws -> AlertStore {
+            let store = try AlertStore()
+            try Self.commit(store, transitions: [Transitions.make("shop", "age", "psi", .firing), Transitions.make("shop", "zip", "psi", .firing)], at: Self.t0)
+            try Self.commit(store, transitions: [Transitions.make("shop", "zip", "psi", .resolved, window: 3)], at: Self.t0 + Self.day)
+            return store
+        }
+        var policy = Self.policy([.resolvedAlerts: .age(seconds: 7 * Self.day)])
+        let routed = try store()
+        #expect(try routed.prune(policy: policy, now: Self.t0 + 30 * Self.day).totalRows == 0, "the notifier has yet to send it")
+        #expect(try routed.pendingOutbox().count == 3)
+        policy.nothingRoutes = true
+        let unrouted = try store()
+        let report = try unrouted.prune(policy: policy, now: Self.t0 + 30 * Self.day)
+        // zip: 2 transitions, their 2 outbox rows and the alert.
+        #expect(report.items[.resolvedAlerts] == 1 && report.rows[.resolvedAlerts] == 5)
+        #expect(try unrouted.alerts().map(\.feature) == ["age"], "the firing alert stays, with its outbox row for a route to come")
+        #expect(try unrouted.pendingOutbox().map(\.fingerprint.feature) == ["age"])
+    }
+
     @Test("resolved and cancelled alerts go with every row of theirs; firing ones, unsent ones and hand-resolved ones stay")
     func resolvedAlerts() throws {
         let store = try Self.alerts()
