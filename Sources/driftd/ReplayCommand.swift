@@ -146,6 +146,12 @@ struct ReportCommand: ParsableCommand {
     @Option(help: "The model.") var model: String
     @Option(help: "Only the last N windows.") var last: Int?
     @Option(help: "table or json.") var format: OutputFormat = .table
+    @OptionGroup var time: TimeZoneOption
+
+    /// An event-time window by when it starts, in the chosen zone; a count window by its number.
+    static func windowLabel(_ r: WindowReport, zone: TimeZone) -> String {
+        r.basis == .eventTime ? Timestamps.text(seconds: Double(r.start) / 1000, zone: zone) : String(r.windowIndex)
+    }
 
     func run() throws {
         let (_, store) = try options.openStore()
@@ -160,9 +166,10 @@ struct ReportCommand: ParsableCommand {
         case .table:
             if reports.isEmpty { print("no window reports for \(model) yet — driftd replay or driftd run produce them"); return }
             var rows = [["window", "records", "feature", "psi", "ks_d", "js", "w1_norm", "unseen", "missing", "status"]]
+            let zone = time.zone
             for r in reports {
                 for f in r.features {
-                    rows.append([String(r.windowIndex), String(r.recordCount), f.name,
+                    rows.append([Self.windowLabel(r, zone: zone), String(r.recordCount), f.name,
                                  Format.f4(f.numeric?.psi ?? f.categorical?.psi), Format.f4(f.numeric?.ks?.statistic),
                                  Format.f4(f.numeric?.jensenShannon ?? f.categorical?.jensenShannon), Format.f4(f.numeric?.wassersteinNormed),
                                  f.categorical.map { Format.percent($0.unseenRate) } ?? "-",

@@ -69,6 +69,9 @@ struct OperatorCommandTests {
         #expect(!utc.contains("window "), "no raw window numbers for event-time windows")
         let berlin = try DriftdProcess.run(["alerts", "--config", config, "--tz", "Europe/Berlin"]).standardOutput
         #expect(berlin.split(separator: "\n").dropFirst().allSatisfy { $0.contains(/\s2025-11-24 17:0\d:00 \+01:00\s/) }, "\(berlin)")
+        let report = try DriftdProcess.run(["report", "--config", config, "--model", "shop", "--tz", "Europe/Berlin"]).standardOutput
+        #expect(report.split(separator: "\n").dropFirst().allSatisfy { $0.hasPrefix("2025-11-24 17:") && $0.contains(":00 +01:00 ") },
+                "report: event-time windows by their start\n\(report.prefix(600))")
         let bad = try DriftdProcess.run(["alerts", "--config", config, "--tz", "Mars/Olympus"])
         #expect(bad.status == 2)
         #expect(bad.standardError.contains("--tz must be UTC, local or an IANA zone name"), "\(bad.standardError)")
