@@ -46,8 +46,12 @@ public final class StoreLock: Sendable {
         StoreFile.createFolder(of: storePath)
         let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         guard fd >= 0 else {
-            let reason = String(cString: strerror(errno))
-            throw StoreError("cannot create the store's lock file \(path): \(reason) — check that this user may write its folder", kind: .cannotOpen)
+            let code = errno
+            let reason = String(cString: strerror(code))
+            // A full or read-only file system passes: a daemon waits for it.
+            let kind: StoreError.Kind = code == ENOSPC || code == EDQUOT ? .diskFull : code == EROFS ? .readOnly : .cannotOpen
+            throw StoreError("cannot create the store's lock file \(path): \(reason) — " + (kind == .cannotOpen
+                ? "check that this user may write its folder" : "free space on that file system, or remount it writable"), kind: kind)
         }
         let previous = Self.readHolder(fd)
         guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
