@@ -3,6 +3,15 @@ import DriftKafka
 import DriftStore
 import Foundation
 
+/// Waiting between attempts at a store that refuses writes: from `first`, doubling to
+/// `longest` (the commit writer mid-stream, `driftd run` opening its store at start).
+public struct StoreRetryBackoff: Sendable {
+    public var first = 0.25
+    public var longest = 30.0
+    public init(first: Double = 0.25, longest: Double = 30.0) { self.first = first; self.longest = longest }
+    public func delay(afterAttempt n: Int) -> Double { min(longest, first * pow(2, Double(max(0, n - 1)))) }
+}
+
 /// The daemon's store writer: runs commit jobs in order on a thread of its own, so the
 /// polling thread keeps serving the consumer group (heartbeats, rebalances) and keeps
 /// decoding while SQLite writes. Its queue is bounded: when it is full the daemon pauses
@@ -40,12 +49,7 @@ final class CommitWriter: @unchecked Sendable {
         var attempts: Int
     }
 
-    /// Waiting between attempts: from `first`, doubling to `longest`.
-    struct Backoff: Sendable {
-        var first = 0.25
-        var longest = 30.0
-        func delay(afterAttempt n: Int) -> Double { min(longest, first * pow(2, Double(max(0, n - 1)))) }
-    }
+    typealias Backoff = StoreRetryBackoff
 
     let capacity: Int
     let backoff: Backoff

@@ -25,7 +25,7 @@ public enum KafkaDaemon {
         /// before it gives up its last commit (whose records are consumed again later).
         public var storeFaultPatienceSeconds = 10.0
         /// Waiting between attempts at a commit the store refused.
-        public var storeRetryBackoff = (first: 0.25, longest: 30.0)
+        public var storeRetryBackoff = StoreRetryBackoff()
         /// Names this daemon in the handovers it writes (default host:pid).
         public var instanceName: String?
         /// Fed once per commit point (after the store has it) and with the consumer lag.
@@ -102,7 +102,7 @@ public enum KafkaDaemon {
         var consumerRef: KafkaConsumer?
         let metrics = options.metrics
         let writer = CommitWriter(capacity: options.commitQueueCapacity,
-                                  backoff: .init(first: options.storeRetryBackoff.first, longest: options.storeRetryBackoff.longest),
+                                  backoff: options.storeRetryBackoff,
                                   onFailedAttempt: { metrics?.observe(storeError: $0.kind.rawValue) })
         defer { writer.stop(faultPatience: 0) }
         let slowStore = options.commitDelayMillisecondsForTesting
@@ -228,7 +228,7 @@ public enum KafkaDaemon {
         }
         var lastStatus = Date()
         var firstMessage: Date?
-        var lastFaultLog: Date?
+        var storeFaultSaid = LastingCondition()
         while !shouldStop(pipeline.counters.records) {
             let n = consumer.poll(maximum: options.pollBatch, timeoutMilliseconds: options.pollTimeoutMilliseconds) { m in
                 let key = Int64(m.topicIndex) << 32 | Int64(UInt32(bitPattern: m.partition))
@@ -269,14 +269,13 @@ public enum KafkaDaemon {
             }
             // A storage fault is waited out (the writer retries, the full queue pauses the
             // partitions); the operator hears of it at once, then once a minute, and when it ends.
-            if let fault = writer.fault, lastFaultLog.map({ Date().timeIntervalSince($0) >= 60 }) ?? true {
+            if let fault = writer.fault, storeFaultSaid.shouldSay(fault.error.description) {
                 log("\(fault.error) — consumption paused, state kept in memory; retrying (failed attempts: \(fault.attempts) since \(fault.since.formatted(.iso8601)))")
-                lastFaultLog = Date()
             }
             for recovery in writer.takeRecoveries() {
                 log(String(format: "the store %@ takes writes again after %.0f s (%d failed attempts, %@): resuming", store.path,
                            Date().timeIntervalSince(recovery.since), recovery.attempts, recovery.error.kind.rawValue))
-                lastFaultLog = nil
+                storeFaultSaid.end()
             }
             if Date().timeIntervalSince(lastStatus) >= 1 {
                 if let metrics = options.metrics {

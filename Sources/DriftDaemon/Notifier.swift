@@ -107,17 +107,13 @@ final class NotifierService {
         do { try resume() } catch { log("driftd: notifier: cannot resume pending deliveries: \(error)") }
         // A store that refuses writes (a full disk) fails every tick: said when it starts,
         // then once a minute while it lasts, and when it ends.
-        var failing: (text: String, loggedAt: Date)?
+        var failing = LastingCondition()
         while !Task.isCancelled {
             do {
                 try await tick()
-                if failing != nil { log("driftd: notifier: working again"); failing = nil }
+                if failing.end() { log("driftd: notifier: working again") }
             } catch {
-                let text = "\(error)"
-                if failing?.text != text || Date().timeIntervalSince(failing!.loggedAt) >= 60 {
-                    log("driftd: notifier: \(text) — trying again")
-                    failing = (text, Date())
-                }
+                if failing.shouldSay("\(error)") { log("driftd: notifier: \(error) — trying again") }
             }
             let wait = nextWait()
             do { try await Task.sleep(for: .milliseconds(wait)) } catch { break }

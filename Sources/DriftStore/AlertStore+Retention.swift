@@ -198,16 +198,15 @@ extension AlertStore {
 
     /// Conditions on alert `a` under which nothing of it may go: the notifier still has
     /// something of it to send.
-    static let notifierIsDone = """
-        NOT EXISTS (SELECT 1 FROM deliveries dp WHERE dp.alert_id = a.id AND dp.status = 'pending')
-        AND NOT EXISTS (SELECT 1 FROM alert_transitions tp JOIN outbox op ON op.transition_id = tp.id
-                        WHERE tp.alert_id = a.id AND op.status = 'pending')
-        """
-
     /// With no route configured nothing will send the outbox: only pending deliveries (of a
     /// route configured before) hold an alert back.
-    static func notifierIsDone(nothingRoutes: Bool) -> String {
-        nothingRoutes ? "NOT EXISTS (SELECT 1 FROM deliveries dp WHERE dp.alert_id = a.id AND dp.status = 'pending')" : notifierIsDone
+    static func notifierIsDone(nothingRoutes: Bool = false) -> String {
+        let deliveriesDone = "NOT EXISTS (SELECT 1 FROM deliveries dp WHERE dp.alert_id = a.id AND dp.status = 'pending')"
+        return nothingRoutes ? deliveriesDone : deliveriesDone + """
+
+            AND NOT EXISTS (SELECT 1 FROM alert_transitions tp JOIN outbox op ON op.transition_id = tp.id
+                            WHERE tp.alert_id = a.id AND op.status = 'pending')
+            """
     }
 
     /// An operator's transitions carry who did it in their outbox payload; the pipeline's
@@ -249,8 +248,7 @@ extension AlertStore {
         }, cascade: { db, ids, dryRun in
             let list = Self.idList(ids)
             var rows = 0
-            rows += try Self.apply(db, dryRun: dryRun, table: "delivery_attempts", where: "delivery_id IN (SELECT id FROM deliveries WHERE alert_id IN (\(list)))")
-            rows += try Self.apply(db, dryRun: dryRun, table: "deliveries", where: "alert_id IN (\(list))")
+            rows += try Self.applyToDeliveries(db, dryRun: dryRun, where: "alert_id IN (\(list))")
             rows += try Self.apply(db, dryRun: dryRun, table: "outbox", where: "transition_id IN (SELECT id FROM alert_transitions WHERE alert_id IN (\(list)))")
             rows += try Self.apply(db, dryRun: dryRun, table: "alert_transitions", where: "alert_id IN (\(list))")
             rows += try Self.apply(db, dryRun: dryRun, table: "acks", where: "alert_id IN (\(list))")
@@ -284,17 +282,22 @@ extension AlertStore {
             try Int64.fetchAll(db, sql: """
                 SELECT o.id FROM outbox o JOIN alert_transitions t ON t.id = o.transition_id JOIN alerts a ON a.id = t.alert_id
                 WHERE \(old) AND o.id > ? AND o.status != 'pending' AND a.state NOT IN ('firing', 'pending')
-                  AND NOT (\(Self.byOperator("o"))) AND \(Self.notifierIsDone)
+                  AND NOT (\(Self.byOperator("o"))) AND \(Self.notifierIsDone())
                 ORDER BY o.id LIMIT ?
                 """, arguments: arguments + [cursor, batch])
         }, cascade: { db, ids, dryRun in
             let list = Self.idList(ids)
             var rows = 0
-            rows += try Self.apply(db, dryRun: dryRun, table: "delivery_attempts", where: "delivery_id IN (SELECT id FROM deliveries WHERE outbox_id IN (\(list)))")
-            rows += try Self.apply(db, dryRun: dryRun, table: "deliveries", where: "outbox_id IN (\(list))")
-            rows += try Self.apply(db, dryRun: dryRun, table: "outbox", where: "id IN (\(list))")
-            return rows
+            return try Self.applyToDeliveries(db, dryRun: dryRun, where: "outbox_id IN (\(list))")
+                + Self.apply(db, dryRun: dryRun, table: "outbox", where: "id IN (\(list))")
         })
+    }
+
+    /// The deliveries matching `condition` with their attempts (attempts first: they point
+    /// at their delivery).
+    static func applyToDeliveries(_ db: Database, dryRun: Bool, where condition: String) throws -> Int {
+        try apply(db, dryRun: dryRun, table: "delivery_attempts", where: "delivery_id IN (SELECT id FROM deliveries WHERE \(condition))")
+            + apply(db, dryRun: dryRun, table: "deliveries", where: condition)
     }
 
     /// Dead letters or audit entries: by age of `time`, or all but the newest N.

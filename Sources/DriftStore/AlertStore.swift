@@ -52,8 +52,6 @@ public final class AlertStore: Sendable {
                 try Self.useIncrementalAutoVacuum(writer)
                 try StoreMigrations.migrator.migrate(writer)
             }
-        } catch let e as StoreError {
-            throw e
         } catch {
             throw StoreError.from(error, store: path)
         }
@@ -91,12 +89,12 @@ public final class AlertStore: Sendable {
 
     /// A write transaction whose SQLite errors say which store failed and what to do.
     func write<T>(_ updates: (Database) throws -> T) throws -> T {
-        do { return try writer.write(updates) } catch let e as StoreError { throw e } catch { throw StoreError.from(error, store: path) }
+        do { return try writer.write(updates) } catch { throw StoreError.from(error, store: path) }
     }
 
     /// A read (one snapshot) whose SQLite errors say which store failed and what to do.
     func read<T>(_ value: (Database) throws -> T) throws -> T {
-        do { return try writer.read(value) } catch let e as StoreError { throw e } catch { throw StoreError.from(error, store: path) }
+        do { return try writer.read(value) } catch { throw StoreError.from(error, store: path) }
     }
 
     static let encoder: JSONEncoder = {

@@ -21,6 +21,12 @@ public enum DriftdProcess {
         return Fixtures.repositoryRoot.appendingPathComponent(".build/debug/driftd")
     }
 
+    /// The API's base URL (`http://127.0.0.1:PORT`) a `driftd run` printed on standard
+    /// error when it started serving, if it has.
+    public static func apiURL(inLog text: String) -> String? {
+        text.firstMatch(of: /API (http:\/\/127\.0\.0\.1:\d+)\//).map { String($0.1) }
+    }
+
     /// - Parameter directory: the working directory (default: the test's own).
     public static func run(_ arguments: [String], in directory: URL? = nil) throws -> DriftdRun {
         let process = Process()

@@ -106,19 +106,19 @@ extension RunCommand {
     /// waits for the storage as it does mid-stream — said at once, then once a minute —
     /// instead of exiting into a restart loop; nil when stopped while waiting.
     func openStoreWaitingOutFaults() throws -> (DriftConfiguration, AlertStore)? {
-        var delay = 0.25
-        var lastSaid: Date?
+        let backoff = StoreRetryBackoff()
+        var attempts = 0
+        var fault = LastingCondition()
         while true {
             do {
                 return try options.openStore(writer: "driftd run")
             } catch let e as StoreError where e.isRetriable {
-                if lastSaid.map({ Date().timeIntervalSince($0) >= 60 }) ?? true {
+                if fault.shouldSay(e.description) {
                     writeStandardError("driftd: \(e) — waiting for the store before consuming (retrying; SIGTERM stops)\n")
-                    lastSaid = Date()
                 }
-                let until = Date().addingTimeInterval(delay)
+                attempts += 1
+                let until = Date().addingTimeInterval(backoff.delay(afterAttempt: attempts))
                 while Date() < until { if StopSignal.isRequested { return nil }; usleep(50_000) }
-                delay = Swift.min(30, delay * 2)
             }
         }
     }

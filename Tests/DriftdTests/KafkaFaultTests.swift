@@ -120,8 +120,8 @@ struct KafkaFaultTests {
         defer { kill(daemon.processIdentifier, SIGKILL); daemon.waitUntilExit() }
         let text = { (try? String(contentsOfFile: log, encoding: .utf8)) ?? "" }
         let deadline = Date().addingTimeInterval(20)
-        while Date() < deadline && text().firstMatch(of: /API (http:\/\/127\.0\.0\.1:\d+)\//) == nil { usleep(100_000) }
-        let api = try #require(text().firstMatch(of: /API (http:\/\/127\.0\.0\.1:\d+)\//)?.1).description
+        while Date() < deadline && DriftdProcess.apiURL(inLog: text()) == nil { usleep(100_000) }
+        let api = try #require(DriftdProcess.apiURL(inLog: text()))
         // The seconds grow with each status tick (about one a second; a loaded machine may skip one).
         func seconds(_ body: String) -> Int { body.firstMatch(of: /no partitions assigned for (\d+) s/).flatMap { Int($0.1) } ?? -1 }
         var ready = blockingGet(api + "/readyz")

@@ -81,7 +81,7 @@ struct KafkaRunTests {
         }
         // The API and /metrics of the running daemon (the address is printed, port chosen by the OS).
         let runLog = (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? ""
-        let base = try #require(runLog.firstMatch(of: /API (http:\/\/127\.0\.0\.1:\d+)\//).map { String($0.1) }, "\(runLog)")
+        let base = try #require(DriftdProcess.apiURL(inLog: runLog), "\(runLog)")
         let api = HTTPClient(base)
         #expect(try await api.json("/readyz")["status"]?.string == "ready", "ready once it holds its partition")
         // Lag is sampled once a second from librdkafka's view of the partition's end, so a

@@ -126,7 +126,7 @@ struct StoreFaultRunTests {
         try s.publish(s.records[..<4000])
         let daemon = try s.startDaemon(log: log)
         #expect(s.waitForWindows(4, seconds: 40))
-        let api = try #require(Self.text(log).firstMatch(of: /API (http:\/\/127\.0\.0\.1:\d+)\//)?.1).description
+        let api = try #require(DriftdProcess.apiURL(inLog: Self.text(log)))
         #expect(blockingGet(api + "/readyz").status == 200)
         disk.fill()
         try s.publish(s.records[4000...])

@@ -125,8 +125,8 @@ struct StorePruneTests {
         defer { if daemon.isRunning { kill(daemon.processIdentifier, SIGKILL) } }
         func log() -> String { (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? "" }
         let deadline = Date().addingTimeInterval(60)
-        while Date() < deadline && (!log().contains("pruned") || log().firstMatch(of: /API (http:\/\/127\.0\.0\.1:\d+)\//) == nil) { usleep(100_000) }
-        let base = try #require(log().firstMatch(of: /API (http:\/\/127\.0\.0\.1:\d+)\//).map { String($0.1) }, "\(log())")
+        while Date() < deadline && (!log().contains("pruned") || DriftdProcess.apiURL(inLog: log()) == nil) { usleep(100_000) }
+        let base = try #require(DriftdProcess.apiURL(inLog: log()), "\(log())")
         #expect(log().contains("driftd: pruned 4 window reports past their retention"), "\(log())")
         let scrape = try await HTTPClient(base).get("/metrics").body
         #expect(scrape.contains("driftd_store_pruned_rows_total{kind=\"window_reports\"} 4"), "\(scrape)")
