@@ -27,7 +27,7 @@ public enum CompactCoding {
         let encoder = CompactEncoderState()
         encoder.bytes.append(contentsOf: magic)
         encoder.bytes.append(version)
-        try encoder.encodeValue(value, codingPath: [])
+        if let direct = value as? any CompactWritable { direct.writeCompact(to: encoder) } else { try encoder.encodeValue(value, codingPath: []) }
         return encoder.bytes
     }
 

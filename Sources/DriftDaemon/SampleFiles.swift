@@ -56,26 +56,6 @@ public enum SampleFiles {
     public static var processorCount: Int { Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))) }
 }
 
-/// Slots written by concurrent iterations, each index by exactly one of them.
-public final class ResultSlots<T>: @unchecked Sendable {
-    private let slots: UnsafeMutableBufferPointer<T?>
-    public init(count: Int) {
-        slots = .allocate(capacity: count)
-        slots.initialize(repeating: nil)
-    }
-    deinit {
-        slots.deinitialize()
-        slots.deallocate()
-    }
-    public subscript(k: Int) -> T? {
-        get { slots[k] }
-        set { slots[k] = newValue }
-    }
-    public var values: [T] { slots.map { $0! } }
-    /// The slots written so far, in order (for iterations that may leave theirs empty).
-    public var writtenValues: [T] { slots.compactMap { $0 } }
-}
-
 /// A mapped file's bytes, read (never written) by concurrent parsers.
 struct ReadOnlyBytes: @unchecked Sendable { let buffer: UnsafeBufferPointer<UInt8> }
 

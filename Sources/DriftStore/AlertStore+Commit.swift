@@ -7,8 +7,13 @@ extension AlertStore {
     /// dead letters, and the checkpoint, in a single transaction. `now` (seconds since 1970)
     /// stamps the rows; retention counts from it.
     public func commit(_ output: PipelineOutput, checkpoint: PipelineCheckpoint, source: String, now: Double = AlertStore.now) throws {
-        let reports = try output.reports.map { ($0, try Self.compact($0)) }
-        let models = try (checkpoint.models ?? [:]).map { ($0.key, $0.value.state.baselineVersion, try Self.compact($0.value)) }
+        // Encoding is pure per value and, at a thousand models, most of a commit point's cost:
+        // it runs on every core.
+        let reportBodies = try ResultSlots<Data>.map(output.reports, minimumPerTask: 8) { try Self.compact($0) }
+        let reports = zip(output.reports, reportBodies).map { ($0, $1) }
+        let changed = Array(checkpoint.models ?? [:])
+        let modelBodies = try ResultSlots<Data>.map(changed, minimumPerTask: 8) { try Self.compact($0.value) }
+        let models = zip(changed, modelBodies).map { ($0.key, $0.value.state.baselineVersion, $1) }
         var progress = checkpoint
         progress.models = nil; progress.monitors = nil; progress.alertBook = nil
         let checkpointBody = try Self.json(progress)

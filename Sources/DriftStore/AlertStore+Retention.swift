@@ -287,7 +287,6 @@ extension AlertStore {
                 """, arguments: arguments + [cursor, batch])
         }, cascade: { db, ids, dryRun in
             let list = Self.idList(ids)
-            var rows = 0
             return try Self.applyToDeliveries(db, dryRun: dryRun, where: "outbox_id IN (\(list))")
                 + Self.apply(db, dryRun: dryRun, table: "outbox", where: "id IN (\(list))")
         })

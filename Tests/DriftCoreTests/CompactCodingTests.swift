@@ -34,6 +34,72 @@ struct CompactCodingTests {
         #expect(compact.count < json.count, "compact \(compact.count) bytes, JSON \(json.count)")
     }
 
+    /// The bytes the generic `Codable` path writes (what every stored state was written with).
+    static func genericBytes<T: Encodable>(_ value: T) throws -> [UInt8] {
+        let encoder = CompactEncoderState()
+        encoder.bytes = CompactCoding.magic + [CompactCoding.version]
+        try encoder.encodeValue(value, codingPath: [])
+        return encoder.bytes
+    }
+
+    @Test("model states written directly are byte for byte what the Codable path writes, optional fields present or not")
+    func directWritingMatchesCodable() throws {
+        let pipeline = Self.runningPipeline()
+        var checkpoint = try #require(pipeline.checkpoint.models?["shop"])
+        #expect(!checkpoint.alerts.isEmpty && !checkpoint.state.panes.isEmpty)
+        #expect(try CompactCoding.encode(checkpoint) == Self.genericBytes(checkpoint))
+
+        // Every optional the synthesized coding leaves out when nil, set.
+        var state = checkpoint.state
+        state.maxEventTime = 1_764_000_000_000; state.lateBoundary = -5; state.nextWindow = 3; state.lastArrival = 42
+        state.liveSince = 7; state.baselineVersion = "v-ü"
+        state.suspects = [
+            SuspectRecord(eventTime: 9, numeric: [1.5, -0.0, -.infinity], categorical: [2, -1], performance: 0.25, outcomeCell: 3,
+                          secondary: -0.5, position: SourcePosition(partition: 2, offset: 1 << 40), heldFor: 4),
+            SuspectRecord(eventTime: -9, numeric: [], categorical: [], performance: .infinity, outcomeCell: nil,
+                          secondary: nil, position: SourcePosition(partition: -1, offset: 0), heldFor: 0),
+        ]
+        let key = try #require(state.panes.keys.first)
+        state.panes[key]!.confusion = [1, 0, 3, 4]; state.panes[key]!.secondarySum = 2.5; state.panes[key]!.secondaryCount = 6
+        state.panes[key]!.firstEventTime = 10; state.panes[key]!.lastEventTime = 20
+        state.panes[-7] = PaneState(numeric: [], categorical: [], categoricalTypeErrors: [])
+        checkpoint.state = state
+        checkpoint.source = nil
+        checkpoint.alerts[AlertFingerprint(model: "shop", feature: "", rule: "volume")] =
+            AlertBook.Entry(state: .pending, severity: nil, breaches: 1, clears: 0, since: -2)
+        #expect(try CompactCoding.encode(checkpoint) == Self.genericBytes(checkpoint))
+        #expect(try CompactCoding.decode(ModelCheckpoint.self, from: CompactCoding.encode(checkpoint)) == checkpoint)
+        #expect(try CompactCoding.encode(ModelMonitorState()) == Self.genericBytes(ModelMonitorState()))
+    }
+
+    @Test("window reports written directly are byte for byte what the Codable path writes, every optional set or not")
+    func directReportsMatchCodable() throws {
+        var pipeline = Self.runningPipeline()
+        let reports = pipeline.takeOutput().reports
+        #expect(reports.count == 3)
+        for r in reports { #expect(try CompactCoding.encode(r) == Self.genericBytes(r)) }
+
+        var full = try #require(reports.last)
+        full.firstEventTime = 1; full.lastEventTime = 2; full.expectedRecords = 3.5; full.volumeRatio = 0.5; full.coverage = 1
+        full.volumePValue = 0.01; full.performance = 0.9; full.baselinePerformance = 0.95; full.performanceMetric = .accuracy
+        full.performanceFigures = PerformanceFigures(task: .classification, labelled: 10, accuracy: 0.9, precision: 0.8, recall: 0.7, f1: 0.75,
+                                                     positiveRate: 0.4, logLoss: 0.3, threshold: 0.5, meanAbsoluteError: 1, rootMeanSquaredError: 2)
+        full.performancePValue = 0.2
+        full.modelDecisions = [Decision(rule: "volume", metric: .volumeRatio, value: 0.5, floor: 0.8, floorSource: .reference, test: "poisson_rate",
+                                        pValue: 0.001, level: 0.01, verdict: .significant, severity: .critical),
+                               Decision(rule: "x", metric: .psi, value: .nan, floor: 0.2, verdict: .insufficientData)]
+        let categorical = try #require(full.features.firstIndex { $0.categorical != nil })
+        full.features[categorical].categorical!.chiSquare = ChiSquareResult(statistic: .infinity, pValue: 0, degreesOfFreedom: 3, unseenCategories: 1)
+        full.features[categorical].categorical!.maxShareChange = nil
+        let numeric = try #require(full.features.firstIndex { $0.numeric != nil })
+        full.features[numeric].numeric!.ks = nil
+        full.features[numeric].decisions = nil
+        #expect(try CompactCoding.encode(full) == Self.genericBytes(full))
+        let empty = WindowReport(model: "m", windowIndex: 0, basis: .count, start: 0, end: 0, recordCount: 0, lateRecords: 0,
+                                 baselineVersion: "", labelled: 0, features: [], status: .insufficientData)
+        #expect(try CompactCoding.encode(empty) == Self.genericBytes(empty))
+    }
+
     @Test("a baseline (bins, grids, categories, calibration) comes back equal")
     func baselineRoundTrip() throws {
         let baseline = SyntheticStream(seed: 9).timedBaseline(records: 3000)
