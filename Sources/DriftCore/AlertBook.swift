@@ -44,7 +44,9 @@ public struct AlertBook: Sendable, Codable, Equatable {
     public mutating func apply(_ findings: [Finding], windowIndex: Int64, rules: [Rule]) -> [AlertTransition] {
         var transitions: [AlertTransition] = []
         let byName = Dictionary(rules.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
-        for f in findings.sorted(by: { $0.fingerprint < $1.fingerprint }) {
+        // In fingerprint order (their text), each text made once, not once per comparison.
+        let ordered = findings.map { (text: $0.fingerprint.description, finding: $0) }.sorted { $0.text < $1.text }.map(\.finding)
+        for f in ordered {
             guard let rule = byName[f.fingerprint.rule] else { continue }
             var entry = entries[f.fingerprint]
             func record(_ kind: AlertTransition.Kind, _ from: AlertState?, _ to: AlertState?, _ severity: AlertSeverity?) {

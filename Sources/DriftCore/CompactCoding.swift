@@ -113,6 +113,7 @@ final class CompactBuildNode {
 final class CompactEncoderState {
     var bytes: [UInt8] = []
     var keys: [String: Int] = [:]
+    var literalKeys: [UInt: Int] = [:]
 
     init() { bytes.reserveCapacity(4096) }
 
@@ -176,15 +177,42 @@ final class CompactEncoderState {
         }
     }
 
+    /// The direct writers' keys are literals: known by their address, they skip hashing the
+    /// text (a document holds hundreds of thousands of keys). The first use of an address
+    /// goes through the text, so two literals with one text share one key, as on the
+    /// generic path.
+    func key(_ k: StaticString) {
+        let address = UInt(bitPattern: k.utf8Start)
+        // A small direct-mapped cache in front of the dictionary: a document uses a few dozen
+        // literal keys hundreds of thousands of times.
+        let slot = Int(truncatingIfNeeded: (address >> 3) ^ (address >> 11)) & (Self.literalCacheSize - 1)
+        if literalCache[slot].address == address { tag(.knownKey); varint(UInt64(literalCache[slot].index)); return }
+        if let known = literalKeys[address] {
+            literalCache[slot] = (address, known)
+            tag(.knownKey); varint(UInt64(known)); return
+        }
+        let text = k.description
+        key(text)
+        literalKeys[address] = keys[text]
+    }
+
+    static let literalCacheSize = 256
+    private lazy var literalCache = [(address: UInt, index: Int)](repeating: (0, 0), count: Self.literalCacheSize)
+
     /// Integers as runs: (zeros before, value) pairs, so sparse histograms cost what they hold.
     func unsignedRuns(_ values: [UInt64]) {
         varint(UInt64(values.count))
-        var nonZero = 0
-        for v in values where v != 0 { nonZero += 1 }
-        varint(UInt64(nonZero))
-        var zeros: UInt64 = 0
-        for v in values {
-            if v == 0 { zeros += 1 } else { varint(zeros); varint(v); zeros = 0 }
+        values.withUnsafeBufferPointer { v in
+            var nonZero = 0
+            for x in v where x != 0 { nonZero += 1 }
+            varint(UInt64(nonZero))
+            var zeros: UInt64 = 0, i = 0
+            while i < v.count {
+                // A 1,000-cell grid holding a pane's few dozen values is mostly zeros.
+                if i + 4 <= v.count && (v[i] | v[i + 1] | v[i + 2] | v[i + 3]) == 0 { zeros += 4; i += 4; continue }
+                if v[i] == 0 { zeros += 1 } else { varint(zeros); varint(v[i]); zeros = 0 }
+                i += 1
+            }
         }
     }
 

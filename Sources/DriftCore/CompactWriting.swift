@@ -43,24 +43,24 @@ extension CompactEncoderState {
         for (k, v) in dictionary { write(k); v.writeCompact(to: self) }
     }
 
-    func field(_ k: String, _ v: UInt64) { key(k); value(v) }
-    func field(_ k: String, _ v: Int64) { key(k); value(v) }
-    func field(_ k: String, _ v: Int) { key(k); value(v) }
-    func field(_ k: String, _ v: Double) { key(k); value(v) }
-    func field(_ k: String, _ v: String) { key(k); value(v) }
-    func field(_ k: String, _ v: [UInt64]) { key(k); value(v) }
-    func field(_ k: String, _ v: [Double]) { key(k); value(v) }
-    func field<T: CompactWritable>(_ k: String, _ v: T) { key(k); v.writeCompact(to: self) }
-    func field<T: CompactWritable>(_ k: String, _ v: [T]) { key(k); value(v) }
-    func field<E: RawRepresentable<String>>(_ k: String, _ v: E) { key(k); value(v.rawValue) }
+    func field(_ k: StaticString, _ v: UInt64) { key(k); value(v) }
+    func field(_ k: StaticString, _ v: Int64) { key(k); value(v) }
+    func field(_ k: StaticString, _ v: Int) { key(k); value(v) }
+    func field(_ k: StaticString, _ v: Double) { key(k); value(v) }
+    func field(_ k: StaticString, _ v: String) { key(k); value(v) }
+    func field(_ k: StaticString, _ v: [UInt64]) { key(k); value(v) }
+    func field(_ k: StaticString, _ v: [Double]) { key(k); value(v) }
+    func field<T: CompactWritable>(_ k: StaticString, _ v: T) { key(k); v.writeCompact(to: self) }
+    func field<T: CompactWritable>(_ k: StaticString, _ v: [T]) { key(k); value(v) }
+    func field<E: RawRepresentable<String>>(_ k: StaticString, _ v: E) { key(k); value(v.rawValue) }
 
     /// Optional fields: written when present (their count is in the container's count).
-    func field(_ k: String, ifPresent v: Double?) { if let v { field(k, v) } }
-    func field(_ k: String, ifPresent v: Int64?) { if let v { field(k, v) } }
-    func field(_ k: String, ifPresent v: String?) { if let v { field(k, v) } }
-    func field<E: RawRepresentable<String>>(_ k: String, ifPresent v: E?) { if let v { field(k, v) } }
-    func field<T: CompactWritable>(_ k: String, ifPresent v: T?) { if let v { field(k, v) } }
-    func field<T: CompactWritable>(_ k: String, ifPresent v: [T]?) { if let v { field(k, v) } }
+    func field(_ k: StaticString, ifPresent v: Double?) { if let v { field(k, v) } }
+    func field(_ k: StaticString, ifPresent v: Int64?) { if let v { field(k, v) } }
+    func field(_ k: StaticString, ifPresent v: String?) { if let v { field(k, v) } }
+    func field<E: RawRepresentable<String>>(_ k: StaticString, ifPresent v: E?) { if let v { field(k, v) } }
+    func field<T: CompactWritable>(_ k: StaticString, ifPresent v: T?) { if let v { field(k, v) } }
+    func field<T: CompactWritable>(_ k: StaticString, ifPresent v: [T]?) { if let v { field(k, v) } }
 }
 
 /// 1 for an optional field that is present (the keyed count comes first, nil fields are left out).

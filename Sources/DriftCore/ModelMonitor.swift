@@ -123,6 +123,7 @@ public struct ModelMonitor: Sendable {
     ///     the wall clock is wrong, not history.
     public mutating func add(_ batch: ColumnarBatch, now: Int64, live: Bool = false) -> [WindowReport] {
         guard batch.rowCount > 0 else { return [] }
+        guard batch.isSealed else { var sealed = batch; sealed.seal(); return add(sealed, now: now, live: live) }
         state.lastArrival = now
         var reports: [WindowReport] = []
         switch configuration.basis {

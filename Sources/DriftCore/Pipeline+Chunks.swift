@@ -59,6 +59,7 @@ extension Pipeline {
             }
         }
         chunk.endOffset = startOffset + Int64(total)
+        decoder.sealBatches()
         return chunk
     }
 

@@ -17,7 +17,23 @@ public struct RecordDecoder {
         case rejected(RecordRejection)
     }
 
-    public private(set) var batches: [ColumnarBatch]
+    /// Per monitored model, the rows decoded since the last ``clearBatches()``, in columns.
+    public var batches: [ColumnarBatch] {
+        mutating get {
+            sealBatches()
+            return storedBatches
+        }
+    }
+
+    /// Moves staged rows into their columns (the thread that decoded them does it, while
+    /// they are in its cache); reading ``batches`` does it too.
+    public mutating func sealBatches() {
+        for m in staged { storedBatches[m].seal() }
+        staged.removeAll(keepingCapacity: true)
+    }
+    private var storedBatches: [ColumnarBatch]
+    /// Models whose batch has rows staged (decoded, not yet in its columns).
+    private var staged: [Int] = []
     private let models: ByteInterner
     public let maximumRecordBytes: Int
     /// Well-formed records of models without a baseline, not decoded further.
@@ -36,7 +52,7 @@ public struct RecordDecoder {
         var models = ByteInterner()
         for s in schemas { _ = models.intern(s.model) }
         self.models = models
-        self.batches = schemas.map(ColumnarBatch.init)
+        self.storedBatches = schemas.map(ColumnarBatch.init)
         self.maximumRecordBytes = maximumRecordBytes
         self.numericStage = Array(repeating: .nan, count: schemas.map(\.numericFeatures.count).max() ?? 0)
         self.categoricalStage = Array(repeating: -1, count: schemas.map(\.categoricalFeatures.count).max() ?? 0)
@@ -45,7 +61,10 @@ public struct RecordDecoder {
     }
 
     /// Empties every batch, keeping capacity.
-    public mutating func clearBatches() { for k in batches.indices { batches[k].removeAll() } }
+    public mutating func clearBatches() {
+        for k in storedBatches.indices { storedBatches[k].removeAll() }
+        staged.removeAll(keepingCapacity: true)
+    }
 
     public mutating func decode(_ record: UnsafeBufferPointer<UInt8>, position: SourcePosition) -> Outcome {
         guard record.count <= maximumRecordBytes else {
@@ -58,7 +77,7 @@ public struct RecordDecoder {
         } catch {
             // Type errors noted for a record that is then rejected leave with it.
             if let m = pendingModel {
-                while batches[m].typeErrors.count > pendingMark { batches[m].typeErrors.removeLast() }
+                while storedBatches[m].typeErrors.count > pendingMark { storedBatches[m].typeErrors.removeLast() }
             }
             return .rejected(error)
         }
@@ -87,7 +106,7 @@ public struct RecordDecoder {
                 if bytesEqual(key, "features") {
                     guard try s.peekValueKind() == .object else { throw s.fail("`features` must be an object") }
                     if let m = model {
-                        pendingModel = m; pendingMark = batches[m].typeErrors.count
+                        pendingModel = m; pendingMark = storedBatches[m].typeErrors.count
                         try parseFeatures(&s, model: m)
                         featuresParsed = true
                     } else {
@@ -118,7 +137,7 @@ public struct RecordDecoder {
         }
         guard case .deferred(let featuresAt) = features else { throw .missingFeatures }
         guard monitored, let m = model else { unmonitoredRecords += 1; return .unmonitored }
-        pendingModel = m; pendingMark = batches[m].typeErrors.count
+        pendingModel = m; pendingMark = storedBatches[m].typeErrors.count
         s.skip(to: featuresAt)
         try parseFeatures(&s, model: m)
         return try finish(&s, model: m, prediction: prediction, label: label, eventTime: eventTime, position: position)
@@ -141,7 +160,7 @@ public struct RecordDecoder {
                 case .number:
                     let l = try s.parseNumber()
                     if !predictionNumber.isNaN {
-                        if let threshold = batches[m].schema.scoreThreshold {
+                        if let threshold = storedBatches[m].schema.scoreThreshold {
                             let predicted: Int8 = predictionNumber >= threshold ? 1 : 0, actual: Int8 = l == 1 ? 1 : 0
                             performance = Double(predicted) == l ? 1 : 0
                             if l == 0 || l == 1 {
@@ -151,7 +170,7 @@ public struct RecordDecoder {
                                     secondary = actual == 1 ? -log(p) : -log(1 - p)
                                 }
                             }
-                        } else if batches[m].schema.numericClasses {
+                        } else if storedBatches[m].schema.numericClasses {
                             performance = predictionNumber == l ? 1 : 0
                         } else {
                             performance = Swift.abs(predictionNumber - l)
@@ -173,8 +192,9 @@ public struct RecordDecoder {
             }
             numericStage.withUnsafeBufferPointer { n in
                 categoricalStage.withUnsafeBufferPointer { c in
-                    batches[m].commitRow(numericValues: n, categoricalSlots: c, eventTime: eventTime, performance: performance,
-                                         outcomeCell: cell, secondary: secondary, position: position)
+                    if storedBatches[m].isSealed { staged.append(m) }
+                    storedBatches[m].stageRow(numericValues: n, categoricalSlots: c, eventTime: eventTime, performance: performance,
+                                              outcomeCell: cell, secondary: secondary, position: position)
                 }
             }
             return .decoded(model: m)
@@ -184,7 +204,7 @@ public struct RecordDecoder {
         _ = s.consume(0x7B)
         if s.consume(0x7D) { return }
         var position = 0
-        let schema = batches[m].schema, hints = keyOrderHints[m]
+        let schema = storedBatches[m].schema, hints = keyOrderHints[m]
         repeat {
             let name = try s.parseString()
             let code = schema.featureCode(of: name, hints: hints, position: position)
@@ -214,7 +234,7 @@ public struct RecordDecoder {
         case .falseValue: try s.parseLiteral(kind); predictionText.append(contentsOf: [0x66, 0x61, 0x6C, 0x73, 0x65]); isText = true
         default: try s.skipValue(depth: 1)
         }
-        let schema = batches[m].schema
+        let schema = storedBatches[m].schema
         if let code = schema.predictionFeature {
             let slot = schema.featureSlots[Int(code)]
             s.skip(to: start)
@@ -262,9 +282,9 @@ public struct RecordDecoder {
     private mutating func typeError(model m: Int, numeric: Bool, index k: Int) {
         if numeric { numericStage[k] = .nan } else { categoricalStage[k] = -1 }
         // Replace an earlier type error of the same feature in this record (duplicate keys).
-        let feature = numeric ? k : batches[m].schema.numericFeatures.count + k  // rare path
-        if let last = batches[m].typeErrors.last, Int(last.row) == batches[m].rowCount, Int(last.feature) == feature { return }
-        batches[m].noteTypeError(feature: feature)
+        let feature = numeric ? k : storedBatches[m].schema.numericFeatures.count + k  // rare path
+        if let last = storedBatches[m].typeErrors.last, Int(last.row) == storedBatches[m].rowCount, Int(last.feature) == feature { return }
+        storedBatches[m].noteTypeError(feature: feature)
     }
 
 }

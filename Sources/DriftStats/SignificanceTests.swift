@@ -115,13 +115,11 @@ public enum HypergeometricDistribution {
         let low = Swift.max(0, n - (m - t)), high = Swift.min(n, t)
         if k <= low { return 1 }
         if k > high { return 0 }
-        var sum = 0.0
-        for x in k...high {
-            let term = exp(logProbability(x, population: m, successes: t, draws: n))
-            sum += term
-            if term < sum * 1e-17 && Double(x) > Double(n) * Double(t) / Double(m) { break }
-        }
-        return Swift.min(1, sum)
+        let mean = Double(n) * Double(t) / Double(m)
+        // P(x + 1) / P(x) = (t − x)(n − x) / ((x + 1)(m − t − n + x + 1)).
+        return tail(from: k, logFirst: logProbability(k, population: m, successes: t, draws: n), steps: high - k) { x in
+            (Double(t - x) * Double(n - x)) / (Double(x + 1) * Double(m - t - n + x + 1))
+        } isPastMean: { Double($0) > mean } next: { $0 + 1 }
     }
 
     /// P(X ≤ k).
@@ -129,13 +127,30 @@ public enum HypergeometricDistribution {
         let low = Swift.max(0, n - (m - t)), high = Swift.min(n, t)
         if k >= high { return 1 }
         if k < low { return 0 }
-        var sum = 0.0
-        for x in stride(from: k, through: low, by: -1) {
-            let term = exp(logProbability(x, population: m, successes: t, draws: n))
+        let mean = Double(n) * Double(t) / Double(m)
+        // P(x − 1) / P(x) = x (m − t − n + x) / ((t − x + 1)(n − x + 1)).
+        return tail(from: k, logFirst: logProbability(k, population: m, successes: t, draws: n), steps: k - low) { x in
+            (Double(x) * Double(m - t - n + x)) / (Double(t - x + 1) * Double(n - x + 1))
+        } isPastMean: { Double($0) < mean } next: { $0 - 1 }
+    }
+
+    /// Σ P(x) from the first term outward: one log-gamma evaluation for the first term, then
+    /// each term from the one before by the ratio of consecutive probabilities (a window
+    /// close evaluates this for every category of every categorical feature, and six
+    /// log-gammas per term were most of its cost). The sum is kept relative to the first
+    /// term and rescaled before it could overflow, so a first term that underflows (a tail
+    /// starting far from the mode) still sums to the right value.
+    private static func tail(from k: Int, logFirst: Double, steps: Int, ratio: (Int) -> Double,
+                             isPastMean: (Int) -> Bool, next: (Int) -> Int) -> Double {
+        var logScale = logFirst, term = 1.0, sum = 1.0, x = k
+        for _ in 0..<steps {
+            term *= ratio(x)
+            x = next(x)
             sum += term
-            if term < sum * 1e-17 && Double(x) < Double(n) * Double(t) / Double(m) { break }
+            if sum > 1e250 { logScale += log(sum); term /= sum; sum = 1 }
+            if term < sum * 1e-17 && isPastMean(x) { break }
         }
-        return Swift.min(1, sum)
+        return Swift.min(1, exp(logScale + log(sum)))
     }
 }
 

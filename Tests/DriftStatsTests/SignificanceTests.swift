@@ -289,6 +289,14 @@ struct HomogeneityCalibrationTests {
                         0.0029933337653547383, relative: 1e-9))
         #expect(isClose(HypergeometricDistribution.upperTail(atLeast: 5, population: 1000, successes: 10, draws: 30),
                         3.915549323877185e-06, relative: 1e-9))
+        // A tail that holds the mode, one whose first term underflows, and far tails:
+        // scipy .sf(99, 22000, 11100, 2000), .cdf(1900, …), .sf(1599, …), .cdf(3, 100000, 500, 20000).
+        #expect(isClose(HypergeometricDistribution.upperTail(atLeast: 100, population: 22000, successes: 11100, draws: 2000), 1.0, relative: 1e-12))
+        #expect(isClose(HypergeometricDistribution.lowerTail(atMost: 1900, population: 22000, successes: 11100, draws: 2000), 1.0, relative: 1e-12))
+        #expect(isClose(HypergeometricDistribution.upperTail(atLeast: 1600, population: 22000, successes: 11100, draws: 2000),
+                        3.958883620333918e-180, relative: 1e-8))
+        #expect(isClose(HypergeometricDistribution.lowerTail(atMost: 3, population: 100000, successes: 500, draws: 20000),
+                        8.660024371269641e-44, relative: 1e-8))
         // One category of three moving 5 points in 2,000 against 20,000: Fisher's test, ×3.
         let p = ShareChangeTest.pValue(reference: [10_000, 6_000, 4_000], current: [1_100, 540, 360])!
         #expect(isClose(p, Swift.min(1, 3 * 2 * 1.0967742298033252e-05), relative: 0.2), "\(p)")
