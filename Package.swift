@@ -10,6 +10,7 @@ let package = Package(
         .executable(name: "driftd", targets: ["driftd"]),
         .library(name: "DriftStats", targets: ["DriftStats"]),
         .library(name: "DriftCore", targets: ["DriftCore"]),
+        .library(name: "DriftStore", targets: ["DriftStore"]),
         .executable(name: "driftd-calibrate", targets: ["DriftCalibrate"]),
         .executable(name: "driftd-store-growth", targets: ["DriftStoreGrowth"]),
     ],

@@ -114,13 +114,23 @@ public enum GridStatistics {
                                            minimum: grid.referenceMinimum, maximum: grid.referenceMaximum),
               let cur = PiecewiseLinearCDF(points: grid.points, counts: currentCounts,
                                            minimum: currentMinimum, maximum: currentMaximum) else { return nil }
-        var xs = ref.knots.map(\.x) + cur.knots.map(\.x)
-        xs.sort()
+        // Both knot lists are sorted: they are merged in one pass, and each CDF is read by a
+        // cursor that only moves forward — the segment a binary search finds, so the same
+        // values — instead of sorting the 2,000 abscissae and searching twice at each.
+        let a = ref.knots, b = cur.knots
+        var refAt = PiecewiseLinearCDF.Cursor(knots: a), curAt = PiecewiseLinearCDF.Cursor(knots: b)
+        var i = 0, j = 0
+        func nextX() -> Double {
+            if j >= b.count || (i < a.count && a[i].x <= b[j].x) { i += 1; return a[i - 1].x }
+            j += 1; return b[j - 1].x
+        }
         var total = 0.0
-        var previousX = xs[0]
-        var previousD = ref.value(at: previousX) - cur.value(at: previousX)
-        for x in xs.dropFirst() where x > previousX {
-            let d = ref.value(at: x) - cur.value(at: x)
+        var previousX = nextX()
+        var previousD = refAt.value(at: previousX) - curAt.value(at: previousX)
+        while i < a.count || j < b.count {
+            let x = nextX()
+            guard x > previousX else { continue }
+            let d = refAt.value(at: x) - curAt.value(at: x)
             let width = x - previousX
             if (previousD >= 0) == (d >= 0) {
                 total += (Swift.abs(previousD) + Swift.abs(d)) / 2 * width
@@ -175,6 +185,20 @@ struct PiecewiseLinearCDF {
         }
         knots.append((Swift.max(maximum, minimum), 1))
         self.knots = knots
+    }
+
+    /// Reads the CDF at nondecreasing abscissae, walking the knots once.
+    struct Cursor {
+        let knots: [(x: Double, y: Double)]
+        var low = 0
+
+        mutating func value(at x: Double) -> Double {
+            if x <= knots[0].x { return x < knots[0].x ? 0 : (knots.count == 2 && knots[1].x == x ? 1 : 0) }
+            if x >= knots[knots.count - 1].x { return 1 }
+            while knots[low + 1].x <= x { low += 1 }   // knots[low].x <= x < knots[low + 1].x
+            let a = knots[low], b = knots[low + 1]
+            return a.y + (b.y - a.y) * (x - a.x) / (b.x - a.x)
+        }
     }
 
     func value(at x: Double) -> Double {

@@ -120,14 +120,26 @@ public final class AlertStore: Sendable {
     static func compact<T: Encodable>(_ value: T) throws -> Data { Data(try CompactCoding.encode(value)) }
 
     /// `model, body` rows decoded into one value per model.
-    /// The rows are read in one query, then decoded on every core (a start with thousands of
-    /// models decodes thousands of baselines).
+    /// The rows are read in one query and decoded on every core, a few hundred at a time: a
+    /// start with thousands of models decodes thousands of baselines, and holding every
+    /// stored body at once left its memory to the process (10,000 baselines are 570 MB).
     func bodiesByModel<T: Decodable & Sendable>(_ type: T.Type, sql: String) throws -> [String: T] {
-        let rows: [StoredBody] = try read { db in
-            try Row.fetchAll(db, sql: sql).map { StoredBody(model: $0["model"], body: $0["body"]) }
+        try read { db in
+            var values: [String: T] = [:]
+            var pending: [StoredBody] = []
+            func decodePending() throws {
+                let decoded = try ResultSlots<T>.map(pending, minimumPerTask: 16) { try Self.decodeStored(type, $0.body) }
+                for (row, value) in zip(pending, decoded) { values[row.model] = value }
+                pending.removeAll(keepingCapacity: true)
+            }
+            let rows = try Row.fetchCursor(db, sql: sql)
+            while let row = try rows.next() {
+                pending.append(StoredBody(model: row["model"], body: row["body"]))
+                if pending.count == 256 { try decodePending() }
+            }
+            try decodePending()
+            return values
         }
-        let values = try ResultSlots<T>.map(rows, minimumPerTask: 16) { try Self.decodeStored(type, $0.body) }
-        return Dictionary(zip(rows.map(\.model), values), uniquingKeysWith: { _, later in later })
     }
 
     private struct StoredBody: Sendable {

@@ -1,4 +1,4 @@
-import DriftStats
+@testable import DriftStats
 import DriftTesting
 import Testing
 
@@ -111,5 +111,47 @@ struct StreamingStatisticsTests {
         #expect(loud.unseenRate == 0.25)
         #expect(loud.chiSquare?.pValue == 0)
         #expect(loud.psi > 0.2)
+    }
+}
+
+/// The grid Wasserstein walks both CDFs' knots once; the plain form sorts every abscissa and
+/// finds each CDF's segment by binary search. They must agree to the bit.
+@Suite("Grid Wasserstein in one pass")
+struct GridWassersteinPassTests {
+    /// The plain form: every knot's abscissa, sorted, each CDF evaluated by binary search.
+    static func bySearch(grid: ReferenceGrid, currentCounts: [UInt64], currentMinimum: Double, currentMaximum: Double) -> Double? {
+        guard let ref = PiecewiseLinearCDF(points: grid.points, counts: grid.referenceCounts,
+                                           minimum: grid.referenceMinimum, maximum: grid.referenceMaximum),
+              let cur = PiecewiseLinearCDF(points: grid.points, counts: currentCounts, minimum: currentMinimum, maximum: currentMaximum)
+        else { return nil }
+        let xs = (ref.knots.map(\.x) + cur.knots.map(\.x)).sorted()
+        var total = 0.0, previousX = xs[0], previousD = ref.value(at: xs[0]) - cur.value(at: xs[0])
+        for x in xs.dropFirst() where x > previousX {
+            let d = ref.value(at: x) - cur.value(at: x), width = x - previousX
+            if (previousD >= 0) == (d >= 0) { total += (Swift.abs(previousD) + Swift.abs(d)) / 2 * width }
+            else { total += (previousD * previousD + d * d) / (2 * (Swift.abs(previousD) + Swift.abs(d))) * width }
+            previousX = x; previousD = d
+        }
+        return total
+    }
+
+    @Test("equal to the binary-search form on windows inside, across and beyond the reference's range")
+    func equalToSearch() throws {
+        var g = SeededGenerator(seed: 44)
+        let reference = RadixSort.sortedFiniteValues((0..<20_000).map { _ in g.normal() })
+        let grid = ReferenceGrid.fit(sortedReference: reference)
+        #expect(grid.exactValues == false)
+        var compared = 0
+        for (size, scale, shift) in [(1, 1.0, 0.0), (3, 0.01, 0.0), (50, 1.0, 0.3), (500, 2.0, -1.0), (2_000, 0.5, 4.0), (5_000, 1.0, 0.0)] {
+            for _ in 0..<5 {
+                let current = RadixSort.sortedFiniteValues((0..<size).map { _ in g.normal() * scale + shift })
+                let counts = StreamingStatisticsTests.counts(current, on: grid)
+                let onePass = GridStatistics.wasserstein(grid: grid, currentCounts: counts, currentMinimum: current.first!, currentMaximum: current.last!)
+                let search = Self.bySearch(grid: grid, currentCounts: counts, currentMinimum: current.first!, currentMaximum: current.last!)
+                #expect(onePass == search, "\(size) values ×\(scale) +\(shift): \(String(describing: onePass)) vs \(String(describing: search))")
+                compared += 1
+            }
+        }
+        #expect(compared == 30)
     }
 }
