@@ -87,16 +87,25 @@ public enum GridStatistics {
         let nr = grid.referenceTotal, nc = currentCounts.reduce(0, &+)
         guard nr > 0, nc > 0 else { return nil }
         let dr = Double(nr), dc = Double(nc)
+        // The CDF differences scaled by nr · nc: cumR · nc − cumC · nr is an integer (exact in a
+        // double below 2^53), so the walk needs no division per cell and D is rounded once.
         var cumR: UInt64 = 0, cumC: UInt64 = 0
-        var lower = 0.0, upper = 0.0
-        for j in 0..<grid.cellCount {
-            let loR = Double(cumR) / dr, loC = Double(cumC) / dc
-            cumR += grid.referenceCounts[j]; cumC += currentCounts[j]
-            let hiR = Double(cumR) / dr, hiC = Double(cumC) / dc
-            upper = Swift.max(upper, hiR - loC, hiC - loR)
-            if j < grid.points.count { lower = Swift.max(lower, Swift.abs(hiR - hiC)) }  // F(x < p_j)
+        var lowerScaled = 0.0, upperScaled = 0.0
+        let points = grid.points.count
+        grid.referenceCounts.withUnsafeBufferPointer { reference in
+            currentCounts.withUnsafeBufferPointer { current in
+                for j in 0..<reference.count {
+                    let loR = Double(cumR) * dc, loC = Double(cumC) * dr
+                    cumR &+= reference[j]; cumC &+= current[j]
+                    let hiR = Double(cumR) * dc, hiC = Double(cumC) * dr
+                    upperScaled = Swift.max(upperScaled, hiR - loC, hiC - loR)
+                    if j < points { lowerScaled = Swift.max(lowerScaled, Swift.abs(hiR - hiC)) }  // F(x < p_j)
+                }
+            }
         }
-        upper = Swift.min(Swift.max(upper, lower), 1)
+        let scale = dr * dc
+        let lower = Swift.min(lowerScaled / scale, 1)
+        let upper = Swift.min(Swift.max(upperScaled / scale, lower), 1)
         let p = KolmogorovSmirnovDistribution.twoSamplePValue(statistic: lower, n1: Int(nr), n2: Int(nc), method: .asymp)
         return GridKSResult(statistic: lower, errorBound: upper - lower, pValue: p.pValue)
     }
@@ -178,6 +187,7 @@ struct PiecewiseLinearCDF {
         let n = counts.reduce(0, &+)
         guard n > 0, minimum.isFinite, maximum.isFinite else { return nil }
         var knots: [(x: Double, y: Double)] = [(minimum, 0)]
+        knots.reserveCapacity(points.count + 2)
         var cumulative: UInt64 = 0
         for (k, p) in points.enumerated() {
             cumulative += counts[k]
