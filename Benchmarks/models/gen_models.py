@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Many-model workload: N models of 20 features each, records spread evenly across them.
+"""Many-model workload: N models of 20 features each (or --numeric/--categorical), records
+spread evenly across them.
 
 Writes two JSON Lines files and a driftd configuration into OUT:
   ref.jsonl     REF records per model (the baselines' reference), models interleaved
@@ -14,6 +15,7 @@ pools of 50,000 draws (one for the reference, one for the stream), so that writi
 of records costs seconds. No drift: the benchmark measures cost, not decisions.
 
   gen_models.py --models 1000 --records 2000000 --out /tmp/models-1000
+  gen_models.py --models 1 --numeric 180 --categorical 20 --records 200000 --ref 20000 --out /tmp/wide
 """
 import argparse
 import os
@@ -23,17 +25,21 @@ NUMERIC = 16
 CATEGORIES = [3, 5, 12, 40]
 
 
-def features(rng):
+def features(rng, numeric=NUMERIC, categorical=len(CATEGORIES)):
+    # Wider models repeat the 20-feature design: numeric feature k is drawn like k mod 16,
+    # categorical feature k has the levels of k mod 4.
     parts = []
-    for k in range(NUMERIC):
-        if k < 12:
-            v = rng.gauss(k, 1 + k / 10)
-        elif k < 14:
+    for k in range(numeric):
+        j = k % NUMERIC
+        if j < 12:
+            v = rng.gauss(j, 1 + j / 10)
+        elif j < 14:
             v = rng.lognormvariate(0, 0.5)
         else:
             v = rng.uniform(0, 100)
         parts.append('"n%02d":%.4f' % (k, v))
-    for k, levels in enumerate(CATEGORIES):
+    for k in range(categorical):
+        levels = CATEGORIES[k % len(CATEGORIES)]
         parts.append('"c%d":"v%d"' % (k, min(int(rng.paretovariate(1.2)) - 1, levels - 1)))
     return '"features":{%s},"prediction":%.4f}\n' % (",".join(parts), rng.random())
 
@@ -56,13 +62,16 @@ def main():
     p.add_argument("--ref", type=int, default=300, help="reference records per model")
     p.add_argument("--windows", type=int, default=4)
     p.add_argument("--window-ms", type=int, default=60_000)
+    p.add_argument("--numeric", type=int, default=NUMERIC, help="numeric features per model")
+    p.add_argument("--categorical", type=int, default=len(CATEGORIES), help="categorical features per model")
     p.add_argument("--out", required=True)
     a = p.parse_args()
     os.makedirs(a.out, exist_ok=True)
     names = ["m%05d" % m for m in range(a.models)]
     rng = random.Random(1)
-    reference_pool = [features(rng) for _ in range(50_000)]
-    stream_pool = [features(rng) for _ in range(50_000)]
+    pool = 50_000 if a.numeric + a.categorical <= 40 else 10_000
+    reference_pool = [features(rng, a.numeric, a.categorical) for _ in range(pool)]
+    stream_pool = [features(rng, a.numeric, a.categorical) for _ in range(pool)]
     start = 1_764_000_000_000
     with open(os.path.join(a.out, "ref.jsonl"), "w") as f:
         for i in range(a.ref * a.models):
