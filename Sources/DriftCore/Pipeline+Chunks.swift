@@ -80,3 +80,78 @@ extension Pipeline {
         decoder.clearBatches()
     }
 }
+
+/// A message polled from a partitioned source (Kafka), for decoding apart from
+/// accumulating: its partition (the pipeline's number), the position after it, its bytes
+/// (valid until the poll's messages are released) and where a dead letter says it came from.
+public struct PolledMessage: @unchecked Sendable {
+    public var partition: Int32
+    /// The offset to resume from after this message (its offset + 1).
+    public var next: Int64
+    public var payload: UnsafeBufferPointer<UInt8>
+    /// Index into the topics passed to ``Pipeline/decodeMessages(_:topics:into:)``,
+    /// the source's own partition number and the message's offset: `kafka:topic/partition@offset`.
+    public var topicIndex: Int
+    public var sourcePartition: Int32
+    public var offset: Int64
+    public init(partition: Int32, next: Int64, payload: UnsafeBufferPointer<UInt8>, topicIndex: Int, sourcePartition: Int32, offset: Int64) {
+        self.partition = partition; self.next = next; self.payload = payload
+        self.topicIndex = topicIndex; self.sourcePartition = sourcePartition; self.offset = offset
+    }
+}
+
+/// What decoding a run of polled messages produced, besides the rows in the decoder's batches.
+public struct DecodedMessages: Sendable {
+    public var records: Int64 = 0
+    public var decoded: Int64 = 0
+    public var rejected: Int64 = 0
+    public var unmonitored: Int64 = 0
+    public var deadLetters: [DeadLetter] = []
+    /// Per partition, the position after its last message in the run.
+    public var positions: [Int32: Int64] = [:]
+    /// Per model (by index), the partition of its last record in the run, or -1.
+    public var modelPartitions: [Int32] = []
+    public init() {}
+}
+
+extension Pipeline {
+    /// Decodes polled messages (on any thread, with its own decoder): what `ingest` does to
+    /// each, without accumulating. ``absorb(_:from:now:)-(DecodedMessages,_,_)`` then
+    /// accumulates the runs in poll order, which gives the results of `ingest` message by
+    /// message.
+    public static func decodeMessages(_ messages: UnsafeBufferPointer<PolledMessage>, topics: [String],
+                                      into decoder: inout RecordDecoder) -> DecodedMessages {
+        var run = DecodedMessages()
+        run.modelPartitions = Array(repeating: -1, count: decoder.modelCount)
+        for m in messages {
+            run.records += 1
+            run.positions[m.partition] = m.next
+            let position = SourcePosition(partition: m.partition, offset: m.next)
+            switch decoder.decode(m.payload, position: position) {
+            case .decoded(let model):
+                run.decoded += 1
+                run.modelPartitions[model] = m.partition
+            case .unmonitored: run.unmonitored += 1
+            case .rejected(let rejection):
+                run.rejected += 1
+                run.deadLetters.append(DeadLetter(source: "kafka:\(topics[m.topicIndex])/\(m.sourcePartition)@\(m.offset)", position: position,
+                                                  line: nil, reason: rejection.description, payload: Array(m.payload.prefix(DeadLetter.payloadLimit))))
+            }
+        }
+        decoder.sealBatches()
+        return run
+    }
+
+    /// Accumulates a run of decoded messages (its rows are in `decoder`), in poll order.
+    public mutating func absorb(_ run: DecodedMessages, from decoder: inout RecordDecoder, now: Int64) {
+        counters.records += run.records
+        counters.decoded += run.decoded
+        counters.rejected += run.rejected
+        counters.unmonitored += run.unmonitored
+        for letter in run.deadLetters { appendDeadLetter(letter) }
+        for (partition, next) in run.positions { positions[partition] = next }
+        for m in run.modelPartitions.indices where run.modelPartitions[m] >= 0 { modelPartition[m] = run.modelPartitions[m] }
+        accumulate(decoder.batches, now: now)
+        decoder.clearBatches()
+    }
+}

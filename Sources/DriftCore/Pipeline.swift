@@ -108,7 +108,7 @@ public struct Pipeline {
     /// Sources with named partitions (Kafka): "topic/partition" → partition number.
     public var partitionKeys: [String: Int32] = [:]
     /// Per model (by index): the partition its records last came from, or -1.
-    private var modelPartition: [Int32]
+    var modelPartition: [Int32]
     /// Per model (by index): whether its state changed since the last ``takeCheckpoint()``.
     private var changed: [Bool]
     private let modelIndex: [String: Int]

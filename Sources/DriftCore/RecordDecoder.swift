@@ -32,6 +32,8 @@ public struct RecordDecoder {
         staged.removeAll(keepingCapacity: true)
     }
     private var storedBatches: [ColumnarBatch]
+    /// The number of monitored models (batches), without sealing anything.
+    public var modelCount: Int { storedBatches.count }
     /// Models whose batch has rows staged (decoded, not yet in its columns).
     private var staged: [Int] = []
     private let models: ByteInterner

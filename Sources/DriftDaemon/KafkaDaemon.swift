@@ -26,6 +26,11 @@ public enum KafkaDaemon {
         public var storeFaultPatienceSeconds = 10.0
         /// Waiting between attempts at a commit the store refused.
         public var storeRetryBackoff = StoreRetryBackoff()
+        /// Threads that decode a poll's messages (default: the processors, at most 8); 1
+        /// decodes on the polling thread. Accumulation stays on the polling thread, in poll order.
+        public var decodingThreads: Int?
+        /// Messages per decoding thread below which a poll is decoded on the polling thread.
+        public var minimumMessagesPerDecodingThread = 512
         /// Names this daemon in the handovers it writes (default host:pid).
         public var instanceName: String?
         /// Fed once per commit point (after the store has it) and with the consumer lag.
@@ -229,16 +234,26 @@ public enum KafkaDaemon {
         var lastStatus = Date()
         var firstMessage: Date?
         var storeFaultSaid = LastingCondition()
+        // Decoding is most of a record's cost: a poll's messages are decoded on every core,
+        // in contiguous runs, and the runs accumulated in poll order on this thread (the
+        // results are those of decoding message by message).
+        let decoding = ParallelMessageDecoding(pipeline: pipeline, threads: options.decodingThreads ?? Swift.min(SampleFiles.processorCount, 8),
+                                               minimumPerThread: options.minimumMessagesPerDecodingThread)
+        var polled: [PolledMessage] = []
         while !shouldStop(pipeline.counters.records) {
-            let n = consumer.poll(maximum: options.pollBatch, timeoutMilliseconds: options.pollTimeoutMilliseconds) { m in
-                let key = Int64(m.topicIndex) << 32 | Int64(UInt32(bitPattern: m.partition))
-                let partition: Int32
-                if let known = fast[key] { partition = known } else {
-                    partition = number(TopicPartition(topic: consumer.topics[m.topicIndex], partition: m.partition))
-                    fast[key] = partition
+            let n = consumer.pollAll(maximum: options.pollBatch, timeoutMilliseconds: options.pollTimeoutMilliseconds) { messages in
+                polled.removeAll(keepingCapacity: true)
+                for m in messages {
+                    let key = Int64(m.topicIndex) << 32 | Int64(UInt32(bitPattern: m.partition))
+                    let partition: Int32
+                    if let known = fast[key] { partition = known } else {
+                        partition = number(TopicPartition(topic: consumer.topics[m.topicIndex], partition: m.partition))
+                        fast[key] = partition
+                    }
+                    polled.append(PolledMessage(partition: partition, next: m.offset + 1, payload: m.payload, topicIndex: m.topicIndex,
+                                                sourcePartition: m.partition, offset: m.offset))
                 }
-                pipeline.ingest(m.payload, position: SourcePosition(partition: partition, offset: m.offset + 1),
-                                origin: "kafka:\(consumer.topics[m.topicIndex])/\(m.partition)@\(m.offset)")
+                decoding.feed(polled, topics: consumer.topics, into: &pipeline, now: Clock.milliseconds())
             }
             if let failure = commitFailure ?? writer.failure { throw failure }
             finishCommitted()
@@ -301,3 +316,42 @@ public enum KafkaDaemon {
         return last
     }
 }
+
+/// A poll's messages decoded on several threads, each run into its own decoder, then
+/// absorbed in poll order; a small poll is ingested message by message on the caller's thread.
+final class ParallelMessageDecoding: @unchecked Sendable {
+    private let slots: [DecodingSlot]
+    private let minimumPerThread: Int
+
+    init(pipeline: Pipeline, threads: Int, minimumPerThread: Int) {
+        let count = Swift.max(1, threads)
+        slots = (0..<count).map { _ in DecodingSlot(decoder: pipeline.makeDecoder()) }
+        self.minimumPerThread = Swift.max(1, minimumPerThread)
+    }
+
+    func feed(_ messages: [PolledMessage], topics: [String], into pipeline: inout Pipeline, now: Int64) {
+        let threads = Swift.min(slots.count, messages.count / minimumPerThread)
+        guard threads > 1 else {
+            for m in messages {
+                pipeline.ingest(m.payload, position: SourcePosition(partition: m.partition, offset: m.next),
+                                origin: "kafka:\(topics[m.topicIndex])/\(m.sourcePartition)@\(m.offset)")
+            }
+            return
+        }
+        let runs = ResultSlots<DecodedMessages>(count: threads)
+        let slots = self.slots
+        messages.withUnsafeBufferPointer { all in
+            let shared = SharedMessages(buffer: all)
+            DispatchQueue.concurrentPerform(iterations: threads) { k in
+                let range = shared.buffer.count * k / threads ..< shared.buffer.count * (k + 1) / threads
+                runs[k] = Pipeline.decodeMessages(UnsafeBufferPointer(rebasing: shared.buffer[range]), topics: topics, into: &slots[k].decoder)
+            }
+        }
+        // Ingested messages still in the pipeline's own decoder come first (none, normally).
+        pipeline.flush(now: now)
+        for k in 0..<threads { pipeline.absorb(runs[k]!, from: &slots[k].decoder, now: now) }
+    }
+}
+
+/// A poll's messages, read (never written) by the decoding threads.
+struct SharedMessages: @unchecked Sendable { let buffer: UnsafeBufferPointer<PolledMessage> }

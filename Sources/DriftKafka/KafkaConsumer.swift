@@ -114,6 +114,16 @@ public final class KafkaConsumer {
     /// calls `body` for each. Returns how many were handed over.
     @discardableResult
     public func poll(maximum: Int, timeoutMilliseconds: Int32, _ body: (Message) -> Void) -> Int {
+        pollRaw(maximum: maximum, timeoutMilliseconds: timeoutMilliseconds) { message, m in
+            defer { rd_kafka_message_destroy(message) }
+            body(m)
+        }
+    }
+
+    /// Polls and hands each good message to `take`, which owns (destroys) it; error messages
+    /// are destroyed here.
+    private func pollRaw(maximum: Int, timeoutMilliseconds: Int32,
+                         _ take: (UnsafeMutablePointer<rd_kafka_message_t>, Message) -> Void) -> Int {
         if batch.count < maximum { batch = Array(repeating: nil, count: maximum) }
         queueCreated = true
         // librdkafka's batch call: up to `maximum` messages, waiting at most the timeout.
@@ -124,10 +134,10 @@ public final class KafkaConsumer {
         var handed = 0
         for i in 0..<n {
             guard let message = batch[i] else { continue }
-            defer { rd_kafka_message_destroy(message) }
             let m = message.pointee
             if m.err != RD_KAFKA_RESP_ERR_NO_ERROR {
                 if m.err != RD_KAFKA_RESP_ERR__PARTITION_EOF { lastError = String(cString: rd_kafka_err2str(m.err)) }
+                rd_kafka_message_destroy(message)
                 continue
             }
             let topicIndex: Int
@@ -142,12 +152,28 @@ public final class KafkaConsumer {
                 }
             }
             let payload = UnsafeBufferPointer(start: m.payload?.assumingMemoryBound(to: UInt8.self), count: m.len)
-            body(Message(topicIndex: topicIndex, partition: m.partition, offset: m.offset, payload: payload))
+            take(message, Message(topicIndex: topicIndex, partition: m.partition, offset: m.offset, payload: payload))
             handed += 1
         }
         return handed
     }
 
+    /// Polls up to `maximum` messages and hands them to `body` all at once (so that they can
+    /// be decoded on several threads); their payloads are valid until `body` returns.
+    public func pollAll(maximum: Int, timeoutMilliseconds: Int32, _ body: ([Message]) -> Void) -> Int {
+        polled.removeAll(keepingCapacity: true)
+        heldMessages.removeAll(keepingCapacity: true)
+        let n = pollRaw(maximum: maximum, timeoutMilliseconds: timeoutMilliseconds) { message, m in
+            heldMessages.append(message)
+            polled.append(m)
+        }
+        defer { for message in heldMessages { rd_kafka_message_destroy(message) } }
+        if n > 0 { body(polled) }
+        return n
+    }
+
+    private var polled: [Message] = []
+    private var heldMessages: [UnsafeMutablePointer<rd_kafka_message_t>] = []
     private var batch: [UnsafeMutablePointer<rd_kafka_message_t>?] = []
     private lazy var queue: OpaquePointer = rd_kafka_queue_get_consumer(handle)
 

@@ -15,7 +15,7 @@ struct CompactCodingTests {
         let monitor = ModelMonitor(baseline: stream.baseline(records: 2000), configuration: WindowConfiguration(basis: .count, size: 500))
         var pipeline = Pipeline(source: "test", monitors: [monitor], rules: ["shop": Rule.defaults])
         for (i, r) in SyntheticStream(seed: 4, driftFrom: 600).records(1_730).enumerated() {
-            var bytes = Array(r.utf8)
+            let bytes = Array(r.utf8)
             bytes.withUnsafeBufferPointer { pipeline.ingest($0, position: SourcePosition(partition: 0, offset: Int64(i))) }
         }
         pipeline.flush(now: 0)
