@@ -18,13 +18,21 @@ struct ReplayCommand: ParsableCommand {
     @OptionGroup var options: ConfigOption
     @Argument(help: "Inference records, one JSON object per line.") var file: String
     @Option(help: "Records between commit points when no window closes.") var commitEvery: Int = 100_000
+    @Option(help: "Threads that decode the file (default: one per processor, at most 8).") var decodingThreads: Int?
     @Flag(help: "No progress line.") var quiet = false
     @Flag(help: "Print where the time went (setup, accumulating, closing windows, commit points).") var timings = false
+
+    func validate() throws {
+        if let decodingThreads, decodingThreads < 1 { throw ValidationError("--decoding-threads must be at least 1") }
+    }
 
     func run() throws {
         let (c, store) = try options.openStore(writer: "driftd replay")
         var replayOptions = Replay.Options()
         replayOptions.commitEveryRecords = Swift.max(1, commitEvery)
+        if let decodingThreads {
+            replayOptions.decodingThreads = decodingThreads
+        }
         let showProgress = !quiet && isatty(2) != 0
         let progress: ((Replay.Progress) -> Void)? = showProgress ? { p in
             let rate = p.seconds > 0 ? Double(p.records) / p.seconds : 0

@@ -42,9 +42,15 @@ struct RunCommand: ParsableCommand {
 
     @OptionGroup var options: ConfigOption
     @Option(help: "Kafka bootstrap servers, overriding the configuration's.") var bootstrap: String?
+    @Option(help: "Threads that decode each poll's records (default: one per processor, at most 8; 1 decodes on the polling thread).")
+    var decodingThreads: Int?
     @Option(help: .hidden) var exitAfterRecords: Int64?
     /// Tests: a slow disk (each store commit takes this many ms longer).
     @Option(help: .hidden) var slowStoreMs: Int = 0
+
+    func validate() throws {
+        if let decodingThreads, decodingThreads < 1 { throw ValidationError("--decoding-threads must be at least 1") }
+    }
 
     func run() throws {
         StopSignal.install()
@@ -53,6 +59,9 @@ struct RunCommand: ParsableCommand {
         if let missing = c.notify.missingSecrets.first { throw InputFailure(message: missing) }
         var daemonOptions = KafkaDaemon.Options()
         daemonOptions.bootstrapServers = bootstrap
+        if let decodingThreads {
+            daemonOptions.decodingThreads = decodingThreads
+        }
         daemonOptions.commitDelayMillisecondsForTesting = slowStoreMs
         let interactive = isatty(2) != 0
         daemonOptions.log = { message in writeStandardError((interactive ? "\n" : "") + "driftd: " + message + "\n") }

@@ -161,4 +161,13 @@ struct NewUserTests {
         #expect(run.status == 2)
         #expect(run.standardError.contains("driftd.yaml:6: kafka.topics[1]:"), "\(run.standardError)")
     }
+
+    @Test("--decoding-threads below 1 is refused with the reason, by run and replay")
+    func decodingThreadsAtLeastOne() throws {
+        for command in ["run", "replay"] {
+            let run = try DriftdProcess.run([command, "--config", "/nonexistent/driftd.yaml", "--decoding-threads", "0"] + (command == "replay" ? ["x.jsonl"] : []))
+            #expect(run.status != 0)
+            #expect(run.standardError.contains("--decoding-threads must be at least 1"), "\(command): \(run.standardError)")
+        }
+    }
 }
