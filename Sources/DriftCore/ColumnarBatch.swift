@@ -49,33 +49,49 @@ public struct ColumnarBatch: Sendable {
     /// Whether every row is in the columns (nothing staged).
     public var isSealed: Bool { stagedFacts.isEmpty }
 
-    /// Moves the staged rows into the columns.
+    /// Moves the staged rows into the columns: each column grows once, then is written through
+    /// a pointer (appending element by element checked capacity and uniqueness per value).
     public mutating func seal() {
         let n = stagedFacts.count
         guard n > 0 else { return }
         let nNumeric = numeric.count, nCategorical = categorical.count
         stagedNumeric.withUnsafeBufferPointer { rows in
-            for k in 0..<nNumeric {
-                numeric[k].reserveCapacity(numeric[k].count + n)
-                for r in 0..<n { numeric[k].append(rows[r &* nNumeric &+ k]) }
-            }
+            for k in 0..<nNumeric { Self.appendColumn(&numeric[k], count: n) { rows[$0 &* nNumeric &+ k] } }
         }
         stagedCategorical.withUnsafeBufferPointer { rows in
-            for k in 0..<nCategorical {
-                categorical[k].reserveCapacity(categorical[k].count + n)
-                for r in 0..<n { categorical[k].append(rows[r &* nCategorical &+ k]) }
-            }
+            for k in 0..<nCategorical { Self.appendColumn(&categorical[k], count: n) { rows[$0 &* nCategorical &+ k] } }
         }
-        eventTime.reserveCapacity(eventTime.count + n); performance.reserveCapacity(performance.count + n)
-        outcomeCell.reserveCapacity(outcomeCell.count + n); secondary.reserveCapacity(secondary.count + n)
-        positions.reserveCapacity(positions.count + n)
-        for f in stagedFacts {
-            eventTime.append(f.eventTime); performance.append(f.performance); outcomeCell.append(f.outcomeCell)
-            secondary.append(f.secondary); positions.append(f.position)
+        stagedFacts.withUnsafeBufferPointer { facts in
+            Self.appendColumn(&eventTime, count: n) { facts[$0].eventTime }
+            Self.appendColumn(&performance, count: n) { facts[$0].performance }
+            Self.appendColumn(&outcomeCell, count: n) { facts[$0].outcomeCell }
+            Self.appendColumn(&secondary, count: n) { facts[$0].secondary }
+            positions.reserveCapacity(positions.count + n)
+            for f in facts { positions.append(f.position) }
         }
         stagedNumeric.removeAll(keepingCapacity: true)
         stagedCategorical.removeAll(keepingCapacity: true)
         stagedFacts.removeAll(keepingCapacity: true)
+    }
+
+    @inline(__always)
+    private static func appendColumn<T: BinaryInteger>(_ column: inout [T], count n: Int, _ value: (Int) -> T) {
+        let start = column.count
+        column.append(contentsOf: repeatElement(0, count: n))
+        column.withUnsafeMutableBufferPointer { c in
+            let base = c.baseAddress! + start
+            for r in 0..<n { base[r] = value(r) }
+        }
+    }
+
+    @inline(__always)
+    private static func appendColumn(_ column: inout [Double], count n: Int, _ value: (Int) -> Double) {
+        let start = column.count
+        column.append(contentsOf: repeatElement(0, count: n))
+        column.withUnsafeMutableBufferPointer { c in
+            let base = c.baseAddress! + start
+            for r in 0..<n { base[r] = value(r) }
+        }
     }
 
     public mutating func removeAll() {
