@@ -17,8 +17,18 @@ public struct APISettings: Sendable {
     }
 
     public var models: [Model]
-    /// Required on every state-changing request; nil refuses them all.
+    /// Required on every state-changing request; nil refuses them all (unless named tokens
+    /// are configured). The actor of a request with it is the body's `by`.
     public var token: BearerToken?
+    /// Tokens of named people or systems (`http.tokens`): the actor of a request made with one
+    /// is its name, whatever the body's `by` says, so the audit log says who did it.
+    public var namedTokens: [NamedToken] = []
+
+    public struct NamedToken: Sendable {
+        public var name: String
+        public var token: BearerToken
+        public init(name: String, token: BearerToken) { self.name = name; self.token = token }
+    }
     /// The variable `http.token_env` names, so a refusal can say which one to export.
     public var tokenVariable: String?
     /// nil when the host is ready, or why it is not (e.g. "joining the consumer group").
@@ -49,7 +59,8 @@ public enum APIRoutes {
     public static func router(store: AlertStore, settings: APISettings, metrics: DriftMetrics?,
                               logger: Logger) -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
-        router.add(middleware: BearerTokenMiddleware(token: settings.token, missingTokenAdvice: settings.missingTokenAdvice, logger: logger))
+        router.add(middleware: BearerTokenMiddleware(token: settings.token, namedTokens: settings.namedTokens,
+                                                     missingTokenAdvice: settings.missingTokenAdvice, logger: logger))
 
         router.get("/") { _, _ in html(Dashboard.page) }
         router.get("/healthz") { _, _ in try json(API.Health(status: "ok")) }

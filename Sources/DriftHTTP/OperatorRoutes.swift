@@ -31,13 +31,13 @@ enum OperatorRoutes {
                 throw HTTPError(.badRequest, message: "expires_in_seconds must be a number of seconds from 1 to \(Int(maximumSeconds)) (ten years)")
             }
             let now = AlertStore.now
-            try conflict { try store.acknowledge(alertID: id, by: try who(body.by), note: body.note, expiresAt: body.expiresInSeconds.map { now + $0 }, now: now) }
+            try conflict { try store.acknowledge(alertID: id, by: try who(body.by, request), note: body.note, expiresAt: body.expiresInSeconds.map { now + $0 }, now: now) }
             return try APIRoutes.json(try detail(id, store: store))
         }
         api.post("alerts/:id/resolve") { request, context in
             let id = try alertID(context, store: store)
             let body = try await decode(ResolveBody.self, request, known: ["by", "note"])
-            try conflict { try store.resolve(alertID: id, by: try who(body.by), note: body.note) }
+            try conflict { try store.resolve(alertID: id, by: try who(body.by, request), note: body.note) }
             return try APIRoutes.json(try detail(id, store: store))
         }
         api.post("alerts/:id/notes") { request, context in
@@ -46,7 +46,7 @@ enum OperatorRoutes {
             guard !body.text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
                 throw HTTPError(.badRequest, message: "text: write the note")
             }
-            try store.addNote(alertID: id, by: try who(body.by), text: body.text)
+            try store.addNote(alertID: id, by: try who(body.by, request), text: body.text)
             return try APIRoutes.json(try detail(id, store: store), status: .created)
         }
         api.get("silences") { request, _ in
@@ -76,7 +76,7 @@ enum OperatorRoutes {
             guard abs(start - now) <= maximumSeconds, end - now <= maximumSeconds else {
                 throw HTTPError(.badRequest, message: "a silence starts and ends within ten years of now")
             }
-            let id = try conflict { try store.addSilence(matchers: body.matchers, startsAt: start, endsAt: end, by: try who(body.by), comment: body.comment ?? "", now: now) }
+            let id = try conflict { try store.addSilence(matchers: body.matchers, startsAt: start, endsAt: end, by: try who(body.by, request), comment: body.comment ?? "", now: now) }
             guard let created = try silence(id, store: store) else {
                 throw HTTPError(.internalServerError, message: "silence \(id) was stored but cannot be read back")
             }
@@ -88,7 +88,7 @@ enum OperatorRoutes {
             }
             let body = try await decode(ExpireBody.self, request, known: ["by"])
             guard try silence(id, store: store) != nil else { throw HTTPError(.notFound, message: "no silence \(id) — /api/v1/silences lists them") }
-            try conflict { try store.expireSilence(id: id, by: try who(body.by)) }
+            try conflict { try store.expireSilence(id: id, by: try who(body.by, request)) }
             return try APIRoutes.json(API.Silence(try silence(id, store: store)!))
         }
     }
@@ -153,7 +153,10 @@ enum OperatorRoutes {
         }
     }
 
-    static func who(_ by: String) throws -> String {
+    /// The actor of an operator action: the name of the token it came with (`http.tokens`),
+    /// else the body's `by`.
+    static func who(_ by: String, _ request: Request) throws -> String {
+        if let named = request.headers[BearerTokenMiddleware<BasicRequestContext>.actorField] { return named }
         let name = by.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !name.isEmpty, name.count <= 200 else { throw HTTPError(.badRequest, message: "by: say who you are (1–200 characters)") }
         return name

@@ -29,7 +29,29 @@ struct HTTPConfigurationTests {
         #expect(c.apiSettings(environment: ["OPS_TOKEN": ""]).token == nil, "an empty variable: no token")
     }
 
+    @Test("named tokens: each from its own variable, unset ones left out")
+    func namedTokens() throws {
+        let c = try DriftConfiguration.parse(Self.models + """
+            http:
+              token_env: OPS_TOKEN
+              tokens:
+                - { name: ana, token_env: DRIFTD_TOKEN_ANA }
+                - { name: oncall-bot, token_env: DRIFTD_TOKEN_BOT }
+            """ + "\n", file: "d.yaml")
+        #expect(c.http?.namedTokenVariables.map(\.name) == ["ana", "oncall-bot"])
+        let settings = c.apiSettings(environment: ["DRIFTD_TOKEN_ANA": "a-secret", "OPS_TOKEN": "shared"])
+        #expect(settings.namedTokens.map(\.name) == ["ana"], "the bot's variable is unset: no token under its name")
+        #expect(settings.namedTokens.first?.token.matches("a-secret") == true)
+        #expect(settings.token?.matches("shared") == true)
+    }
+
     @Test("mistakes name the file, line, key path and reason", arguments: [
+        ("http:\n  tokens:\n    - { name: ana, token_env: A }\n    - { name: ana, token_env: B }\n",
+         "d.yaml:7: http.tokens[1].name: the name 'ana' is given twice"),
+        ("http:\n  tokens:\n    - { name: ana }\n", "d.yaml:6: http.tokens[0]: missing token_env"),
+        ("http:\n  tokens:\n    - { token_env: A }\n", "d.yaml:6: http.tokens[0]: missing name"),
+        ("http:\n  tokens: { name: ana }\n", "d.yaml:5: http.tokens: expected a list"),
+        ("http:\n  tokens:\n    - { name: ana, token_env: 'not a variable' }\n", "d.yaml:6: http.tokens[0].token_env: expected the name of an environment variable"),
         ("http: { listen: localhost }\n", "d.yaml:4: http.listen: expected HOST:PORT"),
         ("http: { listen: '127.0.0.1:99999' }\n", "d.yaml:4: http.listen: the port must be a number from 0 to 65535"),
         ("http: { token_env: 'hunter2 is my token' }\n", "d.yaml:4: http.token_env: expected the name of an environment variable"),

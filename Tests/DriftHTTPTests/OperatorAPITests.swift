@@ -107,4 +107,41 @@ struct OperatorAPITests {
         let validation = try validateAgainstOpenAPI(client.exchanges, document: OpenAPIDocument.json)
         #expect(validation.status == 0, "\(validation.output)")
     }
+
+    @Test("a named token's name is the actor in the store and its audit log, whatever the body says; nobody else can claim it")
+    func namedTokensNameTheActor() async throws {
+        let filled = try FilledStore()
+        let store = filled.store
+        let ana = "ana-token-\(UUID().uuidString)", shared = "shared-token-\(UUID().uuidString)"
+        var settings = APISettings(models: FilledStore.settingsModels, token: BearerToken(shared))
+        settings.namedTokens = [APISettings.NamedToken(name: "ana", token: BearerToken(ana)!)]
+        let server = try await APIServer.start(store: store, settings: settings, metrics: DriftMetrics(),
+                                               address: ListenAddress(host: "127.0.0.1", port: 0))
+        let client = HTTPClient(server.url)
+        let firing = try store.alerts(state: "firing")
+        #expect(firing.count >= 3)
+
+        // Ana's token: the actor is "ana", though the dashboard's body says "dashboard".
+        let acked = try await client.request("POST", "/api/v1/alerts/\(firing[0].id)/ack",
+                                             headers: ["Authorization": "Bearer " + ana, "Content-Type": "application/json"],
+                                             body: #"{"by": "dashboard", "note": "looking"}"#)
+        #expect(acked.status == 200, "\(acked.body)")
+        #expect(acked.json?["acknowledgement"]?["by"]?.string == "ana")
+        #expect(try store.auditLog(limit: 1).first?.actor == "ana")
+
+        // The shared token: the body's `by`, and a header claiming to be ana changes nothing.
+        let claimed = try await client.request("POST", "/api/v1/alerts/\(firing[1].id)/resolve",
+                                               headers: ["Authorization": "Bearer " + shared, "Content-Type": "application/json",
+                                                         "X-Driftd-Actor": "ana"],
+                                               body: #"{"by": "bob"}"#)
+        #expect(claimed.status == 200, "\(claimed.body)")
+        #expect(try store.auditLog(limit: 1).first?.actor == "bob")
+
+        // A wrong token, even with the header, is refused.
+        let wrong = try await client.request("POST", "/api/v1/alerts/\(firing[2].id)/ack",
+                                             headers: ["Authorization": "Bearer " + ana + "x", "Content-Type": "application/json", "X-Driftd-Actor": "ana"],
+                                             body: #"{"by": "mallory"}"#)
+        #expect(wrong.status == 401)
+        await server.stop()
+    }
 }
