@@ -159,8 +159,9 @@ public struct DriftConfiguration: Sendable, Equatable {
         let kafka = try top["kafka"].map { try reader.kafka($0, path: "kafka") }
         let http = try top["http"].map { try reader.http($0, path: "http") }
         var notify = try reader.notify(top, root: root, environment: ProcessInfo.processInfo.environment)
-        // The API token's variable is a secret too: exec receivers run without it.
+        // The API tokens' variables are secrets too: exec receivers run without them.
         if let tokenVariable = http?.tokenEnvironmentVariable { notify.secretVariables.insert(tokenVariable) }
+        for named in http?.namedTokenVariables ?? [] { notify.secretVariables.insert(named.environmentVariable) }
         var configuration = DriftConfiguration(file: file, storePath: storePath, models: models, kafka: kafka, notify: notify, http: http)
         if let r = top["retention"] { configuration.retention = try reader.retention(r, path: "retention") }
         configuration.retention.nothingRoutes = notify.route == nil

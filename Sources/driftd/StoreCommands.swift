@@ -61,7 +61,10 @@ struct CheckConfigCommand: ParsableCommand {
         print("retention: " + RetentionKind.allCases.map { "\($0) \(c.retention[$0])" }.joined(separator: ", ") +
               ", every \(Retention.age(seconds: c.retention.interval))")
         if let h = c.http {
-            print("http: \(h.listen)" + (h.tokenEnvironmentVariable.map { ", token from $\($0)" } ?? ", no token: state-changing requests refused"))
+            let named = h.namedTokenVariables.map { "\($0.name) from $\($0.environmentVariable)" }
+            let tokens = (h.tokenEnvironmentVariable.map { ", token from $\($0)" } ?? "")
+                + (named.isEmpty ? "" : ", named tokens: " + named.joined(separator: ", "))
+            print("http: \(h.listen)" + (tokens.isEmpty ? ", no token: state-changing requests refused" : tokens))
         }
     }
 }

@@ -43,6 +43,8 @@ struct HTTPConfigurationTests {
         #expect(settings.namedTokens.map(\.name) == ["ana"], "the bot's variable is unset: no token under its name")
         #expect(settings.namedTokens.first?.token.matches("a-secret") == true)
         #expect(settings.token?.matches("shared") == true)
+        #expect(c.notify.secretVariables.isSuperset(of: ["OPS_TOKEN", "DRIFTD_TOKEN_ANA", "DRIFTD_TOKEN_BOT"]),
+                "exec receivers run without any API token's variable")
     }
 
     @Test("mistakes name the file, line, key path and reason", arguments: [
