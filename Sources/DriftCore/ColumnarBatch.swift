@@ -56,16 +56,16 @@ public struct ColumnarBatch: Sendable {
         guard n > 0 else { return }
         let nNumeric = numeric.count, nCategorical = categorical.count
         stagedNumeric.withUnsafeBufferPointer { rows in
-            for k in 0..<nNumeric { Self.appendColumn(&numeric[k], count: n) { rows[$0 &* nNumeric &+ k] } }
+            for k in 0..<nNumeric { Self.appendColumn(&numeric[k], count: n, zero: 0) { rows[$0 &* nNumeric &+ k] } }
         }
         stagedCategorical.withUnsafeBufferPointer { rows in
-            for k in 0..<nCategorical { Self.appendColumn(&categorical[k], count: n) { rows[$0 &* nCategorical &+ k] } }
+            for k in 0..<nCategorical { Self.appendColumn(&categorical[k], count: n, zero: 0) { rows[$0 &* nCategorical &+ k] } }
         }
         stagedFacts.withUnsafeBufferPointer { facts in
-            Self.appendColumn(&eventTime, count: n) { facts[$0].eventTime }
-            Self.appendColumn(&performance, count: n) { facts[$0].performance }
-            Self.appendColumn(&outcomeCell, count: n) { facts[$0].outcomeCell }
-            Self.appendColumn(&secondary, count: n) { facts[$0].secondary }
+            Self.appendColumn(&eventTime, count: n, zero: 0) { facts[$0].eventTime }
+            Self.appendColumn(&performance, count: n, zero: 0) { facts[$0].performance }
+            Self.appendColumn(&outcomeCell, count: n, zero: 0) { facts[$0].outcomeCell }
+            Self.appendColumn(&secondary, count: n, zero: 0) { facts[$0].secondary }
             positions.reserveCapacity(positions.count + n)
             for f in facts { positions.append(f.position) }
         }
@@ -74,20 +74,11 @@ public struct ColumnarBatch: Sendable {
         stagedFacts.removeAll(keepingCapacity: true)
     }
 
+    /// Grows `column` by `n` (filled once with `zero`), then writes the values through a pointer.
     @inline(__always)
-    private static func appendColumn<T: BinaryInteger>(_ column: inout [T], count n: Int, _ value: (Int) -> T) {
+    private static func appendColumn<T>(_ column: inout [T], count n: Int, zero: T, _ value: (Int) -> T) {
         let start = column.count
-        column.append(contentsOf: repeatElement(0, count: n))
-        column.withUnsafeMutableBufferPointer { c in
-            let base = c.baseAddress! + start
-            for r in 0..<n { base[r] = value(r) }
-        }
-    }
-
-    @inline(__always)
-    private static func appendColumn(_ column: inout [Double], count n: Int, _ value: (Int) -> Double) {
-        let start = column.count
-        column.append(contentsOf: repeatElement(0, count: n))
+        column.append(contentsOf: repeatElement(zero, count: n))
         column.withUnsafeMutableBufferPointer { c in
             let base = c.baseAddress! + start
             for r in 0..<n { base[r] = value(r) }

@@ -210,16 +210,4 @@ struct PiecewiseLinearCDF {
             return a.y + (b.y - a.y) * (x - a.x) / (b.x - a.x)
         }
     }
-
-    func value(at x: Double) -> Double {
-        if x <= knots[0].x { return x < knots[0].x ? 0 : (knots.count == 2 && knots[1].x == x ? 1 : 0) }
-        if x >= knots[knots.count - 1].x { return 1 }
-        var low = 0, high = knots.count - 1   // knots[low].x < x < knots[high].x
-        while high - low > 1 {
-            let mid = (low + high) / 2
-            if knots[mid].x <= x { low = mid } else { high = mid }
-        }
-        let a = knots[low], b = knots[high]
-        return a.y + (b.y - a.y) * (x - a.x) / (b.x - a.x)
-    }
 }

@@ -114,6 +114,21 @@ struct StreamingStatisticsTests {
     }
 }
 
+extension PiecewiseLinearCDF {
+    /// The CDF at `x` by binary search over the knots: the plain form the one-pass cursor must equal.
+    func value(at x: Double) -> Double {
+        if x <= knots[0].x { return x < knots[0].x ? 0 : (knots.count == 2 && knots[1].x == x ? 1 : 0) }
+        if x >= knots[knots.count - 1].x { return 1 }
+        var low = 0, high = knots.count - 1   // knots[low].x < x < knots[high].x
+        while high - low > 1 {
+            let mid = (low + high) / 2
+            if knots[mid].x <= x { low = mid } else { high = mid }
+        }
+        let a = knots[low], b = knots[high]
+        return a.y + (b.y - a.y) * (x - a.x) / (b.x - a.x)
+    }
+}
+
 /// The grid Wasserstein walks both CDFs' knots once; the plain form sorts every abscissa and
 /// finds each CDF's segment by binary search. They must agree to the bit.
 @Suite("Grid Wasserstein in one pass")
