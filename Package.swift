@@ -5,7 +5,7 @@ import PackageDescription
 /// Dependencies flow one way: DriftStats ← DriftCore ← adapters ← driftd (the README's architecture section).
 let package = Package(
     name: "driftd",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "driftd", targets: ["driftd"]),
         .library(name: "DriftStats", targets: ["DriftStats"]),
@@ -63,13 +63,19 @@ let package = Package(
         ),
         // Composition: configuration and the services that wire sources, pipeline and store.
         .target(name: "DriftDaemon", dependencies: ["DriftCore", "DriftStore", "DriftKafka", "DriftNotify", "DriftNotifier", "DriftHTTP",
-                                                    .product(name: "Yams", package: "Yams")]),
+                                                    .product(name: "Yams", package: "Yams"),
+                                                    .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                                                    .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                                                    .product(name: "Logging", package: "swift-log")]),
         // The command-line tool.
         .executableTarget(
             name: "driftd",
             dependencies: [
                 "DriftCore", "DriftStats", "DriftStore", "DriftDaemon", "DriftKafka", "DriftNotify", "DriftHTTP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         // Fixture loaders and seeded data shared by the tests.

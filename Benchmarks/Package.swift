@@ -10,7 +10,7 @@ let driftd = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletin
 /// Run: `cd Benchmarks && swift package benchmark` (or `scripts/bench` at the top level).
 let package = Package(
     name: "driftd-benchmarks",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     dependencies: [
         .package(path: "../"),
         .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),

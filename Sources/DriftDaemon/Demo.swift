@@ -3,6 +3,7 @@ import DriftHTTP
 import DriftKafka
 import DriftStore
 import Foundation
+import Synchronization
 
 /// `driftd demo`: the whole daemon on a laptop without Kafka installed. Starts the embedded
 /// broker, fits a baseline from generated reference data, publishes a synthetic stream from
@@ -18,6 +19,8 @@ public enum Demo {
         public var http: ListenAddress? = .loopbackDefault
         /// Use `directory` even when it holds files the demo did not write (they may be lost).
         public var force = false
+        /// Keep serving the API and dashboard (and paging) once the stream has ended, until a signal.
+        public var serveAfter = false
         public init() {}
     }
 
@@ -31,14 +34,18 @@ public enum Demo {
         /// Wall-clock delay from a window's end to its report being committed (ms), median and max.
         public var commitDelayMedianMilliseconds: Double?
         public var commitDelayMaxMilliseconds: Double?
-        /// The HTTP server, still running: the caller stops it (or keeps serving).
-        public var server: APIServerHandle?
+        /// Where the dashboard was served (nil: no server).
+        public var dashboard: String?
         /// Notifications the demo's exec receiver wrote, and where.
         public var pages: Int = 0
         public var pagesFile: String = ""
     }
 
-    public static func run(options: Options, say: @escaping (String) -> Void, status: ((KafkaDaemon.Status) -> Void)? = nil) throws -> Summary {
+    /// Runs the demo: `finished` is told the summary once the stream has been consumed and
+    /// paged; with `serveAfter` the API and dashboard go on until SIGINT/SIGTERM.
+    public static func run(options: Options, say: @escaping @Sendable (String) -> Void,
+                           status: (@Sendable (KafkaDaemon.Status) -> Void)? = nil,
+                           finished: @escaping @Sendable (Summary) -> Void) async throws {
         let fm = FileManager.default
         let dir = URL(fileURLWithPath: options.directory).standardizedFileURL
         if !options.force { try DemoFolder.checkReusable(dir) }
@@ -53,11 +60,60 @@ public enum Demo {
         let topic = "inference"
         try broker.createTopic(topic, partitions: 4)
         say("embedded Kafka broker at \(broker.bootstrapServers), topic \(topic) (4 partitions)")
-
         let configPath = dir.appendingPathComponent("driftd.yaml").path
         let pagesPath = dir.appendingPathComponent("pages.jsonl").path
         try? fm.removeItem(atPath: pagesPath)
-        try """
+        try configurationText(broker: broker.bootstrapServers, topic: topic, http: options.http, pagesPath: pagesPath)
+            .write(toFile: configPath, atomically: true, encoding: .utf8)
+        let configuration = try DriftConfiguration.load(file: configPath)
+        let store = try AlertStore(path: configuration.storePath, lock: lock)
+        try fitBaseline(configuration: configuration, store: store, directory: dir, recordsPerSecond: options.recordsPerSecond, say: say)
+
+        let published = Counter()
+        try startProducing(broker: broker.bootstrapServers, topic: topic, options: options, published: published)
+        say("publishing about \(Int(options.recordsPerSecond)) records/s for \(Int(options.durationSeconds)) s: drift from \(Int(options.durationSeconds / 2)) s, traffic drops to a quarter at \(Int(options.durationSeconds * 0.8)) s")
+
+        // The daemon as `driftd run` composes it, with the API and dashboard over its store.
+        let metrics = DriftMetrics()
+        let tally = DemoTally()
+        var daemonOptions = KafkaDaemon.Options()
+        daemonOptions.metrics = metrics
+        var notifierOptions = NotifierOptions()
+        notifierOptions.log = { FileHandle.standardError.write(Data(("driftd demo " + $0 + "\n").utf8)) }
+        notifierOptions.metrics = metrics
+        let settings = configuration.apiSettings()
+        var hooks = ConsumerService.Hooks()
+        // Once everything published is consumed, let idle close report the last windows, then stop.
+        hooks.stopWhen = { _ in tally.streamHasEnded(published: published) }
+        hooks.onStatus = { s in tally.consumed(s.records); status?(s) }
+        hooks.onOutput = { output in for line in tally.take(output) { say(line) } }
+        hooks.afterStop = { final in
+            // Let the notifier page for the last transitions (group_interval 3 s).
+            let drainUntil = Date().addingTimeInterval(8)
+            while Date() < drainUntil, ((try? store.pendingDeliveries().count) ?? 0) > 0 || ((try? store.pendingOutbox().count) ?? 0) > 0 {
+                try? await Task.sleep(for: .milliseconds(200))
+            }
+            let pages = ((try? String(contentsOfFile: pagesPath, encoding: .utf8)) ?? "").split(separator: "\n").count
+            finished(tally.summary(published: published.value, final: final, configuration: configPath, store: configuration.storePath,
+                                   pages: pages, pagesFile: pagesPath))
+        }
+        let consumer = ConsumerService(configuration: configuration, store: store, options: daemonOptions, hooks: hooks)
+        var services = DaemonServices.compose(
+            configuration: configuration, store: store, command: "driftd demo",
+            http: options.http.map { ($0, settings, metrics) },
+            onListening: { address in
+                tally.listening(at: "http://\(address)/")
+                say("dashboard: http://\(address)/   API: http://\(address)/api/v1/   metrics: http://\(address)/metrics")
+                if settings.token == nil { say("(the ack button needs a token: export DRIFTD_TOKEN=... before driftd demo)") }
+            },
+            notifier: notifierOptions, pruner: nil, consumer: consumer)
+        if options.serveAfter && options.http != nil { services.consumerEnd = .ignore }
+        try await services.run()
+        withExtendedLifetime(broker) {}
+    }
+
+    static func configurationText(broker: String, topic: String, http: ListenAddress?, pagesPath: String) -> String {
+        """
         # Written by driftd demo. The broker was the demo's own and is gone; the store stays.
         store: driftd.sqlite
         models:
@@ -65,11 +121,11 @@ public enum Demo {
             window: { size: 5s, allowed_lateness: 1s, idle_close: 3s }
             features: { is_new: categorical }
         kafka:
-          bootstrap: \(broker.bootstrapServers)
+          bootstrap: \(broker)
           topics: [\(topic)]
           group: driftd-demo
         http:
-          listen: "\(options.http ?? .loopbackDefault)"
+          listen: "\(http ?? .loopbackDefault)"
           token_env: DRIFTD_TOKEN
         # On-call, for the demo: each notification is appended to pages.jsonl by an exec
         # receiver (a real deployment routes to pagerduty, slack or a webhook).
@@ -81,24 +137,15 @@ public enum Demo {
           group_wait: 1s
           group_interval: 3s
           repeat_interval: 1h
-        """.write(toFile: configPath, atomically: true, encoding: .utf8)
-        let configuration = try DriftConfiguration.load(file: configPath)
-        let store = try AlertStore(path: configuration.storePath, lock: lock)
+        """
+    }
 
-        // The API and dashboard over the store the daemon writes, with the daemon's metrics.
-        let metrics = DriftMetrics()
-        var server: APIServerHandle?
-        if let address = options.http {
-            let settings = configuration.apiSettings()
-            server = try APIServer.start(store: store, settings: settings, metrics: metrics, address: address)
-            say("dashboard: \(server!.url)/   API: \(server!.url)/api/v1/   metrics: \(server!.url)/metrics")
-            if settings.token == nil { say("(the ack button needs a token: export DRIFTD_TOKEN=... before driftd demo)") }
-        }
-
-        // Reference: the same model at the same rate, no drift.
-        let spacing = 1000 / options.recordsPerSecond
+    /// Reference: the same model at the same rate, no drift.
+    static func fitBaseline(configuration: DriftConfiguration, store: AlertStore, directory: URL, recordsPerSecond: Double,
+                            say: (String) -> Void) throws {
+        let spacing = 1000 / recordsPerSecond
         var generator = DemoStream(seed: 1)
-        let referencePath = dir.appendingPathComponent("reference.jsonl").path
+        let referencePath = directory.appendingPathComponent("reference.jsonl").path
         var reference = ""
         for i in 0..<20_000 {
             reference += generator.record(index: i, timestamp: 1_764_000_000_000 + Int64(Double(i) * spacing), drifted: false) + "\n"
@@ -107,10 +154,12 @@ public enum Demo {
         let fitted = try BaselineFitting.fit(configuration: configuration, model: DemoStream.model, reference: referencePath,
                                              version: "demo-reference", store: store, actor: "driftd demo")
         say("baseline \(fitted.baseline.version): \(fitted.baseline.recordCount) reference records, \(fitted.baseline.features.count) features")
+    }
 
-        let producerBox = ProducerBox(try KafkaProducer(properties: ["bootstrap.servers": broker.bootstrapServers]))
-        let published = Counter()
-        let options = options
+    /// Publishes the stream from a thread of its own, at the asked rate: drift from half-way,
+    /// full rate until 80 % of the run and a quarter of it after.
+    static func startProducing(broker: String, topic: String, options: Options, published: Counter) throws {
+        let producerBox = ProducerBox(try KafkaProducer(properties: ["bootstrap.servers": broker]))
         let producing = Thread {
             guard let producer = producerBox.producer else { return }
             var stream = DemoStream(seed: 2)
@@ -120,7 +169,6 @@ public enum Demo {
                 let elapsed = Date().timeIntervalSince(start)
                 if elapsed >= options.durationSeconds { break }
                 let fraction = elapsed / options.durationSeconds
-                // Full rate until 80 % of the run, a quarter of it after.
                 let dropAt = options.durationSeconds * 0.8
                 let due = Int(options.recordsPerSecond * (Swift.min(elapsed, dropAt) + 0.25 * Swift.max(0, elapsed - dropAt)))
                 while i < due {
@@ -136,54 +184,61 @@ public enum Demo {
             published.finish()
         }
         producing.start()
-        say("publishing about \(Int(options.recordsPerSecond)) records/s for \(Int(options.durationSeconds)) s: drift from \(Int(options.durationSeconds / 2)) s, traffic drops to a quarter at \(Int(options.durationSeconds * 0.8)) s")
+    }
+}
 
-        let clock = DateFormatter()
-        clock.dateFormat = "HH:mm:ss"
+/// What the demo counts while the daemon runs (alerts said, commit delays), shared between
+/// the consumer's thread and the summary.
+final class DemoTally: Sendable {
+    private struct State {
         var delays: [Double] = []
         var fired = 0
-        var finishedAt: Date?
         var consumed: Int64 = 0
-        var daemonOptions = KafkaDaemon.Options()
-        daemonOptions.metrics = metrics
-        var notifierOptions = NotifierOptions()
-        notifierOptions.log = { FileHandle.standardError.write(Data(("driftd demo notifier: " + $0 + "\n").utf8)) }
-        notifierOptions.metrics = metrics
-        let notifier = Notifier.start(configuration: configuration.notify, store: store, options: notifierOptions)
-        let final = try KafkaDaemon.run(
-            configuration: configuration, store: store, options: daemonOptions,
-            shouldStop: { _ in
-                guard published.isFinished else { return false }
-                if finishedAt == nil { finishedAt = Date() }
-                // Let idle close report the last windows, then stop.
-                return (consumed >= Int64(published.value) && Date().timeIntervalSince(finishedAt!) > 4.5)
-                    || Date().timeIntervalSince(finishedAt!) > 30
-            },
-            onStatus: { s in consumed = s.records; status?(s) },
-            onOutput: { output in
-                let now = Date().timeIntervalSince1970 * 1000
-                for r in output.reports { delays.append(now - Double(r.end)) }
-                for t in output.transitions where t.notifies {
-                    if t.kind == .firing { fired += 1 }
-                    let what = t.fingerprint.feature.isEmpty ? "\(t.fingerprint.model) (model)" : "\(t.fingerprint.model)/\(t.fingerprint.feature)"
-                    let window = Date(timeIntervalSince1970: Double(t.windowIndex) * 5)  // 5 s event-time windows
-                    say("ALERT \(t.kind.rawValue) \(t.severity?.rawValue ?? "") \(what) rule \(t.fingerprint.rule) = \(String(format: "%.4f", t.value)) in the window from \(clock.string(from: window))")
-                }
-            })
-        consumed = final.records
-        // Let the notifier page for the last transitions (group_interval 3 s), then stop it.
-        let drainUntil = Date().addingTimeInterval(8)
-        while Date() < drainUntil, ((try? store.pendingDeliveries().count) ?? 0) > 0 || ((try? store.pendingOutbox().count) ?? 0) > 0 {
-            usleep(200_000)
+        var finishedAt: Date?
+        var dashboard: String?
+    }
+    private let state = Mutex(State())
+
+    func listening(at url: String) { state.withLock { $0.dashboard = url } }
+
+    func consumed(_ records: Int64) { state.withLock { $0.consumed = records } }
+
+    /// True once the stream has ended and been consumed, and idle close has had its time
+    /// (at most 30 s after the end).
+    func streamHasEnded(published: Counter) -> Bool {
+        guard published.isFinished else { return false }
+        return state.withLock { s in
+            if s.finishedAt == nil { s.finishedAt = Date() }
+            let since = Date().timeIntervalSince(s.finishedAt!)
+            return (s.consumed >= Int64(published.value) && since > 4.5) || since > 30
         }
-        notifier.stop()
-        let pages = ((try? String(contentsOfFile: pagesPath, encoding: .utf8)) ?? "").split(separator: "\n").count
-        delays.sort()
-        withExtendedLifetime(broker) {}
-        return Summary(published: published.value, consumed: final.records, windowsClosed: final.windowsClosed, alertsFired: fired,
-                       configuration: configPath, store: configuration.storePath,
-                       commitDelayMedianMilliseconds: delays.isEmpty ? nil : delays[delays.count / 2],
-                       commitDelayMaxMilliseconds: delays.last, server: server, pages: pages, pagesFile: pagesPath)
+    }
+
+    /// The commit delays of a commit point's reports; its transitions as lines to say.
+    func take(_ output: PipelineOutput) -> [String] {
+        let now = Date().timeIntervalSince1970 * 1000
+        var lines: [String] = []
+        let clock = DateFormatter()
+        clock.dateFormat = "HH:mm:ss"
+        state.withLock { s in
+            for r in output.reports { s.delays.append(now - Double(r.end)) }
+            for t in output.transitions where t.notifies {
+                if t.kind == .firing { s.fired += 1 }
+                let what = t.fingerprint.feature.isEmpty ? "\(t.fingerprint.model) (model)" : "\(t.fingerprint.model)/\(t.fingerprint.feature)"
+                let window = Date(timeIntervalSince1970: Double(t.windowIndex) * 5)  // 5 s event-time windows
+                lines.append("ALERT \(t.kind.rawValue) \(t.severity?.rawValue ?? "") \(what) rule \(t.fingerprint.rule) = \(String(format: "%.4f", t.value)) in the window from \(clock.string(from: window))")
+            }
+        }
+        return lines
+    }
+
+    func summary(published: Int, final: KafkaDaemon.Status, configuration: String, store: String,
+                 pages: Int, pagesFile: String) -> Demo.Summary {
+        let (delays, fired, dashboard) = state.withLock { ($0.delays.sorted(), $0.fired, $0.dashboard) }
+        return Demo.Summary(published: published, consumed: final.records, windowsClosed: final.windowsClosed, alertsFired: fired,
+                            configuration: configuration, store: store,
+                            commitDelayMedianMilliseconds: delays.isEmpty ? nil : delays[delays.count / 2],
+                            commitDelayMaxMilliseconds: delays.last, dashboard: dashboard, pages: pages, pagesFile: pagesFile)
     }
 }
 
@@ -211,7 +266,7 @@ public enum DemoFolder {
     public static let marker = ".driftd-demo"
     static let markerText = "This folder was written by driftd demo, which may delete and rewrite it on its next run.\n"
     /// Everything the demo writes (the store with its WAL files, configuration, pages, reference).
-    static let ownFiles: Set<String> = [marker, "driftd.sqlite", "driftd.sqlite-wal", "driftd.sqlite-shm", "driftd.yaml", "pages.jsonl", "reference.jsonl"]
+    static let ownFiles: Set<String> = [marker, "driftd.sqlite", "driftd.sqlite-wal", "driftd.sqlite-shm", "driftd.sqlite.lock", "driftd.sqlite.notify.lock", "driftd.yaml", "pages.jsonl", "reference.jsonl"]
 
     /// Throws when `dir` holds files the demo did not write, naming them and the way out.
     static func checkReusable(_ dir: URL) throws {

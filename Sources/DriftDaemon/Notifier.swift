@@ -4,6 +4,7 @@ import DriftNotifier
 import DriftNotify
 import DriftStore
 import Foundation
+import ServiceLifecycle
 
 /// Settings of a running notifier; tests shorten the poll interval and fix the seed.
 public struct NotifierOptions: Sendable {
@@ -61,14 +62,14 @@ public enum Notifier {
 
     public static func start(configuration: NotifyConfiguration, store: AlertStore, options: NotifierOptions = NotifierOptions()) -> NotifierHandle {
         NotifierHandle(task: Task.detached {
-            let service = NotifierService(configuration: configuration, store: store, options: options)
-            await service.run()
+            let loop = NotifierLoop(configuration: configuration, store: store, options: options)
+            await loop.run()
         })
     }
 }
 
 /// The notifier's loop and its state; lives inside one task.
-final class NotifierService {
+final class NotifierLoop {
     struct Queued {
         var notification: GroupNotification
         /// The number of the next attempt (1 for the first).
@@ -108,7 +109,10 @@ final class NotifierService {
         // A store that refuses writes (a full disk) fails every tick: said when it starts,
         // then once a minute while it lasts, and when it ends.
         var failing = LastingCondition()
-        while !Task.isCancelled {
+        // A graceful shutdown (the service group's) lets the tick in flight finish — its
+        // attempts are bounded by each receiver's timeout — and ends between two ticks;
+        // cancellation abandons the attempt in flight (it is resumed from the store).
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
             do {
                 try await tick()
                 if failing.end() { log("driftd: notifier: working again") }
@@ -116,7 +120,7 @@ final class NotifierService {
                 if failing.shouldSay("\(error)") { log("driftd: notifier: \(error) — trying again") }
             }
             let wait = nextWait()
-            do { try await Task.sleep(for: .milliseconds(wait)) } catch { break }
+            do { try await cancelWhenGracefulShutdown { try await Task.sleep(for: .milliseconds(wait)) } } catch { break }
         }
         await transport.shutdown()
     }

@@ -39,9 +39,21 @@ public final class StorePruner: @unchecked Sendable {
 
     /// Stops and waits until the pruner has let go of the store.
     public func stop() {
+        requestStop()
+        waitUntilFinished()
+    }
+
+    /// Asks the pruner to stop after the batch in hand; returns at once.
+    public func requestStop() {
+        condition.withLock {
+            stopping = true
+            condition.broadcast()
+        }
+    }
+
+    /// Blocks until the pruner has stopped (after `requestStop()`) and let go of the store.
+    public func waitUntilFinished() {
         condition.lock()
-        stopping = true
-        condition.broadcast()
         while !finished { condition.wait() }
         condition.unlock()
     }

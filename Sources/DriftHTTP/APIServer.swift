@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import Logging
 import ServiceLifecycle
+import Synchronization
 
 /// driftd's HTTP server, startable from synchronous code beside the daemon's polling thread:
 /// it runs on its own event loop thread, and `start` returns once it listens (or throws why
@@ -122,5 +123,44 @@ final class StartSignal: @unchecked Sendable {
     func waitUntilEnded() {
         condition.lock(); defer { condition.unlock() }
         while !hasEnded { condition.wait() }
+    }
+}
+
+/// The HTTP server as one `Service` of the process's `ServiceGroup` (`driftd run`, `serve`,
+/// `demo`): the group's graceful shutdown stops it listening and lets the requests in
+/// flight finish. `onListening` is told the address once it listens (the real port when 0
+/// was asked for); failing to listen is a `StartError` that says what to do.
+public struct HTTPService: Service {
+    let store: AlertStore
+    let settings: APISettings
+    let metrics: DriftMetrics?
+    let address: ListenAddress
+    let logger: Logger
+    let onListening: @Sendable (ListenAddress) -> Void
+
+    public init(store: AlertStore, settings: APISettings, metrics: DriftMetrics?, address: ListenAddress,
+                logger: Logger = Logger(label: "driftd.http"), onListening: @escaping @Sendable (ListenAddress) -> Void = { _ in }) {
+        self.store = store; self.settings = settings; self.metrics = metrics; self.address = address
+        self.logger = logger; self.onListening = onListening
+    }
+
+    public func run() async throws {
+        let router = APIRoutes.router(store: store, settings: settings, metrics: metrics, logger: logger)
+        let listening = Mutex(false)
+        let address = address, onListening = onListening
+        let app = Application(
+            router: MethodsResponder(router: router),
+            configuration: ApplicationConfiguration(address: .hostname(address.host, port: address.port), serverName: "driftd"),
+            onServerRunning: { channel in
+                listening.withLock { $0 = true }
+                onListening(ListenAddress(host: address.host, port: channel.localAddress?.port ?? address.port))
+            },
+            eventLoopGroupProvider: .singleton,
+            logger: logger)
+        do {
+            try await app.run()
+        } catch where !listening.withLock({ $0 }) {
+            throw APIServer.StartError(description: "cannot listen on \(address): \(error) — choose another address with --http or http.listen")
+        }
     }
 }

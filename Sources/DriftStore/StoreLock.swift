@@ -17,7 +17,21 @@ import Darwin
 ///
 /// Commands that only read, and operator actions (ack, resolve, silence, baseline fit),
 /// take no lock: they work beside the writer through SQLite's own locking.
+///
+/// Paging has a lock of its own (`STORE.notify.lock`, role `.paging`): the notifier of
+/// `driftd run` or of `driftd serve` delivers the outbox, never both at once (a receiver would
+/// be paged twice), and `serve` can page for a `replay` that holds the writer lock.
 public final class StoreLock: Sendable {
+    /// What the lock lets its holder do to the store.
+    public enum Role: Sendable {
+        /// Run a pipeline: write window reports, transitions, checkpoints (`STORE.lock`).
+        case writer
+        /// Deliver the outbox to the receivers (`STORE.notify.lock`).
+        case paging
+
+        var suffix: String { self == .writer ? ".lock" : ".notify.lock" }
+    }
+
     /// Who holds (or held) a lock, as written in the lock file.
     public struct Holder: Codable, Sendable, Equatable, CustomStringConvertible {
         public var pid: Int32
@@ -41,8 +55,8 @@ public final class StoreLock: Sendable {
 
     /// Takes the lock of the store at `storePath` for `command`, or throws `.inUse` naming
     /// who holds it.
-    public init(store storePath: String, command: String) throws {
-        path = storePath + ".lock"
+    public init(store storePath: String, command: String, role: Role = .writer) throws {
+        path = storePath + role.suffix
         StoreFile.createFolder(of: storePath)
         let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         guard fd >= 0 else {
@@ -60,6 +74,9 @@ public final class StoreLock: Sendable {
             close(fd)
             guard busy else { throw StoreError("cannot lock the store \(storePath) (\(path): \(reason))", kind: .cannotOpen) }
             let who = previous.map { "\($0)" } ?? "another driftd process"
+            if role == .paging {
+                throw StoreError("the receivers of the store \(storePath) are paged by \(who) — one driftd pages at a time", kind: .inUse)
+            }
             throw StoreError("the store \(storePath) is in use by \(who) — one driftd writes a store at a time: stop that one first, "
                              + "or give this command another `store:`; reading commands (alerts, report, serve) work beside it", kind: .inUse)
         }
@@ -73,8 +90,8 @@ public final class StoreLock: Sendable {
     }
 
     /// Who holds the lock of the store at `storePath` now, if anyone (for messages and tests).
-    public static func currentHolder(store storePath: String) -> Holder? {
-        let fd = open(storePath + ".lock", O_RDONLY | O_CLOEXEC)
+    public static func currentHolder(store storePath: String, role: Role = .writer) -> Holder? {
+        let fd = open(storePath + role.suffix, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return nil }
         defer { close(fd) }
         // Free to take: nobody holds it, whatever the file says.

@@ -3,7 +3,7 @@ import DriftDaemon
 import DriftHTTP
 import Foundation
 
-struct DemoCommand: ParsableCommand {
+struct DemoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
         abstract: "See driftd work end to end: embedded Kafka, a drifting stream, the daemon, alerts.",
@@ -33,41 +33,41 @@ struct DemoCommand: ParsableCommand {
         _ = try parseListenAddress(address)
     }
 
-    func run() throws {
-        StopSignal.install()
+    func run() async throws {
+        await StopSignals.install()
         var options = Demo.Options()
         options.durationSeconds = duration
         options.recordsPerSecond = rate
         options.directory = directory
         options.force = force
+        options.serveAfter = serveAfter
         options.http = try parseListenAddress(address)
         let interactive = isatty(1) != 0
-        let summary = try Demo.run(options: options, say: { line in
+        let serveAfter = serveAfter
+        let program = CommandLine.arguments[0]
+        try await Demo.run(options: options, say: { line in
             print((interactive ? "\r\u{1B}[K" : "") + line)
             fflush(nil)
         }, status: { s in
             guard interactive else { return }
             writeStandardError(String(format: "\r  %ld records consumed, %ld windows closed, %d alerts firing ", s.records, s.windowsClosed, s.firing))
-        })
-        print((interactive ? "\r\u{1B}[K" : "") + """
+        }, finished: { summary in
+            print((interactive ? "\r\u{1B}[K" : "") + """
 
-        demo finished: \(summary.published) records published, \(summary.consumed) consumed, \(summary.windowsClosed) windows closed, \(summary.alertsFired) alerts fired
-        """ + (summary.commitDelayMedianMilliseconds.map { String(format: "\nwindow end → report committed: median %.0f ms, max %.0f ms", $0, summary.commitDelayMaxMilliseconds ?? 0) } ?? "") + """
+            demo finished: \(summary.published) records published, \(summary.consumed) consumed, \(summary.windowsClosed) windows closed, \(summary.alertsFired) alerts fired
+            """ + (summary.commitDelayMedianMilliseconds.map { String(format: "\nwindow end → report committed: median %.0f ms, max %.0f ms", $0, summary.commitDelayMaxMilliseconds ?? 0) } ?? "") + """
 
-        on-call was paged \(summary.pages) times (exec receiver → \(summary.pagesFile))
-        store: \(summary.store)
-        look around:
-          \(CommandLine.arguments[0]) alerts --config \(summary.configuration)
-          \(CommandLine.arguments[0]) report --config \(summary.configuration) --model credit-risk --last 3
-          \(CommandLine.arguments[0]) serve --config \(summary.configuration)
-        """)
-        if let server = summary.server {
-            if serveAfter {
-                print("still serving the dashboard at \(server.url)/ — press Ctrl-C to stop")
-                fflush(nil)
-                while !StopSignal.isRequested { usleep(100_000) }
+            on-call was paged \(summary.pages) times (exec receiver → \(summary.pagesFile))
+            store: \(summary.store)
+            look around:
+              \(program) alerts --config \(summary.configuration)
+              \(program) report --config \(summary.configuration) --model credit-risk --last 3
+              \(program) serve --config \(summary.configuration)
+            """)
+            if serveAfter, let dashboard = summary.dashboard {
+                print("still serving the dashboard at \(dashboard) — press Ctrl-C to stop")
             }
-            server.stop()
-        }
+            fflush(nil)
+        })
     }
 }

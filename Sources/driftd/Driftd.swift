@@ -15,7 +15,7 @@ let driftdVersion = "0.14.0"
 /// The `driftd` command line. Exit status: 0 success (no drift), 1 drift found,
 /// 2 bad usage or bad input, 3 (compare) not enough data to judge.
 @main
-struct Driftd: ParsableCommand {
+struct Driftd: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "driftd",
         abstract: "Drift monitoring for machine-learning models.",
@@ -25,16 +25,21 @@ struct Driftd: ParsableCommand {
                       DemoCommand.self, ServeCommand.self, StoreCommand.self]
     )
 
-    static func main() {
+    static func main() async {
         tuneAllocator()
         // A file-size limit (ulimit -f, systemd's LimitFSIZE=) reached by the store must fail
         // that write, which the store reports and the daemon waits out, not kill driftd.
         signal(SIGXFSZ, SIG_IGN)
+        DriftdLogHandler.bootstrap()
         var parsed: ParsableCommand.Type = Driftd.self
         do {
             var command = try parseAsRoot()
             parsed = type(of: command)
-            try command.run()
+            if var longRunning = command as? AsyncParsableCommand {
+                try await longRunning.run()
+            } else {
+                try command.run()
+            }
         } catch let exit as ExitCode {
             Glibc.exit(exit.rawValue)
         } catch let failure as InputFailure {

@@ -5,32 +5,9 @@ import DriftHTTP
 import DriftKafka
 import DriftStore
 import Foundation
+import Synchronization
 
-/// SIGTERM/SIGINT: the first asks the daemon to drain, checkpoint and leave; a second exits
-/// at once.
-enum StopSignal {
-    nonisolated(unsafe) static var requested: Int32 = 0
-
-    static func install() {
-        let handler: @convention(c) (Int32) -> Void = { _ in
-            if StopSignal.requested != 0 { _exit(130) }
-            StopSignal.requested = 1
-        }
-        signal(SIGTERM, handler)
-        signal(SIGINT, handler)
-        // A parent may have started us with these signals blocked (the mask is inherited);
-        // unblock them, or SIGTERM would stay pending forever.
-        var set = sigset_t()
-        sigemptyset(&set)
-        sigaddset(&set, SIGTERM)
-        sigaddset(&set, SIGINT)
-        pthread_sigmask(SIG_UNBLOCK, &set, nil)
-    }
-
-    static var isRequested: Bool { requested != 0 }
-}
-
-struct RunCommand: ParsableCommand {
+struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
         abstract: "Run the monitoring daemon: consume inference records from Kafka.",
@@ -52,9 +29,9 @@ struct RunCommand: ParsableCommand {
         if let decodingThreads, decodingThreads < 1 { throw ValidationError("--decoding-threads must be at least 1") }
     }
 
-    func run() throws {
-        StopSignal.install()
-        guard let (c, store) = try openStoreWaitingOutFaults() else { return }
+    func run() async throws {
+        await StopSignals.install()
+        guard let (c, store) = try await openStoreWaitingOutFaults() else { return }
         // The daemon sends: every receiver's secret must be there (a bad config fails at start).
         if let missing = c.notify.missingSecrets.first { throw InputFailure(message: missing) }
         var daemonOptions = KafkaDaemon.Options()
@@ -63,45 +40,34 @@ struct RunCommand: ParsableCommand {
             daemonOptions.decodingThreads = decodingThreads
         }
         daemonOptions.commitDelayMillisecondsForTesting = slowStoreMs
-        let interactive = isatty(2) != 0
-        daemonOptions.log = { message in writeStandardError((interactive ? "\n" : "") + "driftd: " + message + "\n") }
-        // Paging runs beside the consume loop, from the outbox the loop's commits fill.
-        var notifierOptions = NotifierOptions()
-        notifierOptions.log = { message in writeStandardError((interactive ? "\n" : "") + "driftd notifier: " + message + "\n") }
-        // The API, dashboard and /metrics, when the configuration has an `http:` section.
+        let status = StatusLine(interactive: isatty(2) != 0)
+        daemonOptions.log = { message in status.log("driftd: " + message) }
         let metrics = DriftMetrics()
         daemonOptions.metrics = metrics
+        // Paging runs beside the consume loop, from the outbox the loop's commits fill;
+        // retention too, on its own thread, in small transactions.
+        var notifierOptions = NotifierOptions()
+        notifierOptions.log = { message in status.log("driftd notifier: " + message) }
         notifierOptions.metrics = metrics
-        let readiness = ReadinessFlag("joining the consumer group")
-        let server = try c.http.map { http in
-            try APIServer.start(store: store, settings: c.apiSettings(readiness: { readiness.reason }), metrics: metrics, address: http.listen)
-        }
-        if let server { writeStandardError("driftd: API \(server.url)/api/v1/  dashboard \(server.url)/  metrics \(server.url)/metrics\n") }
-        defer { server?.stop() }
-        let notifier = c.notify.isEmpty ? nil : Notifier.start(configuration: c.notify, store: store, options: notifierOptions)
-        defer { notifier?.stop() }
-        // Retention runs beside them too, on its own thread, in small transactions.
         var prunerOptions = PrunerOptions()
-        prunerOptions.log = { message in writeStandardError((interactive ? "\n" : "") + "driftd: " + message + "\n") }
+        prunerOptions.log = { message in status.log("driftd: " + message) }
         prunerOptions.metrics = metrics
-        let pruner = StorePruner.start(store: store, policy: c.retention, options: prunerOptions)
-        defer { pruner?.stop() }
-        // How long the daemon has held no partition while Kafka reports an error (for /readyz).
-        var kafkaTroubleSince: Date?
-        let final = try KafkaDaemon.run(configuration: c, store: store, options: daemonOptions, shouldStop: { records in StopSignal.isRequested || exitAfterRecords.map { records >= $0 } == true },
-                                        onStatus: { s in
-            kafkaTroubleSince = s.partitions == 0 && s.lastError != nil ? kafkaTroubleSince ?? Date() : nil
-            let trouble = s.lastError.flatMap { error in kafkaTroubleSince.map { since in
-                "no partitions assigned for \(Int(Date().timeIntervalSince(since))) s; kafka: \(error) — check kafka.bootstrap and that the brokers are up"
-            } }
-            readiness.reason = s.storeFault ?? (s.partitions > 0 ? nil : trouble ?? "joining the consumer group")
-            let line = String(format: "%ld records  %ld windows closed  %d alerts firing  %ld rejected  %d partitions%@%@%@",
-                              s.records, s.windowsClosed, s.firing, s.rejected, s.partitions,
-                              s.pauses > 0 ? "  paused \(s.pauses)× (store behind)" : "", s.lastError.map { "  (kafka: \($0))" } ?? "",
-                              s.storeFault.map { "  (\($0))" } ?? "")
-            writeStandardError(interactive ? "\r" + line + " " : line + "\n")
-        })
-        if interactive { writeStandardError("\n") }
+        var hooks = ConsumerService.Hooks()
+        let limit = exitAfterRecords
+        hooks.stopWhen = { records in limit.map { records >= $0 } == true }
+        hooks.onStatus = { s in status.show(s) }
+        let consumer = ConsumerService(configuration: c, store: store, options: daemonOptions, hooks: hooks)
+        // The API, dashboard and /metrics, when the configuration has an `http:` section.
+        let services = DaemonServices.compose(
+            configuration: c, store: store, command: "driftd run",
+            http: c.http.map { ($0.listen, c.apiSettings(readiness: { status.readiness }), metrics) },
+            onListening: { address in
+                status.log("driftd: API http://\(address)/api/v1/  dashboard http://\(address)/  metrics http://\(address)/metrics")
+            },
+            notifier: notifierOptions, pruner: prunerOptions, consumer: consumer)
+        try await services.run()
+        status.end()
+        guard let final = consumer.finalStatus else { return }
         print("stopped after \(final.records) records, \(final.windowsClosed) windows closed, \(final.firing) alerts firing; store \(c.storePath)")
         if let s = final.secondsFromFirstMessage, s > 0 {
             print(String(format: "throughput: %.0f records/s over %.3f s from the first message (%.3f s with the group join)",
@@ -110,11 +76,56 @@ struct RunCommand: ParsableCommand {
     }
 }
 
+/// `driftd run`'s status: one line rewritten in place on a terminal; otherwise (a log
+/// collector) a line at most once a minute. Also what `/readyz` says while not ready.
+final class StatusLine: Sendable {
+    private struct State {
+        var readiness: String? = "joining the consumer group"
+        /// Since when the daemon has held no partition while Kafka reports an error.
+        var kafkaTroubleSince: Date?
+        var lastLogged: Date?
+        var shown = false
+    }
+
+    let interactive: Bool
+    private let state = Mutex(State())
+
+    init(interactive: Bool) { self.interactive = interactive }
+
+    var readiness: String? { state.withLock { $0.readiness } }
+
+    func show(_ s: KafkaDaemon.Status) {
+        let now = Date()
+        let line: String? = state.withLock { state in
+            state.kafkaTroubleSince = s.partitions == 0 && s.lastError != nil ? state.kafkaTroubleSince ?? now : nil
+            let trouble = s.lastError.flatMap { error in state.kafkaTroubleSince.map { since in
+                "no partitions assigned for \(Int(now.timeIntervalSince(since))) s; kafka: \(error) — check kafka.bootstrap and that the brokers are up"
+            } }
+            state.readiness = s.storeFault ?? (s.partitions > 0 ? nil : trouble ?? "joining the consumer group")
+            if !interactive, let last = state.lastLogged, now.timeIntervalSince(last) < 60 { return nil }
+            state.lastLogged = now
+            state.shown = true
+            return String(format: "%ld records  %ld windows closed  %d alerts firing  %ld rejected  %d partitions%@%@%@",
+                          s.records, s.windowsClosed, s.firing, s.rejected, s.partitions,
+                          s.pauses > 0 ? "  paused \(s.pauses)× (store behind)" : "", s.lastError.map { "  (kafka: \($0))" } ?? "",
+                          s.storeFault.map { "  (\($0))" } ?? "")
+        }
+        if let line { writeStandardError(interactive ? "\r" + line + " " : line + "\n") }
+    }
+
+    /// A log line, on a line of its own even while the status line is shown.
+    func log(_ message: String) {
+        writeStandardError((interactive && state.withLock({ $0.shown }) ? "\n" : "") + message + "\n")
+    }
+
+    func end() { if interactive && state.withLock({ $0.shown }) { writeStandardError("\n") } }
+}
+
 extension RunCommand {
     /// The store, once it opens. A daemon started on a full disk (or a read-only remount)
     /// waits for the storage as it does mid-stream — said at once, then once a minute —
     /// instead of exiting into a restart loop; nil when stopped while waiting.
-    func openStoreWaitingOutFaults() throws -> (DriftConfiguration, AlertStore)? {
+    func openStoreWaitingOutFaults() async throws -> (DriftConfiguration, AlertStore)? {
         let backoff = StoreRetryBackoff()
         var attempts = 0
         var fault = LastingCondition()
@@ -126,14 +137,13 @@ extension RunCommand {
                     writeStandardError("driftd: \(e) — waiting for the store before consuming (retrying; SIGTERM stops)\n")
                 }
                 attempts += 1
-                let until = Date().addingTimeInterval(backoff.delay(afterAttempt: attempts))
-                while Date() < until { if StopSignal.isRequested { return nil }; usleep(50_000) }
+                if await StopSignals.sleep(seconds: backoff.delay(afterAttempt: attempts)) { return nil }
             }
         }
     }
 }
 
-struct BrokerCommand: ParsableCommand {
+struct BrokerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "broker",
         abstract: "Run driftd's embedded Kafka broker (librdkafka's mock cluster) until interrupted.",
@@ -142,7 +152,7 @@ struct BrokerCommand: ParsableCommand {
     @Option(help: "Topics to create, as NAME or NAME:PARTITIONS, comma-separated.") var topics: String = "inference:4"
     @Option(help: "Number of brokers in the cluster.") var brokers: Int = 1
 
-    func run() throws {
+    func run() async throws {
         let broker = try EmbeddedBroker(brokers: Swift.max(1, brokers))
         for spec in topics.split(separator: ",") {
             let parts = spec.split(separator: ":")
@@ -151,19 +161,8 @@ struct BrokerCommand: ParsableCommand {
         }
         print(broker.bootstrapServers)
         fflush(nil)
-        StopSignal.install()
-        while !StopSignal.isRequested { usleep(100_000) }
+        await StopSignals.install()
+        while !(await StopSignals.sleep(seconds: 3600)) {}
         withExtendedLifetime(broker) {}
-    }
-}
-
-/// Whether `driftd run` is ready (holds partitions), for `/readyz`; nil when ready.
-final class ReadinessFlag: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value: String?
-    init(_ initial: String?) { value = initial }
-    var reason: String? {
-        get { lock.withLock { value } }
-        set { lock.withLock { value = newValue } }
     }
 }
