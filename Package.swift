@@ -79,7 +79,7 @@ let package = Package(
             ]
         ),
         // Fixture loaders and seeded data shared by the tests.
-        .target(name: "DriftTesting", dependencies: ["DriftStats", "DriftCore"]),
+        .target(name: "DriftTesting", dependencies: ["DriftStats", "DriftCore", .product(name: "Logging", package: "swift-log")]),
         // Test traits (imports Testing, so only test targets depend on it).
         .target(name: "DriftTestTraits"),
         // False alarms and detection delay of the default rules on generated streams, beside
@@ -96,6 +96,7 @@ let package = Package(
         .testTarget(name: "DriftDaemonTests", dependencies: [
             "DriftDaemon", "DriftTesting", "DriftNotify", "DriftStore", "DriftTestTraits",
             .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),

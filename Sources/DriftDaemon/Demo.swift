@@ -79,7 +79,6 @@ public enum Demo {
         var daemonOptions = KafkaDaemon.Options()
         daemonOptions.metrics = metrics
         var notifierOptions = NotifierOptions()
-        notifierOptions.log = { FileHandle.standardError.write(Data(("driftd demo " + $0 + "\n").utf8)) }
         notifierOptions.metrics = metrics
         let settings = configuration.apiSettings()
         var hooks = ConsumerService.Hooks()

@@ -3,6 +3,7 @@ import DriftHTTP
 import DriftKafka
 import DriftStore
 import Foundation
+import Logging
 
 /// `driftd run`: the pipeline fed from Kafka. One thread polls batches, decodes and
 /// accumulates; at each commit point the store transaction (reports, transitions, outbox,
@@ -35,8 +36,9 @@ public enum KafkaDaemon {
         public var instanceName: String?
         /// Fed once per commit point (after the store has it) and with the consumer lag.
         public var metrics: DriftMetrics?
-        /// Operator-facing events (partition taken over, checkpoint topic unreadable).
-        public var log: (@Sendable (String) -> Void)?
+        /// Operator-facing events (partition taken over, checkpoint topic unreadable, the store
+        /// behind or refusing writes), with `kafka.*` and `store.*` metadata.
+        public var logger = Logger(label: "driftd")
         public init() {}
     }
 
@@ -101,7 +103,7 @@ public enum KafkaDaemon {
         // another member can take the partition over with its open windows.
         let handoverProducer = try kafka.checkpointTopic.map { _ in try KafkaProducer(properties: alertsProperties) }
         let instance = options.instanceName ?? "\(ProcessInfo.processInfo.hostName):\(getpid())"
-        let log = options.log ?? { _ in }
+        let logger = options.logger
         func handoverKey(_ tp: TopicPartition) -> String { "\(kafka.group)/\(tp.topic)/\(tp.partition)" }
         var handedOver: [TopicPartition: Int64] = [:]
         var consumerRef: KafkaConsumer?
@@ -165,7 +167,7 @@ public enum KafkaDaemon {
                     do {
                         for h in sendable.handovers { try h.body.withUnsafeBytes { try handoverProducer.send(topic: checkpointTopic, key: h.key, value: $0) } }
                         try handoverProducer.flush(timeoutMilliseconds: 10_000)
-                    } catch { log("checkpoint topic \(checkpointTopic): \(error)") }
+                    } catch { logger.warning("cannot publish handovers to the checkpoint topic: \(error)", metadata: ["kafka.topic": "\(checkpointTopic)"]) }
                 }
             }))
             lastCommit = Date()
@@ -192,7 +194,8 @@ public enum KafkaDaemon {
                     var readerProperties = kafka.properties
                     readerProperties["bootstrap.servers"] = kafka.bootstrapServers
                     do { handovers = try KafkaTopicSnapshot.latestByKey(properties: readerProperties, topic: topic) } catch {
-                        log("cannot read the checkpoint topic \(topic) (\(error)); resuming from this store's checkpoint and the group's offsets")
+                        logger.warning("cannot read the checkpoint topic (\(error)); resuming from this store's checkpoint and the group's offsets",
+                                       metadata: ["kafka.topic": "\(topic)"])
                     }
                 }
                 pipeline.flush(now: Clock.milliseconds())
@@ -205,8 +208,9 @@ public enum KafkaDaemon {
                        h.next > (pipeline.positions[n] ?? -1) {
                         pipeline.adopt(h, partition: n)
                         handedOver[tp] = h.next
-                        log(h.writer == instance ? "resumed \(tp) at offset \(h.next) from its handover"
-                            : "took over \(tp) at offset \(h.next) with \(h.models.count) model(s) from \(h.writer)")
+                        let said = h.writer == instance ? "resumed \(tp) at offset \(h.next) from its handover"
+                            : "took over \(tp) at offset \(h.next) with \(h.models.count) model(s) from \(h.writer)"
+                        logger.notice("\(said)", metadata: ["kafka.topic": "\(tp.topic)", "kafka.partition": "\(tp.partition)", "kafka.offset": "\(h.next)"])
                     }
                     if let next = pipeline.positions[n] { starts[tp] = next }
                 }
@@ -275,7 +279,7 @@ public enum KafkaDaemon {
                     consumer.pause(consumer.assignment)
                     paused = true
                     pauses += 1
-                    if pauses == 1 { log("the store writer is behind (\(writer.pending) commits queued): partitions paused until it catches up; pauses are counted in the status") }
+                    if pauses == 1 { logger.warning("the store writer is behind (\(writer.pending) commits queued): partitions paused until it catches up; pauses are counted in the status") }
                 }
             }
             if paused && !writer.isFull {
@@ -285,11 +289,10 @@ public enum KafkaDaemon {
             // A storage fault is waited out (the writer retries, the full queue pauses the
             // partitions); the operator hears of it at once, then once a minute, and when it ends.
             if let fault = writer.fault, storeFaultSaid.shouldSay(fault.error.description) {
-                log("\(fault.error) — consumption paused, state kept in memory; retrying (failed attempts: \(fault.attempts) since \(fault.since.formatted(.iso8601)))")
+                logger.error("\(fault.error) — consumption paused, state kept in memory; retrying (failed attempts: \(fault.attempts) since \(fault.since.formatted(.iso8601)))")
             }
             for recovery in writer.takeRecoveries() {
-                log(String(format: "the store %@ takes writes again after %.0f s (%d failed attempts, %@): resuming", store.path,
-                           Date().timeIntervalSince(recovery.since), recovery.attempts, recovery.error.kind.rawValue))
+                logger.notice("\(String(format: "the store %@ takes writes again after %.0f s (%d failed attempts, %@): resuming", store.path, Date().timeIntervalSince(recovery.since), recovery.attempts, recovery.error.kind.rawValue))")
                 storeFaultSaid.end()
             }
             if Date().timeIntervalSince(lastStatus) >= 1 {

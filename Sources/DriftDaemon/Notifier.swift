@@ -4,6 +4,7 @@ import DriftNotifier
 import DriftNotify
 import DriftStore
 import Foundation
+import Logging
 import ServiceLifecycle
 
 /// Settings of a running notifier; tests shorten the poll interval and fix the seed.
@@ -15,7 +16,7 @@ public struct NotifierOptions: Sendable {
     /// Milliseconds since 1970.
     public var clock: @Sendable () -> Int64 = { Clock.milliseconds() }
     /// Where the notifier reports failed deliveries and its own errors (secrets scrubbed).
-    public var log: @Sendable (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
+    public var logger = Logger(label: "driftd.notifier")
     /// Counts every attempt by receiver and how it ended.
     public var metrics: DriftMetrics?
     public init() {}
@@ -102,10 +103,13 @@ final class NotifierLoop {
         for r in configuration.receivers { buckets[r.name] = TokenBucket(ratePerSecond: r.ratePerSecond, burst: r.burst) }
     }
 
-    func log(_ text: String) { options.log(Redaction.scrub(text, secrets: configuration.secrets)) }
+    /// Every line the notifier logs has the receivers' secrets scrubbed out.
+    func log(_ level: Logger.Level, _ text: String, metadata: Logger.Metadata? = nil) {
+        options.logger.log(level: level, "\(Redaction.scrub(text, secrets: configuration.secrets))", metadata: metadata)
+    }
 
     func run() async {
-        do { try resume() } catch { log("driftd: notifier: cannot resume pending deliveries: \(error)") }
+        do { try resume() } catch { log(.error, "cannot resume pending deliveries: \(error)") }
         // A store that refuses writes (a full disk) fails every tick: said when it starts,
         // then once a minute while it lasts, and when it ends.
         var failing = LastingCondition()
@@ -115,9 +119,9 @@ final class NotifierLoop {
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             do {
                 try await tick()
-                if failing.end() { log("driftd: notifier: working again") }
+                if failing.end() { log(.notice, "working again") }
             } catch {
-                if failing.shouldSay("\(error)") { log("driftd: notifier: \(error) — trying again") }
+                if failing.shouldSay("\(error)") { log(.error, "\(error) — trying again") }
             }
             let wait = nextWait()
             do { try await cancelWhenGracefulShutdown { try await Task.sleep(for: .milliseconds(wait)) } } catch { break }
@@ -256,7 +260,8 @@ final class NotifierLoop {
             case .failed(let reason):
                 update = .failed(reason: Redaction.scrub(reason, secrets: configuration.secrets))
                 finished.formUnion(send.items)
-                log("driftd: delivery to \(send.receiver.name) failed: \(reason) (\(ids.count) deliveries; driftd alerts shows them)")
+                log(.error, "delivery to \(send.receiver.name) failed: \(reason) (\(ids.count) deliveries; driftd alerts shows them)",
+                    metadata: ["receiver.name": "\(send.receiver.name)", "delivery.ids": "\(ids.map(String.init).joined(separator: ","))"])
             case .retry(let delay):
                 update = .retry(at: Double(now + delay) / 1000)
                 for i in send.items { queue[i].attempt += 1; queue[i].notBefore = now + delay }

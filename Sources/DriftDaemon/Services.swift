@@ -98,13 +98,13 @@ public struct NotifierService: Service {
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             do {
                 let lock = try StoreLock(store: store.path, command: command, role: .paging)
-                if standingBy { options.log("notifier: took over paging the receivers of \(store.path)") }
+                if standingBy { options.logger.notice("took over paging the receivers of \(store.path)") }
                 return lock
             } catch let e as StoreError where e.kind == .inUse {
-                if !standingBy { options.log("notifier: \(e); this one stands by and takes over when that one stops") }
+                if !standingBy { options.logger.notice("\(e); this one stands by and takes over when that one stops") }
                 standingBy = true
             } catch {
-                options.log("notifier: \(error) — not paging; trying again in \(standbyInterval)")
+                options.logger.error("\(error) — not paging; trying again in \(standbyInterval)")
             }
             do { try await cancelWhenGracefulShutdown { [standbyInterval] in try await Task.sleep(for: standbyInterval) } } catch { return nil }
         }

@@ -1,13 +1,14 @@
 import DriftHTTP
 import DriftStore
 import Foundation
+import Logging
 
 /// Settings of a running pruner; tests set the clock.
 public struct PrunerOptions: Sendable {
     /// Seconds since 1970.
     public var clock: @Sendable () -> Double = { AlertStore.now }
     /// Where the pruner says what it pruned and what went wrong.
-    public var log: @Sendable (String) -> Void = { FileHandle.standardError.write(Data(("driftd: " + $0 + "\n").utf8)) }
+    public var logger = Logger(label: "driftd")
     /// Counts pruned rows by kind (`driftd_store_pruned_rows_total`).
     public var metrics: DriftMetrics?
     /// Items per transaction (window reports: half of it).
@@ -30,7 +31,7 @@ public final class StorePruner: @unchecked Sendable {
     public static func start(store: AlertStore, policy: RetentionPolicy, options: PrunerOptions = PrunerOptions()) -> StorePruner? {
         guard policy.prunesAnything else { return nil }
         let pruner = StorePruner()
-        Self.explainVacuum(store: store, log: options.log)
+        Self.explainVacuum(store: store, logger: options.logger)
         let thread = Thread { pruner.loop(store: store, policy: policy, options: options) }
         thread.name = "driftd-pruner"
         thread.start()
@@ -68,7 +69,7 @@ public final class StorePruner: @unchecked Sendable {
             do {
                 _ = try Self.pruneOnce(store: store, policy: policy, now: options.clock(), options: options, shouldStop: { self.isStopping })
             } catch {
-                options.log("pruning the store \(store.path) failed: \(error) — trying again in \(Retention.age(seconds: policy.interval))")
+                options.logger.error("pruning the store \(store.path) failed: \(error) — trying again in \(Retention.age(seconds: policy.interval))")
             }
             condition.lock()
             runs += 1
@@ -91,18 +92,24 @@ public final class StorePruner: @unchecked Sendable {
         options.metrics?.observe(pruned: report)
         if report.totalRows > 0 {
             let freed = before - store.fileSize()
-            options.log("pruned \(report.summary) past their retention" + (freed > 0 ? String(format: "; the store shrank by %.1f MB", Double(freed) / 1e6) : ""))
+            options.logger.notice("pruned \(report.summary) past their retention\(freed > 0 ? String(format: "; the store shrank by %.1f MB", Double(freed) / 1e6) : "")",
+                                  metadata: ["store.path": "\(store.path)"])
         }
         return report
     }
 
-    /// Says once, at start, when the store cannot shrink: it was created before stores used
-    /// incremental auto_vacuum, so pruned pages are reused for new rows (the file stops
-    /// growing) but not given back.
-    public static func explainVacuum(store: AlertStore, log: (String) -> Void) {
-        guard (try? store.autoVacuumMode()) != .incremental, store.path != ":memory:" else { return }
-        log("the store \(store.path) was created without incremental auto_vacuum: pruned pages are reused for new rows, " +
-            "so it stops growing, but the file does not shrink; to shrink it once, stop driftd and run " +
-            "sqlite3 \(store.path) 'PRAGMA auto_vacuum = INCREMENTAL; VACUUM;' (needs free space as large as the store)")
+    /// Says once, at start, when the store cannot shrink (`vacuumAdvice`).
+    public static func explainVacuum(store: AlertStore, logger: Logger) {
+        if let advice = vacuumAdvice(store: store) { logger.notice("\(advice)") }
+    }
+
+    /// Why a store created before stores used incremental auto_vacuum cannot shrink —
+    /// pruned pages are reused for new rows (the file stops growing) but not given back —
+    /// and how to shrink it once; nil for a store that shrinks.
+    public static func vacuumAdvice(store: AlertStore) -> String? {
+        guard (try? store.autoVacuumMode()) != .incremental, store.path != ":memory:" else { return nil }
+        return "the store \(store.path) was created without incremental auto_vacuum: pruned pages are reused for new rows, "
+            + "so it stops growing, but the file does not shrink; to shrink it once, stop driftd and run "
+            + "sqlite3 \(store.path) 'PRAGMA auto_vacuum = INCREMENTAL; VACUUM;' (needs free space as large as the store)"
     }
 }

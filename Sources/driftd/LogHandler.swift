@@ -1,16 +1,22 @@
 import Foundation
 import Logging
+import Synchronization
 
 /// How driftd's logs reach the operator: one line per event on standard error,
-/// `driftd: <message>` followed by the event's metadata as `key=value` (dotted keys such as
+/// `driftd: <message>` (`driftd notifier: ` for the notifier's) followed by the event's metadata as `key=value` (dotted keys such as
 /// `model.id`, `kafka.partition`), so a terminal and a log collector read the same text.
 /// Events below `DRIFTD_LOG_LEVEL` (default `notice`) are dropped: the libraries' `info`
 /// chatter (a server that started listening) is not news to an operator.
 struct DriftdLogHandler: LogHandler {
     var metadata: Logger.Metadata = [:]
     var logLevel: Logger.Level
+    /// `driftd: ` for the daemon's own label, `driftd notifier: ` for `driftd.notifier`.
+    let prefix: String
 
-    init(level: Logger.Level) { logLevel = level }
+    init(label: String, level: Logger.Level) {
+        logLevel = level
+        prefix = label.split(separator: ".").joined(separator: " ") + ": "
+    }
 
     subscript(metadataKey key: String) -> Logger.Metadata.Value? {
         get { metadata[key] }
@@ -21,14 +27,44 @@ struct DriftdLogHandler: LogHandler {
              file: String, function: String, line: UInt) {
         var all = metadata
         if let explicit { all.merge(explicit) { $1 } }
-        var text = "driftd: " + message.description
+        var text = prefix + message.description
         for key in all.keys.sorted() { text += " \(key)=\(all[key]!)" }
-        writeStandardError(text + "\n")
+        TerminalStatusLine.shared.write(text + "\n")
     }
 
     /// Installs it for the whole process (once, from `main`).
     static func bootstrap(environment: [String: String] = ProcessInfo.processInfo.environment) {
         let level = environment["DRIFTD_LOG_LEVEL"].flatMap { Logger.Level(rawValue: $0.lowercased()) } ?? .notice
-        LoggingSystem.bootstrap { _ in DriftdLogHandler(level: level) }
+        LoggingSystem.bootstrap { label in DriftdLogHandler(label: label, level: level) }
+    }
+}
+
+/// The status line `driftd run` redraws in place on a terminal. A log line written while it
+/// is drawn first ends it, so the two never share a line.
+final class TerminalStatusLine: Sendable {
+    static let shared = TerminalStatusLine()
+    private let drawn = Mutex(false)
+
+    func draw(_ line: String) {
+        drawn.withLock { drawn in
+            writeStandardError("\r" + line + " ")
+            drawn = true
+        }
+    }
+
+    /// Ends the drawn line, if any (before a log line, and at exit).
+    func clear() {
+        drawn.withLock { drawn in
+            if drawn { writeStandardError("\n") }
+            drawn = false
+        }
+    }
+
+    /// Writes a log line below the status line.
+    func write(_ text: String) {
+        drawn.withLock { drawn in
+            writeStandardError((drawn ? "\n" : "") + text)
+            drawn = false
+        }
     }
 }

@@ -45,9 +45,7 @@ struct ReplayCommand: ParsableCommand {
         // Retention once at the end, after the summary, as a daemon does every interval (logged
         // when it pruned). The replay is complete by then: a failure to prune does not undo it.
         defer {
-            var prunerOptions = PrunerOptions()
-            prunerOptions.log = { writeStandardError("driftd: " + $0 + "\n") }
-            do { try StorePruner.pruneOnce(store: store, policy: c.retention, now: AlertStore.now, options: prunerOptions) } catch {
+            do { try StorePruner.pruneOnce(store: store, policy: c.retention, now: AlertStore.now, options: PrunerOptions()) } catch {
                 writeStandardError("driftd: the replay is complete, but pruning the store \(c.storePath) failed: \(error) — run driftd store prune later\n")
             }
         }

@@ -5,6 +5,7 @@ import DriftHTTP
 import DriftKafka
 import DriftStore
 import Foundation
+import Logging
 import Synchronization
 
 struct RunCommand: AsyncParsableCommand {
@@ -41,16 +42,13 @@ struct RunCommand: AsyncParsableCommand {
         }
         daemonOptions.commitDelayMillisecondsForTesting = slowStoreMs
         let status = StatusLine(interactive: isatty(2) != 0)
-        daemonOptions.log = { message in status.log("driftd: " + message) }
         let metrics = DriftMetrics()
         daemonOptions.metrics = metrics
         // Paging runs beside the consume loop, from the outbox the loop's commits fill;
         // retention too, on its own thread, in small transactions.
         var notifierOptions = NotifierOptions()
-        notifierOptions.log = { message in status.log("driftd notifier: " + message) }
         notifierOptions.metrics = metrics
         var prunerOptions = PrunerOptions()
-        prunerOptions.log = { message in status.log("driftd: " + message) }
         prunerOptions.metrics = metrics
         var hooks = ConsumerService.Hooks()
         let limit = exitAfterRecords
@@ -62,7 +60,7 @@ struct RunCommand: AsyncParsableCommand {
             configuration: c, store: store, command: "driftd run",
             http: c.http.map { ($0.listen, c.apiSettings(readiness: { status.readiness }), metrics) },
             onListening: { address in
-                status.log("driftd: API http://\(address)/api/v1/  dashboard http://\(address)/  metrics http://\(address)/metrics")
+                Logger(label: "driftd").notice("API http://\(address)/api/v1/  dashboard http://\(address)/  metrics http://\(address)/metrics")
             },
             notifier: notifierOptions, pruner: prunerOptions, consumer: consumer)
         try await services.run()
@@ -84,7 +82,6 @@ final class StatusLine: Sendable {
         /// Since when the daemon has held no partition while Kafka reports an error.
         var kafkaTroubleSince: Date?
         var lastLogged: Date?
-        var shown = false
     }
 
     let interactive: Bool
@@ -104,21 +101,17 @@ final class StatusLine: Sendable {
             state.readiness = s.storeFault ?? (s.partitions > 0 ? nil : trouble ?? "joining the consumer group")
             if !interactive, let last = state.lastLogged, now.timeIntervalSince(last) < 60 { return nil }
             state.lastLogged = now
-            state.shown = true
             return String(format: "%ld records  %ld windows closed  %d alerts firing  %ld rejected  %d partitions%@%@%@",
                           s.records, s.windowsClosed, s.firing, s.rejected, s.partitions,
                           s.pauses > 0 ? "  paused \(s.pauses)× (store behind)" : "", s.lastError.map { "  (kafka: \($0))" } ?? "",
                           s.storeFault.map { "  (\($0))" } ?? "")
         }
-        if let line { writeStandardError(interactive ? "\r" + line + " " : line + "\n") }
+        if let line {
+            if interactive { TerminalStatusLine.shared.draw(line) } else { writeStandardError(line + "\n") }
+        }
     }
 
-    /// A log line, on a line of its own even while the status line is shown.
-    func log(_ message: String) {
-        writeStandardError((interactive && state.withLock({ $0.shown }) ? "\n" : "") + message + "\n")
-    }
-
-    func end() { if interactive && state.withLock({ $0.shown }) { writeStandardError("\n") } }
+    func end() { TerminalStatusLine.shared.clear() }
 }
 
 extension RunCommand {

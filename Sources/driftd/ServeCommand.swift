@@ -36,9 +36,7 @@ struct ServeCommand: AsyncParsableCommand {
             if let missing = c.notify.missingSecrets.first {
                 writeStandardError("driftd: not paging the receivers: \(missing)\n")
             } else {
-                var o = NotifierOptions()
-                o.log = { message in writeStandardError("driftd " + message + "\n") }
-                notifierOptions = o
+                notifierOptions = NotifierOptions()
             }
         }
         let storePath = c.storePath, pages = notifierOptions != nil

@@ -34,7 +34,7 @@ extension StoreCommand {
             let after = size()
             print("pruned \(report.summary) (\(report.totalRows) rows); store \(c.storePath): " +
                   String(format: "%.1f MB → %.1f MB", Double(before) / 1e6, Double(after) / 1e6))
-            StorePruner.explainVacuum(store: store) { print("note: " + $0) }
+            if let advice = StorePruner.vacuumAdvice(store: store) { print("note: " + advice) }
             if report.totalRows > 0 { try store.recordPrune(report, actor: operatorName) }
         }
     }

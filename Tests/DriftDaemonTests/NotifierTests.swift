@@ -4,6 +4,7 @@ import DriftNotify
 import DriftStore
 import DriftTesting
 import Foundation
+import Logging
 import Testing
 
 /// The notifier against a receiver sink on 127.0.0.1: failures are retried, the cap fails a
@@ -31,7 +32,7 @@ struct NotifierTests {
                 retry: RetryPolicy(baseDelay: 20, maxDelay: 100, maxAttempts: maxAttempts))
             options.pollInterval = 10
             options.seed = 42
-            options.log = { _ in }
+            options.logger = Logger(label: "driftd.notifier.test") { _ in SwiftLogNoOpLogHandler() }
         }
 
         func commit(_ transitions: [AlertTransition]) throws {

@@ -13,13 +13,6 @@ import Testing
 /// that cannot shrink.
 @Suite("Store pruner", .offThePool)
 struct StorePrunerTests {
-    final class Lines: @unchecked Sendable {
-        private let lock = NSLock()
-        private var lines: [String] = []
-        func append(_ line: String) { lock.withLock { lines.append(line) } }
-        var all: [String] { lock.withLock { lines } }
-    }
-
     static let t0 = 1_800_000_000.0
 
     static func reports(_ count: Int) -> [WindowReport] {
@@ -40,10 +33,10 @@ struct StorePrunerTests {
         var output = Transitions.output([])
         output.reports = Self.reports(4)
         try store.commit(output, checkpoint: Transitions.checkpoint, source: "t", now: Self.t0)
-        let lines = Lines()
+        let lines = CapturedLog()
         var options = PrunerOptions()
         options.clock = { Self.t0 + 20 * 86_400 }
-        options.log = { lines.append($0) }
+        options.logger = lines.logger
         options.metrics = DriftMetrics()
         let pruner = try #require(StorePruner.start(store: store, policy: RetentionPolicy(interval: 3_600), options: options))
         let deadline = Date().addingTimeInterval(120)
@@ -64,9 +57,9 @@ struct StorePrunerTests {
         // A driftd store begun before incremental auto_vacuum: GRDB's migration table first,
         // so the file had a table (and auto_vacuum NONE) before driftd's schema went in.
         try DatabaseQueue(path: path).write { db in try db.execute(sql: "CREATE TABLE grdb_migrations (identifier TEXT NOT NULL PRIMARY KEY)") }
-        let lines = Lines()
-        StorePruner.explainVacuum(store: try AlertStore(path: path), log: { lines.append($0) })
-        StorePruner.explainVacuum(store: try AlertStore(path: dir.url.appendingPathComponent("new.sqlite").path), log: { lines.append($0) })
+        let lines = CapturedLog()
+        StorePruner.explainVacuum(store: try AlertStore(path: path), logger: lines.logger)
+        StorePruner.explainVacuum(store: try AlertStore(path: dir.url.appendingPathComponent("new.sqlite").path), logger: lines.logger)
         #expect(lines.all.count == 1)
         #expect(lines.all.first?.contains("pruned pages are reused for new rows") == true)
         #expect(lines.all.first?.contains("sqlite3 \(path) 'PRAGMA auto_vacuum = INCREMENTAL; VACUUM;'") == true)
