@@ -21,6 +21,8 @@ public enum Demo {
         public var force = false
         /// Keep serving the API and dashboard (and paging) once the stream has ended, until a signal.
         public var serveAfter = false
+        /// The registry the daemon counts in and `/metrics` renders.
+        public var metrics = DriftMetrics()
         public init() {}
     }
 
@@ -74,7 +76,7 @@ public enum Demo {
         say("publishing about \(Int(options.recordsPerSecond)) records/s for \(Int(options.durationSeconds)) s: drift from \(Int(options.durationSeconds / 2)) s, traffic drops to a quarter at \(Int(options.durationSeconds * 0.8)) s")
 
         // The daemon as `driftd run` composes it, with the API and dashboard over its store.
-        let metrics = DriftMetrics()
+        let metrics = options.metrics
         let tally = DemoTally()
         var daemonOptions = KafkaDaemon.Options()
         daemonOptions.metrics = metrics

@@ -42,6 +42,7 @@ struct DemoCommand: AsyncParsableCommand {
         options.force = force
         options.serveAfter = serveAfter
         options.http = try parseListenAddress(address)
+        bootstrapMetrics(options.metrics)
         let interactive = isatty(1) != 0
         let serveAfter = serveAfter
         let program = CommandLine.arguments[0]

@@ -1,5 +1,7 @@
+import DriftHTTP
 import Foundation
 import Logging
+import Metrics
 import Synchronization
 
 /// How driftd's logs reach the operator: one line per event on standard error,
@@ -67,4 +69,12 @@ final class TerminalStatusLine: Sendable {
             drawn = false
         }
     }
+}
+
+/// swift-metrics' global factory, once per process from the command that owns the
+/// registry: whatever a library emits through swift-metrics lands in the registry `/metrics`
+/// renders. (Hummingbird's MetricsMiddleware is left out: its families have no HELP text
+/// and counters without `_total`, which `promtool check metrics` flags.)
+func bootstrapMetrics(_ metrics: DriftMetrics) {
+    MetricsSystem.bootstrap(metrics.factory)
 }

@@ -43,6 +43,7 @@ struct RunCommand: AsyncParsableCommand {
         daemonOptions.commitDelayMillisecondsForTesting = slowStoreMs
         let status = StatusLine(interactive: isatty(2) != 0)
         let metrics = DriftMetrics()
+        bootstrapMetrics(metrics)
         daemonOptions.metrics = metrics
         // Paging runs beside the consume loop, from the outbox the loop's commits fill;
         // retention too, on its own thread, in small transactions.

@@ -39,10 +39,13 @@ struct ServeCommand: AsyncParsableCommand {
                 notifierOptions = NotifierOptions()
             }
         }
+        let metrics = DriftMetrics(readsWindowsFromStore: true)
+        bootstrapMetrics(metrics)
+        notifierOptions?.metrics = metrics
         let storePath = c.storePath, pages = notifierOptions != nil
         let services = DaemonServices.compose(
             configuration: c, store: store, command: "driftd serve",
-            http: (listen, settings, DriftMetrics(readsWindowsFromStore: true)),
+            http: (listen, settings, metrics),
             onListening: { address in
                 let url = "http://\(address)"
                 print("driftd serving \(storePath)")
