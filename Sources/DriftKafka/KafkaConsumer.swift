@@ -1,12 +1,5 @@
 import CRdKafka
-
-/// A topic and partition.
-public struct TopicPartition: Hashable, Codable, Sendable, CustomStringConvertible {
-    public var topic: String
-    public var partition: Int32
-    public init(topic: String, partition: Int32) { self.topic = topic; self.partition = partition }
-    public var description: String { "\(topic)/\(partition)" }
-}
+import DriftCore
 
 /// A consumer in a consumer group, polled in batches on the caller's thread (no per-message
 /// async hop). Where to start each assigned partition is asked of the owner (its checkpoint is

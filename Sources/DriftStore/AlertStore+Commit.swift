@@ -93,3 +93,9 @@ extension AlertStore {
         }
     }
 }
+
+extension AlertStore: CommitSink {
+    public func commit(_ output: PipelineOutput, checkpoint: PipelineCheckpoint, source: String) throws {
+        try commit(output, checkpoint: checkpoint, source: source, now: AlertStore.now)
+    }
+}

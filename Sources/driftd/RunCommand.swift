@@ -23,7 +23,8 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Threads that decode each poll's records (default: one per processor, at most 8; 1 decodes on the polling thread).")
     var decodingThreads: Int?
     @Option(help: .hidden) var exitAfterRecords: Int64?
-    /// Tests: a slow disk (each store commit takes this many ms longer).
+    /// Tests: a slow disk (each store commit takes this many ms longer), through the store
+    /// port; the daemon itself knows nothing of it.
     @Option(help: .hidden) var slowStoreMs: Int = 0
 
     func validate() throws {
@@ -40,7 +41,7 @@ struct RunCommand: AsyncParsableCommand {
         if let decodingThreads {
             daemonOptions.decodingThreads = decodingThreads
         }
-        daemonOptions.commitDelayMillisecondsForTesting = slowStoreMs
+        if slowStoreMs > 0 { daemonOptions.commitSink = SlowCommitSink(store: store, delayMilliseconds: slowStoreMs) }
         let status = StatusLine(interactive: isatty(2) != 0)
         let metrics = DriftMetrics()
         bootstrapMetrics(metrics)
@@ -158,5 +159,15 @@ struct BrokerCommand: AsyncParsableCommand {
         await StopSignals.install()
         while !(await StopSignals.sleep(seconds: 3600)) {}
         withExtendedLifetime(broker) {}
+    }
+}
+
+/// The store behind a slow disk, for the back-pressure test: each commit waits first.
+struct SlowCommitSink: CommitSink {
+    let store: AlertStore
+    let delayMilliseconds: Int
+    func commit(_ output: PipelineOutput, checkpoint: PipelineCheckpoint, source: String) throws {
+        usleep(UInt32(delayMilliseconds) * 1000)
+        try store.commit(output, checkpoint: checkpoint, source: source)
     }
 }

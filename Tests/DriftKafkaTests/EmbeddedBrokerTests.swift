@@ -1,3 +1,4 @@
+import DriftCore
 import DriftKafka
 import DriftTesting
 import Foundation
