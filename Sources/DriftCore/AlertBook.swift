@@ -107,6 +107,37 @@ public struct AlertBook: Sendable, Codable, Equatable {
 
     public var firing: [AlertFingerprint] { entries.filter { $0.value.state == .firing }.map(\.key).sorted() }
 
+    /// The open alerts (pending or firing) with the window their episode began in: what an
+    /// operator may have resolved by hand.
+    public var open: [AlertFingerprint: Int64] {
+        var open: [AlertFingerprint: Int64] = [:]
+        for (fingerprint, entry) in entries where entry.state != .resolved { open[fingerprint] = entry.since }
+        return open
+    }
+
+    /// An operator resolved the episode of `fingerprint` that began in window `since` (the
+    /// store recorded it and told the receivers). The book follows, so the next breach opens
+    /// a new episode that fires and pages, instead of staying inside the one the operator
+    /// closed. A resolve of an episode the book no longer has changes nothing. Returns
+    /// whether the book changed; no transition is made (the store has the operator's).
+    @discardableResult
+    public mutating func operatorResolved(_ fingerprint: AlertFingerprint, episodeSince since: Int64) -> Bool {
+        guard var entry = entries[fingerprint], entry.since == since else { return false }
+        switch entry.state {
+        case .resolved:
+            return false
+        case .pending:
+            entries[fingerprint] = nil
+        case .firing:
+            entry.state = .resolved
+            entry.severity = nil
+            entry.breaches = 0
+            entry.clears = 0
+            entries[fingerprint] = entry
+        }
+        return true
+    }
+
     /// The entries of some models: what moves with their partition to another daemon.
     public func entries(models: Set<String>) -> [AlertFingerprint: Entry] {
         entries.filter { models.contains($0.key.model) }

@@ -246,3 +246,12 @@ public struct ConsumeLoop: Sendable {
 public protocol CommitSink: Sendable {
     func commit(_ output: PipelineOutput, checkpoint: PipelineCheckpoint, source: String) throws
 }
+
+/// What operators did to alerts in the store, read back by the pipeline, so that its alert
+/// book and the store agree on which alerts are open (one source of truth for alert state:
+/// the store records the operator's action, the book applies it as an event).
+public protocol AlertStateReads: Sendable {
+    /// Of `open` (fingerprint → the window its episode began in), the episodes an operator
+    /// resolved, with the window they began in.
+    func operatorResolved(among open: [AlertFingerprint: Int64]) throws -> [AlertFingerprint: Int64]
+}

@@ -213,6 +213,20 @@ public struct Pipeline {
     }
 
     /// Whether windows closed (or transitions happened) since the last `takeOutput`.
+    /// Applies the resolutions operators made in the store to the alert book (at each commit
+    /// point): an alert resolved by hand opens a new episode on its next breach. Returns how
+    /// many alerts were rewound.
+    @discardableResult
+    public mutating func applyOperatorResolutions(from reads: any AlertStateReads) throws -> Int {
+        let open = alertBook.open
+        guard !open.isEmpty else { return 0 }
+        var rewound = 0
+        for (fingerprint, since) in try reads.operatorResolved(among: open) where alertBook.operatorResolved(fingerprint, episodeSince: since) {
+            rewound += 1
+        }
+        return rewound
+    }
+
     public var hasWindowOutput: Bool { !output.reports.isEmpty || !output.transitions.isEmpty }
 
     /// What was produced since the last call.

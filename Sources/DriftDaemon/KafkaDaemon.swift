@@ -116,6 +116,8 @@ final class KafkaConsumption {
         pipeline = Pipeline(source: source, monitors: monitors, rules: rules)
         pipeline.isLive = true
         pipeline.restore(try store.checkpoint(source: source), models: try store.modelCheckpoints())
+        // Alerts resolved by hand since the models' states were stored: from the first window on.
+        try pipeline.applyOperatorResolutions(from: store)
         let now = Clock.milliseconds()
         pipeline.noteRestart(now: now)
         loop = ConsumeLoop(settings: .init(commitEveryRecords: options.commitEveryRecords,
@@ -294,6 +296,12 @@ final class KafkaConsumption {
     /// A commit point: the state is taken here and written by the store writer. With
     /// `waitForStore` it returns once the store (and Kafka) have it.
     private func commit(partitions held: Set<TopicPartition>, waitForStore: Bool) throws {
+        // Alerts operators resolved in the store since the last commit point: the book
+        // follows before more windows close, so their next breach fires again. A store that
+        // cannot be read now is read at the next commit point.
+        do { try pipeline.applyOperatorResolutions(from: store) } catch {
+            logger.warning("cannot read the alerts operators resolved (\(error)); trying again at the next commit point")
+        }
         pipeline.flush(now: Clock.milliseconds())
         let output = pipeline.takeOutput()
         let checkpoint = pipeline.takeCheckpoint()

@@ -100,6 +100,8 @@ public struct Replay {
         let checkpoint = try store.checkpoint(source: source)
         // The models continue where any source left them; the file from its own position.
         pipeline.restore(checkpoint, models: try store.modelCheckpoints())
+        // Alerts resolved by hand since the models' states were stored: from the first window on.
+        try pipeline.applyOperatorResolutions(from: store)
         if let checkpoint {
             offset = Int(checkpoint.positions[0] ?? 0)
             guard offset <= file.bytes.count else {
@@ -125,6 +127,9 @@ public struct Replay {
                 let share = Swift.min(Swift.max(options.maximumCommitShare, 0.01), 1)
                 nextCommitAllowed = ended.addingTimeInterval(cost * (1 - share) / share)
             }
+            // Alerts operators resolved in the store since the last commit point: the book
+            // follows, so their next breach fires again.
+            try pipeline.applyOperatorResolutions(from: store)
             let output = pipeline.takeOutput()
             transitions += output.transitions.count
             try store.commit(output, checkpoint: pipeline.takeCheckpoint(), source: source)

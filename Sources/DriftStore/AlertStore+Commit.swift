@@ -29,9 +29,10 @@ extension AlertStore {
             for t in output.transitions {
                 let fp = t.fingerprint
                 let state = t.to?.rawValue ?? "cancelled"
-                // An operator resolved it by hand while the pipeline still sees it firing: a
-                // severity change is recorded but neither reopens the alert nor pages.
-                if t.kind == .severityChanged,
+                // An operator resolved it by hand and the pipeline has not yet applied that
+                // (it does at its next commit point): a severity change or the pipeline's own
+                // resolution is recorded but neither reopens the alert nor pages again.
+                if t.kind == .severityChanged || t.kind == .resolved,
                    let current = try Row.fetchOne(db, sql: "SELECT id, state FROM alerts WHERE fingerprint = ?", arguments: [fp.description]),
                    (current["state"] as String) == "resolved" {
                     try db.execute(sql: """
@@ -97,5 +98,27 @@ extension AlertStore {
 extension AlertStore: CommitSink {
     public func commit(_ output: PipelineOutput, checkpoint: PipelineCheckpoint, source: String) throws {
         try commit(output, checkpoint: checkpoint, source: source, now: AlertStore.now)
+    }
+}
+
+extension AlertStore: AlertStateReads {
+    public func operatorResolved(among open: [AlertFingerprint: Int64]) throws -> [AlertFingerprint: Int64] {
+        let byText = Dictionary(open.keys.map { ($0.description, $0) }, uniquingKeysWith: { a, _ in a })
+        let texts = Array(byText.keys)
+        return try read { db in
+            var resolved: [AlertFingerprint: Int64] = [:]
+            for start in stride(from: 0, to: texts.count, by: 500) {
+                let chunk = Array(texts[start..<min(start + 500, texts.count)])
+                let marks = Array(repeating: "?", count: chunk.count).joined(separator: ",")
+                let rows = try Row.fetchAll(db, sql: "SELECT fingerprint, started_window FROM alerts WHERE state = 'resolved' AND fingerprint IN (\(marks))",
+                                            arguments: StatementArguments(chunk))
+                for row in rows {
+                    guard let fingerprint = byText[row["fingerprint"] as String], let since = row["started_window"] as Int64?,
+                          open[fingerprint] == since else { continue }
+                    resolved[fingerprint] = since
+                }
+            }
+            return resolved
+        }
     }
 }

@@ -26,6 +26,38 @@ struct AlertBookTests {
         #expect(t.map(\.severity) == [.warning, .critical, .warning, .warning, .critical])
     }
 
+    @Test("an operator's resolve rewinds the alert: the next breach opens a new episode and fires; a resolve of an older episode changes nothing")
+    func operatorResolveRewinds() {
+        let rule = Rule(name: "psi", metric: .psi, scope: .all, warn: 0.1, critical: 0.2)
+        var book = AlertBook()
+        #expect(book.apply([Self.finding(0.25, rule: rule)], windowIndex: 4, rules: [rule]).map(\.kind) == [.firing])
+        #expect(book.open == [Self.fingerprint: 4])
+        let older = book.operatorResolved(Self.fingerprint, episodeSince: 2)
+        #expect(!older, "an episode the book no longer has")
+        #expect(book.firing == [Self.fingerprint])
+        let resolved = book.operatorResolved(Self.fingerprint, episodeSince: 4)
+        #expect(resolved)
+        #expect(book.firing.isEmpty && book.open.isEmpty)
+        let twice = book.operatorResolved(Self.fingerprint, episodeSince: 4)
+        #expect(!twice, "applied once")
+        // Still breaching: a new episode, which pages.
+        let next = book.apply([Self.finding(0.22, rule: rule)], windowIndex: 5, rules: [rule])
+        #expect(next.map(\.kind) == [.firing])
+        #expect(next.first?.from == .resolved)
+        #expect(book.open == [Self.fingerprint: 5])
+    }
+
+    @Test("an operator's resolve of a pending alert drops it: it must breach for its full `for` again")
+    func operatorResolvesPending() {
+        let rule = Rule(name: "psi", metric: .psi, scope: .all, warn: 0.1, forWindows: 2)
+        var book = AlertBook()
+        #expect(book.apply([Self.finding(0.2, rule: rule)], windowIndex: 0, rules: [rule]).map(\.kind) == [.pending])
+        let dropped = book.operatorResolved(Self.fingerprint, episodeSince: 0)
+        #expect(dropped)
+        #expect(book.apply([Self.finding(0.2, rule: rule)], windowIndex: 1, rules: [rule]).map(\.kind) == [.pending])
+        #expect(book.apply([Self.finding(0.2, rule: rule)], windowIndex: 2, rules: [rule]).map(\.kind) == [.firing])
+    }
+
     @Test("hysteresis: a value between the clear and warn thresholds keeps the alert firing")
     func hysteresis() {
         let rule = Rule(name: "psi", metric: .psi, scope: .all, warn: 0.1, clear: 0.05, resolveAfter: 2)

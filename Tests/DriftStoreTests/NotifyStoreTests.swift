@@ -70,6 +70,26 @@ struct NotifyStoreTests {
         #expect(try store.auditLog().map(\.action) == ["alert.resolve", "alert.ack"])
     }
 
+    @Test("a resolve by hand is read back by the pipeline for the episode it closed only; the pipeline's own later resolution of it pages nobody again")
+    func operatorResolutionsReadBack() throws {
+        let store = try Self.storeWithAlerts()
+        let age = AlertFingerprint(model: "shop", feature: "age", rule: "psi"), zip = AlertFingerprint(model: "shop", feature: "zip", rule: "psi")
+        #expect(try store.operatorResolved(among: [age: 1, zip: 1]).isEmpty, "nothing resolved yet")
+        let firing = try #require(try store.alerts(state: "firing").first)
+        try store.resolve(alertID: firing.id, by: "ana")
+        #expect(try store.operatorResolved(among: [age: 1, zip: 1]) == [age: 1])
+        #expect(try store.operatorResolved(among: [age: 7]).isEmpty, "a later episode the book opened is not the one resolved")
+        // The pipeline had not applied it yet and resolves the alert itself: recorded, not paged again.
+        let outboxBefore = try store.pendingOutbox().count
+        try store.commit(Transitions.output([Transitions.make("shop", "age", "psi", .resolved, window: 3)]), checkpoint: Transitions.checkpoint, source: "test")
+        #expect(try store.pendingOutbox().count == outboxBefore)
+        #expect(try store.alerts(state: "resolved").map(\.id) == [firing.id])
+        // The next breach is a new episode: the alert fires again and pages.
+        try store.commit(Transitions.output([Transitions.make("shop", "age", "psi", .firing, window: 5)]), checkpoint: Transitions.checkpoint, source: "test")
+        #expect(try store.pendingOutbox().last?.kind == "firing")
+        #expect(try store.alerts(state: "firing").first { $0.id == firing.id }?.startedWindow == 5)
+    }
+
     @Test("an ack given in an earlier firing episode does not hold for the next one")
     func ackEpisode() throws {
         let store = try Self.storeWithAlerts()

@@ -88,6 +88,32 @@ struct ReplayTests {
         #expect(try wild.json(["alerts", "--config", "CONFIG"]).array?.isEmpty == true, "no volume alert, nothing frozen")
     }
 
+    @Test("an alert resolved by hand while the drift goes on fires again at the next window that breaches, as a new episode that pages")
+    func manualResolveRewindsThePipeline() throws {
+        let w = try Workspace()
+        try w.fitBaseline()
+        let stream = try w.dir.write("stream.jsonl", SyntheticStream(seed: 8, driftFrom: 10_000).text(20_000))
+        #expect(try w.driftd(["replay", "--config", "CONFIG", stream]).status == 0)
+        let firing = try w.json(["alerts", "--config", "CONFIG"]).array!
+        let psi = try #require(firing.first { $0["feature"]?.string == "amount" && $0["rule"]?.string == "psi" })
+        let id = try #require(psi["id"]?.number.map { String(Int($0)) })
+        #expect(try w.driftd(["alerts", "resolve", id, "--by", "ana", "--config", "CONFIG"]).status == 0)
+        // The next file drifts as much: the pipeline's book follows the operator, so the
+        // breach opens a new episode (from the file's first window) instead of being a
+        // severity change inside the episode the operator closed.
+        let more = try w.dir.write("more.jsonl", SyntheticStream(seed: 12, driftFrom: 0).text(6000))
+        #expect(try w.driftd(["replay", "--config", "CONFIG", more]).status == 0)
+        let after = try w.json(["alerts", "--config", "CONFIG"]).array!
+        let again = try #require(after.first { $0["feature"]?.string == "amount" && $0["rule"]?.string == "psi" },
+                                 "the resolved alert fires again: \(after.map { "\($0["feature"]?.string ?? "-")/\($0["rule"]?.string ?? "")" })")
+        #expect(again["state"]?.string == "firing")
+        #expect(again["started_window"]?.number == 10, "a new episode from the first window of the new file: \(again)")
+        let stillOpen = firing.filter { $0["id"]?.number != psi["id"]?.number }.compactMap { $0["id"]?.number }
+        for other in after where stillOpen.contains(other["id"]?.number ?? -1) {
+            #expect(other["started_window"]?.number == 5, "alerts nobody resolved stay in their episode: \(other)")
+        }
+    }
+
     @Test("two files replayed one after the other give the windows and transitions of their concatenation")
     func filesContinueTheModel() throws {
         let split = try Workspace(), whole = try Workspace()
