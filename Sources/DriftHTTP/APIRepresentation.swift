@@ -315,4 +315,16 @@ enum API {
         var status: String
         var reason: String?
     }
+
+    /// `/api/v1`: where the API's endpoints are, for whoever opens the address driftd prints.
+    struct Index: Encodable {
+        var name = "driftd"
+        var openapi = "/api/v1/openapi.json"
+        var dashboard = "/"
+        var metrics = "/metrics"
+        /// Every operation of the OpenAPI document, as `METHOD /path`.
+        var endpoints: [String]
+
+        static let current = Index(endpoints: OpenAPIDocument.operations)
+    }
 }

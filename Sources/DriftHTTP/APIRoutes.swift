@@ -79,6 +79,8 @@ public enum APIRoutes {
                             body: .init(byteBuffer: ByteBuffer(string: metrics.exposition())))
         }
 
+        // The API's root (the address driftd prints): where its endpoints are.
+        router.get("/api/v1") { _, _ in try json(API.Index.current) }
         let api = router.group("api/v1")
         api.get("openapi.json") { _, _ in
             Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.json)))

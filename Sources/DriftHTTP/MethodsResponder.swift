@@ -1,3 +1,4 @@
+import Foundation
 import HTTPTypes
 import Hummingbird
 
@@ -22,7 +23,11 @@ struct MethodsResponder<Router: HTTPResponderBuilder>: HTTPResponderBuilder {
             case .options:
                 return Response(status: .noContent, headers: [.allow: AllowedMethods.of(path: request.uri.path)])
             default:
-                return try await inner.respond(to: request, context: context)
+                let response = try await inner.respond(to: request, context: context)
+                // The router found no route (its 404 has no body; the handlers' say what is
+                // missing): say so in the API's error shape, with the way on.
+                guard response.status == .notFound, response.body.contentLength == 0 else { return response }
+                return NoRoute.response(method: request.method.rawValue, path: request.uri.path)
             }
         }
     }
@@ -39,5 +44,19 @@ enum AllowedMethods {
         if isAction { return "POST, OPTIONS" }
         if parts == ["api", "v1", "silences"] { return "GET, HEAD, POST, OPTIONS" }
         return "GET, HEAD, OPTIONS"
+    }
+}
+
+/// The answer to a request no route takes, in the API's error shape.
+enum NoRoute {
+    struct Body: Encodable {
+        struct Message: Encodable { var message: String }
+        var error: Message
+    }
+
+    static func response(method: String, path: String) -> Response {
+        let message = "no route \(method) \(path) — the API's endpoints are listed at /api/v1 and described in /api/v1/openapi.json; the dashboard is at /"
+        let body = (try? JSONEncoder().encode(Body(error: .init(message: message)))) ?? Data()
+        return Response(status: .notFound, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(bytes: body)))
     }
 }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// The OpenAPI 3.1 description of driftd's HTTP API, written by hand and served at
 /// `/api/v1/openapi.json`. The tests call every path listed here from a real server over a
 /// real store and validate each response against these schemas, so the document cannot drift
@@ -7,6 +9,15 @@
 /// `security: [{"bearer": []}]` and the `Unauthorized` response; the server already refuses
 /// every request other than GET/HEAD/OPTIONS without the bearer token.
 public enum OpenAPIDocument {
+    /// Every operation of the document as `METHOD /path`, in path order.
+    static let operations: [String] = {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any],
+              let paths = object["paths"] as? [String: Any] else { return [] }
+        return paths.keys.sorted().flatMap { path in
+            ((paths[path] as? [String: Any])?.keys.sorted() ?? []).map { "\($0.uppercased()) \(path)" }
+        }
+    }()
+
     public static let json = #"""
 {
   "openapi": "3.1.0",
@@ -196,6 +207,13 @@ public enum OpenAPIDocument {
         }
       }
     },
+    "/api/v1": {
+      "get": {
+        "operationId": "index",
+        "summary": "Where the API's endpoints, its document, the dashboard and the metrics are",
+        "responses": { "200": { "description": "The index", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Index" } } } } }
+      }
+    },
     "/api/v1/openapi.json": {
       "get": {
         "operationId": "openAPI",
@@ -258,6 +276,13 @@ public enum OpenAPIDocument {
       "Error": {
         "type": "object", "additionalProperties": false, "required": ["error"],
         "properties": { "error": { "type": "object", "additionalProperties": false, "required": ["message"], "properties": { "message": { "type": "string" } } } }
+      },
+      "Index": {
+        "type": "object", "additionalProperties": false, "required": ["name", "openapi", "dashboard", "metrics", "endpoints"],
+        "properties": {
+          "name": { "type": "string" }, "openapi": { "type": "string" }, "dashboard": { "type": "string" }, "metrics": { "type": "string" },
+          "endpoints": { "type": "array", "items": { "type": "string" } }
+        }
       },
       "Health": {
         "type": "object", "additionalProperties": false, "required": ["status"],

@@ -50,6 +50,7 @@ struct APIServerTests {
         let client = HTTPClient(server.url)
 
         #expect(try await client.json("/healthz")["status"]?.string == "ok")
+        #expect(try await client.json("/api/v1")["endpoints"]?.array?.isEmpty == false, "the API's root lists its endpoints")
         #expect(try await client.json("/readyz")["status"]?.string == "ready")
         let document = try await client.json("/api/v1/openapi.json")
         #expect(document["openapi"]?.string == "3.1.0")

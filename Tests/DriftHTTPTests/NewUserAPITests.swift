@@ -33,6 +33,28 @@ struct NewUserAPITests {
         }
     }
 
+    @Test("an unknown route answers 404 in the API's error shape with the way on; /api/v1 lists every operation of the document")
+    func unknownRoutesAndTheIndex() async throws {
+        try await Self.withServer(APISettings()) { client in
+            for path in ["/nope", "/api/v1/nope", "/api/v1/models/shop/nope/deeper"] {
+                let missing = try await client.get(path)
+                #expect(missing.status == 404)
+                #expect(missing.json?["error"]?["message"]?.string?.contains("no route GET \(path)") == true, "\(missing.body)")
+                #expect(missing.json?["error"]?["message"]?.string?.contains("/api/v1/openapi.json") == true)
+            }
+            let document = try JSONValue.parse(try await client.get("/api/v1/openapi.json").body)
+            var operations: [String] = []
+            for (path, item) in document["paths"]?.object ?? [:] {
+                for method in item.object?.keys ?? [:].keys { operations.append("\(method.uppercased()) \(path)") }
+            }
+            for root in ["/api/v1", "/api/v1/"] {
+                let index = try await client.json(root)
+                #expect(Set(index["endpoints"]?.array?.compactMap(\.string) ?? []) == Set(operations), "\(root) lists the document's operations")
+                #expect(index["openapi"]?.string == "/api/v1/openapi.json")
+            }
+        }
+    }
+
     @Test("a body with a key twice is refused, naming the key")
     func duplicateKeys() async throws {
         try await Self.withServer(APISettings(token: BearerToken(Self.token))) { client in

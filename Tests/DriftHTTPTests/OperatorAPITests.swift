@@ -98,7 +98,7 @@ struct OperatorAPITests {
         for who in ["alice", "bob", "carol", "dan"] { #expect(audit.contains { $0.actor == who }, "\(who) is in the audit log") }
 
         // Every read endpoint too, so the whole document is checked against real answers.
-        for path in ["/healthz", "/readyz", "/", "/metrics", "/api/v1/openapi.json", "/api/v1/alerts", "/api/v1/models",
+        for path in ["/healthz", "/readyz", "/", "/metrics", "/api/v1", "/api/v1/openapi.json", "/api/v1/alerts", "/api/v1/models",
                      "/api/v1/models/shop/windows", "/api/v1/models/shop/features/amount/series", "/api/v1/baselines", "/api/v1/deadletters"] {
             #expect(try await client.get(path).status == 200, "\(path)")
         }

@@ -62,6 +62,7 @@ struct ServeTests {
         let letters = try await client.json("/api/v1/deadletters")
         #expect(letters["dead_letters"]?.array?.first?["line"]?.number == 1)
         try await client.json("/healthz")
+        #expect(try await client.json("/api/v1")["endpoints"]?.array?.isEmpty == false, "the API's root lists its endpoints")
         try await client.json("/readyz")
         // A Prometheus scraping serve sees the store's windows and drift, not only its alerts.
         let scrape = try await client.get("/metrics").body
