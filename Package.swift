@@ -109,3 +109,13 @@ let package = Package(
     ],
     swiftLanguageModes: [.v6]
 )
+
+// Every existential says `any`, and a file uses only what it imports (no member reaches it
+// through another file's import): for every target.
+for target in package.targets where target.type != .system {
+    target.swiftSettings = (target.swiftSettings ?? []) + [
+        .enableUpcomingFeature("ExistentialAny"),
+        .enableUpcomingFeature("MemberImportVisibility"),
+    ]
+}
+

@@ -10,6 +10,7 @@
 import DriftCore
 import DriftStats
 import DriftTesting
+import Foundation
 
 #if canImport(Glibc)
 import Glibc

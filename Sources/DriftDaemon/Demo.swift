@@ -3,6 +3,7 @@ import DriftHTTP
 import DriftKafka
 import DriftStore
 import Foundation
+import ServiceLifecycle
 import Synchronization
 
 /// `driftd demo`: the whole daemon on a laptop without Kafka installed. Starts the embedded

@@ -6,6 +6,7 @@ import Foundation
 import Logging
 import ServiceLifecycle
 import Synchronization
+import UnixSignals
 
 /// The consume loop as a `Service`. Polling, decoding and accumulating are blocking work
 /// (librdkafka's poll, SIMD loops), so `KafkaDaemon.run` runs on a thread of its own, never

@@ -127,7 +127,7 @@ enum OperatorRoutes {
         do { buffer = try await request.body.collect(upTo: 64 << 10) } catch {
             throw HTTPError(.contentTooLarge, message: "the body is over 64 KiB; send only the fields /api/v1/openapi.json lists")
         }
-        let data = Data(buffer: buffer)
+        let data = Data(buffer.readableBytesView)
         guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
             throw HTTPError(.badRequest, message: "the body must be a JSON object as /api/v1/openapi.json describes")
         }
@@ -144,7 +144,7 @@ enum OperatorRoutes {
         }
     }
 
-    static func describe(_ error: Error) -> String {
+    static func describe(_ error: any Error) -> String {
         switch error {
         case DecodingError.keyNotFound(let key, _): return "missing \(key.stringValue.snakeCased)"
         case DecodingError.typeMismatch(_, let c), DecodingError.valueNotFound(_, let c):

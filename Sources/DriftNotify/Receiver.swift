@@ -1,3 +1,4 @@
+import Foundation
 /// A named destination of notifications. Secrets (webhook signing secrets, PagerDuty
 /// routing keys, Slack webhook URLs) are kept here and printed only through `description`,
 /// which redacts them.

@@ -1,3 +1,11 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Counting values into bins delimited by sorted edges: the inner loop of PSI histograms and
 /// fine-grid counts. Every kernel has the same contract, so the SIMD versions can be checked
 /// against the plain scalar one:

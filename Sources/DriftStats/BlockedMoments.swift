@@ -1,3 +1,11 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// ``Moments`` whose floating-point result depends only on the sequence of values added,
 /// never on how they were split into columns: values are summarised in fixed blocks of 64
 /// (each block with the vector kernel, then merged in order), and an unfinished block waits

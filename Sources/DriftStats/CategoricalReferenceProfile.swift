@@ -1,3 +1,11 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// What a baseline keeps of one categorical feature's reference sample: the top-K categories
 /// by frequency (default 1,000), one slot for the reference's other categories, one for
 /// categories the reference never had ("unseen", always 0 in the reference), and the

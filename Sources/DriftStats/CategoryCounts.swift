@@ -1,3 +1,11 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Counts per category code for a categorical feature. Codes are small integers assigned
 /// by the decoder (an interner or a baseline's category slots); `-1` marks a missing value.
 /// Mergeable by addition; a code beyond the current size grows the table.

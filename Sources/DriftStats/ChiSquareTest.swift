@@ -1,3 +1,11 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// The result of a chi-square goodness-of-fit test of current category counts against the
 /// reference's frequencies.
 public struct ChiSquareResult: Sendable, Codable, Equatable, Hashable {

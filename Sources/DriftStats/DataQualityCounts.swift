@@ -1,3 +1,11 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Data-quality counters of one numeric feature: values missing (NaN marker, from a null or
 /// absent field), non-finite (±∞, possible from CSV input), of the wrong type (counted by the
 /// decoder, e.g. a string for a numeric feature), and finite values outside the reference's

@@ -1,3 +1,11 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Evidently's own binning for PSI and Jensen–Shannon (evidently 0.7.23,
 /// `legacy/calculations/stattests/utils.get_binned_data`), so that users moving from
 /// Evidently can reproduce its numbers with `driftd compare --binning evidently`.

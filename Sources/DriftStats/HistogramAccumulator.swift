@@ -1,3 +1,11 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Counts of values per bin of frozen edges (PSI bins or the fine grid), plus the missing
 /// (NaN) and non-finite (±∞) values that fell in no bin. Mergeable by addition.
 public struct HistogramAccumulator: Sendable, Codable, Equatable, Hashable {

@@ -1,3 +1,11 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// The result of a two-sample Kolmogorov–Smirnov test.
 public struct KSResult: Sendable, Codable, Equatable, Hashable {
     /// D = sup |F_ref − F_cur|.

@@ -1,3 +1,11 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Count, mean, sum of squared deviations (M2), minimum and maximum of the finite values
 /// seen. Panes merge in any order with Chan et al.'s parallel update, so a window is the
 /// merge of its panes and partitions merge into one.

@@ -1,3 +1,11 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Frozen bin edges for a numeric feature, fitted once on the reference sample.
 ///
 /// Edges are ascending and distinct. With edges `e₀ < e₁ < … < e_{k−1}` there are `k + 1` bins:

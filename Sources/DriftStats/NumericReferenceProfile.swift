@@ -1,3 +1,11 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// What a baseline keeps of one numeric feature's reference sample, so that windows can be
 /// compared with it without the raw values: frozen PSI bins with the reference's counts,
 /// a fine grid of its CDF, its moments and its data quality.

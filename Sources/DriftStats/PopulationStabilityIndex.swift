@@ -1,3 +1,11 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Population Stability Index over frozen bins.
 ///
 /// Convention (driftd's `psi_decile_eps1e-4`): proportions are counts / total per sample; a

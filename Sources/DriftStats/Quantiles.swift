@@ -1,3 +1,11 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Quantiles with numpy's conventions, so that bin edges match numpy bit for bit.
 public enum Quantiles {
     /// `numpy.linspace(start, stop, count)` (endpoint included): `start + i·step` with

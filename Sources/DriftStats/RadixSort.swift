@@ -1,3 +1,11 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Sorting samples for the exact statistics (KS, Wasserstein, quantile edges). An LSD radix
 /// sort on the IEEE-754 bit patterns, mapped so that unsigned order is numeric order: about
 /// ten times faster than a comparison sort on the million-value columns `compare` sees.

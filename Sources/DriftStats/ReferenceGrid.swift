@@ -1,3 +1,11 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// A fine quantile grid of the reference CDF: what the streaming case keeps instead of the
 /// raw reference sample, so KS and Wasserstein can be evaluated on a window's grid counts.
 ///

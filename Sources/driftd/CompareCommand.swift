@@ -4,6 +4,12 @@ import DriftCore
 import DriftDaemon
 import DriftStats
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 enum OutputFormat: String, ExpressibleByArgument, CaseIterable { case table, json }
 enum InputFormat: String, ExpressibleByArgument, CaseIterable { case auto, jsonl, csv }
 extension KSMethod: ExpressibleByArgument {}

@@ -31,11 +31,11 @@ struct Driftd: AsyncParsableCommand {
         // that write, which the store reports and the daemon waits out, not kill driftd.
         signal(SIGXFSZ, SIG_IGN)
         DriftdLogHandler.bootstrap()
-        var parsed: ParsableCommand.Type = Driftd.self
+        var parsed: (any ParsableCommand.Type) = Driftd.self
         do {
             var command = try parseAsRoot()
             parsed = type(of: command)
-            if var longRunning = command as? AsyncParsableCommand {
+            if var longRunning = command as? any AsyncParsableCommand {
                 try await longRunning.run()
             } else {
                 try command.run()

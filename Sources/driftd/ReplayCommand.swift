@@ -1,6 +1,7 @@
 import ArgumentParser
 import DriftCore
 import DriftDaemon
+import DriftStats
 import DriftStore
 import Foundation
 

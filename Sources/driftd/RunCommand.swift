@@ -3,6 +3,7 @@ import DriftCore
 import DriftDaemon
 import DriftHTTP
 import DriftKafka
+import DriftNotify
 import DriftStore
 import Foundation
 import Logging

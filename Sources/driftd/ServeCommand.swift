@@ -1,6 +1,7 @@
 import ArgumentParser
 import DriftDaemon
 import DriftHTTP
+import DriftNotify
 import DriftStore
 import Foundation
 

@@ -1,4 +1,5 @@
 @testable import DriftCore
+import DriftStats
 import Testing
 
 /// The alert book as a state machine: for, hysteresis, severity changes, cancel, resolve.

@@ -1,5 +1,6 @@
 @testable import DriftCore
 import DriftTesting
+import Foundation
 import Testing
 
 /// `driftd run` decodes a poll's messages on several threads, in contiguous runs, and

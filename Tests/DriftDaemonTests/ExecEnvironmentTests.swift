@@ -1,4 +1,5 @@
 import DriftNotifier
+import DriftNotify
 import DriftTesting
 import Foundation
 import Testing

@@ -1,6 +1,7 @@
 import DriftCore
 @testable import DriftDaemon
 import DriftHTTP
+import DriftNotify
 import Testing
 
 /// The `http:` section: loopback by default, the token read from the environment variable it

@@ -1,3 +1,4 @@
+import DriftCore
 @testable import DriftDaemon
 import DriftNotify
 import Foundation

@@ -24,7 +24,7 @@ final class ReceiverSink: @unchecked Sendable {
     private var script: [Reply]
     private var recorded: [Request] = []
     private let group: MultiThreadedEventLoopGroup
-    private var channel: Channel?
+    private var channel: (any Channel)?
     private(set) var port: Int = 0
 
     init(script: [Reply] = [], port: Int = 0) throws {

@@ -1,5 +1,6 @@
 import DriftCore
 import DriftHTTP
+import DriftStats
 import DriftStore
 import DriftTestTraits
 import DriftTesting
