@@ -92,6 +92,7 @@ public final class ModelSchema: Sendable {
 
 /// Feature names in one immutable allocation, so comparing a key with a name touches no
 /// reference counts.
+/// `@unchecked`: written once at creation, immutable after (a raw allocation freed in `deinit`).
 final class NameStorage: @unchecked Sendable {
     let buffers: [UnsafeBufferPointer<UInt8>]
     private let base: UnsafeMutableBufferPointer<UInt8>

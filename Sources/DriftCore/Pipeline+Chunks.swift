@@ -84,6 +84,8 @@ extension Pipeline {
 /// A message polled from a partitioned source (Kafka), for decoding apart from
 /// accumulating: its partition (the pipeline's number), the position after it, its bytes
 /// (valid until the poll's messages are released) and where a dead letter says it came from.
+/// `@unchecked`: its payload points into the consumer's message buffers, which stay valid
+/// and unchanged until the poll is released, after every decoding thread has finished.
 public struct PolledMessage: @unchecked Sendable {
     public var partition: Int32
     /// The offset to resume from after this message (its offset + 1).

@@ -23,6 +23,9 @@ public struct StoreRetryBackoff: Sendable {
 /// its state stays in memory, no offset moves past what the store holds, and the first
 /// successful attempt writes exactly what the failed one would have (the transaction is
 /// all or nothing). Other store errors stop the daemon, as before.
+///
+/// `@unchecked`: its state is guarded by one `NSCondition`, because the writer thread and
+/// `drain` wait on it with timeouts (which `Mutex` cannot); every access takes it.
 final class CommitWriter: @unchecked Sendable {
     /// A commit point: the store transaction, then what follows it once durable (the
     /// alerts and checkpoint topics). Its offsets go to Kafka after both ran.

@@ -182,7 +182,7 @@ public enum Demo {
                 usleep(20_000)
             }
             try? producer.flush()
-            producerBox.producer = nil
+            producerBox.release()
             published.finish()
         }
         producing.start()
@@ -245,20 +245,21 @@ final class DemoTally: Sendable {
 }
 
 /// The demo's producer, released by its thread when publishing ends (before the broker goes).
-final class ProducerBox: @unchecked Sendable {
-    var producer: KafkaProducer?
-    init(_ producer: KafkaProducer) { self.producer = producer }
+final class ProducerBox: Sendable {
+    private let held: Mutex<KafkaProducer?>
+    init(_ producer: KafkaProducer) { held = Mutex(producer) }
+    var producer: KafkaProducer? { held.withLock { $0 } }
+    func release() { held.withLock { $0 = nil } }
 }
 
 /// A count shared between the producer thread and the daemon loop.
-final class Counter: @unchecked Sendable {
-    private let lock = NSLock()
-    private var count = 0
-    private var done = false
-    func set(_ n: Int) { lock.lock(); count = n; lock.unlock() }
-    func finish() { lock.lock(); done = true; lock.unlock() }
-    var value: Int { lock.lock(); defer { lock.unlock() }; return count }
-    var isFinished: Bool { lock.lock(); defer { lock.unlock() }; return done }
+final class Counter: Sendable {
+    private let count = Atomic<Int>(0)
+    private let done = Atomic<Bool>(false)
+    func set(_ n: Int) { count.store(n, ordering: .relaxed) }
+    func finish() { done.store(true, ordering: .releasing) }
+    var value: Int { count.load(ordering: .relaxed) }
+    var isFinished: Bool { done.load(ordering: .acquiring) }
 }
 
 /// The demo deletes its store and rewrites its configuration on every run, so it only uses a

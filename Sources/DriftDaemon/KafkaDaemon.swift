@@ -395,6 +395,8 @@ final class KafkaConsumption {
 
 /// A poll's messages decoded on several threads, each run into its own decoder, then
 /// absorbed in poll order; a small poll is ingested message by message on the caller's thread.
+/// `@unchecked`: its slots are each used by one decoding thread inside `concurrentPerform`
+/// and by the polling thread only between polls.
 final class ParallelMessageDecoding: @unchecked Sendable {
     private let slots: [DecodingSlot]
     private let minimumPerThread: Int

@@ -5,6 +5,8 @@ import Darwin
 #endif
 
 /// A whole file mapped read-only into memory: the parsers read it in place, without a copy.
+/// `@unchecked`: an immutable read-only mapping (a raw pointer and its length), unmapped in
+/// `deinit`; threads only read it.
 public final class MappedFile: @unchecked Sendable {
     public let path: String
     public let bytes: UnsafeBufferPointer<UInt8>

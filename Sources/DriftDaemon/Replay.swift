@@ -232,6 +232,8 @@ public struct Replay {
 }
 
 /// One decoding thread's decoder and its last chunk.
+/// `@unchecked`: each slot is written by exactly one decoding thread of a
+/// `concurrentPerform` and read by the caller after it returned (which orders the accesses).
 final class DecodingSlot: @unchecked Sendable {
     var decoder: RecordDecoder
     var chunk = DecodedChunk()

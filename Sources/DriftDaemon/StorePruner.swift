@@ -21,6 +21,9 @@ public struct PrunerOptions: Sendable {
 /// notifier and the HTTP server share. It prunes at start and then every
 /// `policy.interval`; each batch is its own short transaction, so a commit point waits for
 /// one batch at most. `stop()` ends it between two batches.
+///
+/// `@unchecked`: its flags are guarded by one `NSCondition`, on which the pruner waits out
+/// its interval (a timed wait `Mutex` cannot do); every access takes it.
 public final class StorePruner: @unchecked Sendable {
     private let condition = NSCondition()
     private var stopping = false

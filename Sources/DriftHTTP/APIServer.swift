@@ -103,6 +103,7 @@ public final class APIServerHandle: Sendable {
 }
 
 /// The server task's progress, told to the synchronous caller.
+/// `@unchecked`: guarded by one `NSCondition`, on which the synchronous caller waits.
 final class StartSignal: @unchecked Sendable {
     private let condition = NSCondition()
     private var port: Int?

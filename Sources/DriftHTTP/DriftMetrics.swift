@@ -12,6 +12,9 @@ import Prometheus
 /// `driftd_metrics_series_dropped_total`.
 ///
 /// `factory` exposes the same registry to swift-metrics, for `MetricsSystem.bootstrap` in `main`.
+///
+/// `@unchecked`: its label bookkeeping is guarded by one `NSLock`, taken by every method; the
+/// registry's metrics are Sendable themselves.
 public final class DriftMetrics: @unchecked Sendable {
     public let registry: PrometheusCollectorRegistry
     public let maximumSeries: Int

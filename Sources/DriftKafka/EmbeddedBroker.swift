@@ -4,6 +4,8 @@ import CRdKafka
 /// loopback TCP with topics, partitions, consumer groups and fault injection. For tests, the
 /// demo and `driftd broker`; any Kafka client can connect to ``bootstrapServers``.
 /// It keeps only about 5 MB per partition log: spread large streams over partitions.
+/// `@unchecked`: it owns a C handle (`rd_kafka_t` with its mock cluster), which librdkafka
+/// makes safe to use from any thread; the Swift side holds nothing mutable.
 public final class EmbeddedBroker: @unchecked Sendable {
     private let owner: OpaquePointer
     private let cluster: OpaquePointer

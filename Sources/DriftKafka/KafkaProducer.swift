@@ -2,6 +2,8 @@ import CRdKafka
 
 /// A plain Kafka producer (for the demo, the tests and the alerts topic): messages keyed,
 /// delivered asynchronously, `flush` waits for them.
+/// `@unchecked`: it owns a C handle (`rd_kafka_t`); librdkafka's producer API is thread-safe
+/// (as swift-kafka-client documents for its own), and the Swift side holds nothing mutable.
 public final class KafkaProducer: @unchecked Sendable {
     private let handle: OpaquePointer
 

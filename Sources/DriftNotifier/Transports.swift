@@ -3,6 +3,7 @@ import DriftNotify
 import Foundation
 import NIOCore
 import NIOHTTP1
+import Synchronization
 
 /// What came back from one request or command, before the retry policy judges it.
 public struct TransportResult: Sendable, Equatable {
@@ -88,10 +89,14 @@ enum TransportFailure {
 /// Runs an `exec` receiver: the command with the alert JSON on standard input, killed when it
 /// takes longer than the timeout. Exit status 0 is delivered; anything else is tried again.
 public enum ExecTransport {
+    /// The running command, shared by its termination handler and the timeout's timers.
+    /// `@unchecked` for `Process` alone, which swift-corelibs-foundation does not mark
+    /// `Sendable`: the timers only read its pid and call `terminate()`, which it allows from
+    /// any thread; the flags are atomics.
     final class Box: @unchecked Sendable {
         let process = Process()
-        let lock = NSLock()
-        var finished = false
+        let finished = Atomic<Bool>(false)
+        let timedOut = Atomic<Bool>(false)
     }
 
     /// A command that exits without reading its input must not kill driftd with SIGPIPE.
@@ -119,11 +124,10 @@ public enum ExecTransport {
         p.standardOutput = FileHandle.nullDevice
         p.standardError = FileHandle.nullDevice
         return await withCheckedContinuation { (continuation: CheckedContinuation<TransportResult, Never>) in
-            let timedOut = TimedOutFlag()
             p.terminationHandler = { process in
-                box.lock.lock(); box.finished = true; box.lock.unlock()
+                box.finished.store(true, ordering: .releasing)
                 let status = process.terminationStatus
-                if timedOut.value {
+                if box.timedOut.load(ordering: .acquiring) {
                     continuation.resume(returning: TransportResult(statusCode: nil, outcome: .retry(after: nil, reason: "timed out after \(timeout) ms")))
                 } else if process.terminationReason == .exit && status == 0 {
                     continuation.resume(returning: TransportResult(statusCode: nil, outcome: .delivered))
@@ -145,23 +149,14 @@ public enum ExecTransport {
                 try? handle.close()
             }
             DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(Int(clamping: timeout))) {
-                box.lock.lock(); let done = box.finished; box.lock.unlock()
-                guard !done else { return }
-                timedOut.set()
+                guard !box.finished.load(ordering: .acquiring) else { return }
+                box.timedOut.store(true, ordering: .releasing)
                 box.process.terminate()
                 // A command that ignores SIGTERM is killed after a grace as long as its timeout (at most 2 s).
                 DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(Int(clamping: Swift.min(timeout, 2_000)))) {
-                    box.lock.lock(); let done = box.finished; box.lock.unlock()
-                    if !done { kill(box.process.processIdentifier, SIGKILL) }
+                    if !box.finished.load(ordering: .acquiring) { kill(box.process.processIdentifier, SIGKILL) }
                 }
             }
         }
-    }
-
-    final class TimedOutFlag: @unchecked Sendable {
-        private let lock = NSLock()
-        private var flag = false
-        var value: Bool { lock.lock(); defer { lock.unlock() }; return flag }
-        func set() { lock.lock(); flag = true; lock.unlock() }
     }
 }

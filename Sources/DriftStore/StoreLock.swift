@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -117,24 +118,26 @@ public final class StoreLock: Sendable {
     /// stops the daemon, a stop during a storage fault) never releases its store; the
     /// exit handler empties their files, so the next holder is not told of a crash that
     /// was a deliberate stop. A killed process runs no handler: that is a takeover.
-    final class Held: @unchecked Sendable {
-        private let lock = NSLock()
-        private var descriptors: Set<Int32> = []
-        private var handlerInstalled = false
+    final class Held: Sendable {
+        private struct State {
+            var descriptors: Set<Int32> = []
+            var handlerInstalled = false
+        }
+        private let state = Mutex(State())
 
         func register(_ fd: Int32) {
-            lock.withLock {
-                descriptors.insert(fd)
-                if !handlerInstalled {
-                    handlerInstalled = true
+            state.withLock { state in
+                state.descriptors.insert(fd)
+                if !state.handlerInstalled {
+                    state.handlerInstalled = true
                     atexit { StoreLock.held.emptyAll() }
                 }
             }
         }
 
-        func unregister(_ fd: Int32) { _ = lock.withLock { descriptors.remove(fd) } }
+        func unregister(_ fd: Int32) { _ = state.withLock { $0.descriptors.remove(fd) } }
 
-        func emptyAll() { lock.withLock { for fd in descriptors { _ = ftruncate(fd, 0) } } }
+        func emptyAll() { state.withLock { for fd in $0.descriptors { _ = ftruncate(fd, 0) } } }
     }
 
     static let held = Held()

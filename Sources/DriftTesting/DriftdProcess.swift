@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import Synchronization
 
 /// Runs the built `driftd` executable as a user would, capturing its output and status.
 public struct DriftdRun: Sendable {
@@ -51,14 +52,15 @@ public enum DriftdProcess {
 
 /// Reads a pipe to its end with read(2), retrying when a signal interrupts it: Foundation's
 /// `readDataToEndOfFile()` traps on EINTR, which SIGCHLD from other tests' children causes.
-public final class PipeReading: @unchecked Sendable {
-    private var data = Data()
+public final class PipeReading: Sendable {
+    private let data = Mutex(Data())
     private let done = DispatchSemaphore(value: 0)
 
     /// Starts reading on a thread of its own.
     public init(_ handle: FileHandle) {
         let thread = Thread { [self] in
-            data = Self.readToEnd(handle)
+            let read = Self.readToEnd(handle)
+            data.withLock { $0 = read }
             done.signal()
         }
         thread.start()
@@ -66,7 +68,7 @@ public final class PipeReading: @unchecked Sendable {
 
     public func wait() -> Data {
         done.wait()
-        return data
+        return data.withLock { $0 }
     }
 
     public static func readToEnd(_ handle: FileHandle) -> Data {
@@ -83,7 +85,7 @@ public final class PipeReading: @unchecked Sendable {
 }
 
 /// A temporary folder removed when the value goes away.
-public final class TemporaryDirectory: @unchecked Sendable {
+public final class TemporaryDirectory: Sendable {
     public let url: URL
     public init() throws {
         url = FileManager.default.temporaryDirectory.appendingPathComponent("driftd-test-\(UUID().uuidString)")

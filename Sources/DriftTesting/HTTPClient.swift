@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
@@ -22,9 +23,11 @@ public struct Exchange: Codable, Sendable {
 }
 
 /// Requests to a running server, each recorded for schema validation.
-public final class HTTPClient: @unchecked Sendable {
+public final class HTTPClient: Sendable {
     public let base: String
-    public private(set) var exchanges: [Exchange] = []
+    private let recorded = Mutex<[Exchange]>([])
+    /// Every exchange so far, in order.
+    public var exchanges: [Exchange] { recorded.withLock { $0 } }
     private let session = URLSession(configuration: .ephemeral)
 
     /// - Parameter base: e.g. `http://127.0.0.1:8080`.
@@ -42,7 +45,7 @@ public final class HTTPClient: @unchecked Sendable {
         for (k, v) in http.allHeaderFields { fields[String(describing: k).lowercased()] = String(describing: v) }
         let exchange = Exchange(method: method, path: path, status: http.statusCode, contentType: fields["content-type"] ?? "",
                                 body: String(decoding: data, as: UTF8.self), headers: fields)
-        exchanges.append(exchange)
+        recorded.withLock { $0.append(exchange) }
         return exchange
     }
 

@@ -78,13 +78,22 @@ struct RunCommand: AsyncParsableCommand {
 }
 
 /// `driftd run`'s status: one line rewritten in place on a terminal; otherwise (a log
-/// collector) a line at most once a minute. Also what `/readyz` says while not ready.
+/// collector) a line when partitions, Kafka's error, a store fault or the pauses change, and
+/// else at most once a minute. Also what `/readyz` says while not ready.
 final class StatusLine: Sendable {
     private struct State {
         var readiness: String? = "joining the consumer group"
         /// Since when the daemon has held no partition while Kafka reports an error.
         var kafkaTroubleSince: Date?
         var lastLogged: Date?
+        var lastNotable: Notable?
+    }
+
+    private struct Notable: Equatable {
+        var partitions: Int
+        var kafkaError: String?
+        var storeFault: String?
+        var pauses: Int
     }
 
     let interactive: Bool
@@ -102,8 +111,12 @@ final class StatusLine: Sendable {
                 "no partitions assigned for \(Int(now.timeIntervalSince(since))) s; kafka: \(error) — check kafka.bootstrap and that the brokers are up"
             } }
             state.readiness = s.storeFault ?? (s.partitions > 0 ? nil : trouble ?? "joining the consumer group")
-            if !interactive, let last = state.lastLogged, now.timeIntervalSince(last) < 60 { return nil }
+            // A log collector gets a line when something an operator acts on changed
+            // (partitions, Kafka's error, a store fault, a pause), else one a minute.
+            let notable = Notable(partitions: s.partitions, kafkaError: s.lastError, storeFault: s.storeFault, pauses: s.pauses)
+            if !interactive, let last = state.lastLogged, now.timeIntervalSince(last) < 60, notable == state.lastNotable { return nil }
             state.lastLogged = now
+            state.lastNotable = notable
             return String(format: "%ld records  %ld windows closed  %d alerts firing  %ld rejected  %d partitions%@%@%@",
                           s.records, s.windowsClosed, s.firing, s.rejected, s.partitions,
                           s.pauses > 0 ? "  paused \(s.pauses)× (store behind)" : "", s.lastError.map { "  (kafka: \($0))" } ?? "",

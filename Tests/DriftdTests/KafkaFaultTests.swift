@@ -152,21 +152,31 @@ struct KafkaFaultTests {
     @Test("SIGKILL at random moments and restart: the same reports and alerts as the replay")
     func killAndRestart() throws {
         let s = try Setup(records: 12_000)
-        try s.publish(s.records[...])
         var g = SeededGenerator(seed: 4)
-        var kills = 0
-        for _ in 0..<3 where s.windows() < 12 {
+        // Each round publishes 2,500 records of its third of the stream (two windows and half
+        // of the next), kills the daemon at a random moment once it has reported those two,
+        // and publishes the rest of the third while no daemon runs: every kill lands
+        // mid-stream, with a window open, never after the stream is done.
+        for round in 0..<3 {
+            let third = round * 4_000
             let daemon = try s.startDaemon()
-            // Kill somewhere between the group join and the end of the stream.
-            usleep(UInt32.random(in: 3_500_000...5_000_000, using: &g))
-            if daemon.isRunning { kill(daemon.processIdentifier, SIGKILL); kills += 1 }
+            try s.publish(s.records[third..<third + 2_500])
+            #expect(s.waitForWindows(round * 4 + 2, seconds: 60))
+            usleep(UInt32.random(in: 0...400_000, using: &g))
+            let before = s.windows()
+            #expect(daemon.isRunning, "the daemon was still running when the kill came")
+            kill(daemon.processIdentifier, SIGKILL)
             daemon.waitUntilExit()
+            // The kill landed: the process died of it, mid-stream.
+            #expect(daemon.terminationReason == .uncaughtSignal && daemon.terminationStatus == SIGKILL,
+                    "ended by SIGKILL, not by itself (reason \(daemon.terminationReason.rawValue), status \(daemon.terminationStatus))")
+            #expect(before < (round + 1) * 4, "killed before its third of the stream was consumed (\(before) windows)")
+            try s.publish(s.records[third + 2_500..<third + 4_000])
         }
         let last = try s.startDaemon()
         #expect(s.waitForWindows(12, seconds: 60))
         s.stop(last)
         #expect(last.terminationStatus == 0)
-        print("kafka kill test: \(kills) SIGKILLs")
         try s.expectSameAsReplay()
     }
 

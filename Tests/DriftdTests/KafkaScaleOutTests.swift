@@ -93,7 +93,9 @@ struct KafkaScaleOutTests {
         #expect(waitForTotal(12, seconds: 40))
         // B joins: the partitions are split, B's share arrives with A's open windows.
         let b = try start(configs[1], log: logs[1])
-        sleep(8)
+        // The rebalance is done once B has taken its share over with A's handovers (it says so).
+        let rebalanced = Date().addingTimeInterval(60)
+        while Date() < rebalanced, !((try? String(contentsOfFile: logs[1], encoding: .utf8)) ?? "").contains("took over") { usleep(100_000) }
         let open = try KafkaTopicSnapshot.latestByKey(properties: ["bootstrap.servers": broker.bootstrapServers], topic: "\(topic)-checkpoints")
         print("scale-out: handover sizes with a window half full \(open.values.map(\.count).sorted()) bytes (one model each)")
         try publish(3_500..<6_000)
