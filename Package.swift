@@ -55,6 +55,7 @@ let package = Package(
             dependencies: [
                 "DriftCore", "DriftStore", "DriftNotify",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Logging", package: "swift-log"),

@@ -3,6 +3,7 @@ import DriftStore
 import Foundation
 import Hummingbird
 import Logging
+import NIOPosix
 
 /// What the API knows beyond the store: the configured models with their windows and rules
 /// (for thresholds), the token, and an optional readiness condition of the host process.
@@ -64,20 +65,20 @@ public enum APIRoutes {
 
         router.get("/") { _, _ in html(Dashboard.page) }
         router.get("/healthz") { _, _ in try json(API.Health(status: "ok")) }
-        router.get("/readyz") { _, _ in
+        router.get("/readyz") { _, _ in try await blocking {
             do { try store.ping() } catch {
                 return try json(API.Health(status: "not ready", reason: "the store does not answer: \(error)"), status: .serviceUnavailable)
             }
             if let reason = settings.readiness() { return try json(API.Health(status: "not ready", reason: reason), status: .serviceUnavailable) }
             return try json(API.Health(status: "ready"))
-        }
-        router.get("/metrics") { _, _ in
+        } }
+        router.get("/metrics") { _, _ in try await blocking {
             guard let metrics else { throw HTTPError(.notFound, message: "metrics are not collected by this process") }
             metrics.observe(alertCounts: try store.alertCounts())
             if metrics.readsWindowsFromStore { try metrics.observe(storedWindowsOf: store) }
             return Response(status: .ok, headers: [.contentType: DriftMetrics.contentType],
                             body: .init(byteBuffer: ByteBuffer(string: metrics.exposition())))
-        }
+        } }
 
         // The API's root (the address driftd prints): where its endpoints are.
         router.get("/api/v1") { _, _ in try json(API.Index.current) }
@@ -85,7 +86,7 @@ public enum APIRoutes {
         api.get("openapi.json") { _, _ in
             Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.json)))
         }
-        api.get("alerts") { request, _ in
+        api.get("alerts") { request, _ in try await blocking {
             let q = request.uri.queryParameters
             let state = try q["state"].map { try oneOf(String($0), ["pending", "firing", "resolved"], "state") }
             let severity = try q["severity"].map { try oneOf(String($0), ["warning", "critical"], "severity") }
@@ -98,37 +99,39 @@ public enum APIRoutes {
                 alert.acknowledgement = acks[$0.id].map(API.Acknowledgement.init)
                 return alert
             }))
-        }
-        api.get("alerts/:id") { _, context in
+        } }
+        api.get("alerts/:id") { _, context in try await blocking {
             guard let id = context.parameters.get("id", as: Int64.self) else {
                 throw HTTPError(.badRequest, message: "an alert id is a whole number, as listed by /api/v1/alerts")
             }
             return try json(try OperatorRoutes.detail(id, store: store))
-        }
-        api.get("models") { _, _ in
+        } }
+        api.get("models") { _, _ in try await blocking {
             let firing = try store.firingAlertCounts()
             let stored = try store.modelIDs()
             let ids = settings.models.map(\.id) + stored.filter { id in !settings.models.contains { $0.id == id } }
             let baselines = try store.baselines()
-            let models = try ids.map { id -> API.Model in
+            // Each model's latest window in one query, not one per model.
+            let latest = try store.latestWindowReports()
+            let models = ids.map { id -> API.Model in
                 let configured = settings.model(id)
                 let path = "/api/v1/models/\(API.segment(id))"
                 return API.Model(id: id, configured: configured != nil, window: configured.map { API.WindowSettings($0.window) },
                                  activeBaseline: baselines.first { $0.model == id && $0.active }.map(API.Baseline.init),
-                                 latestWindow: try store.windowReports(model: id, last: 1).last.map(API.Window.init),
+                                 latestWindow: latest[id].map(API.Window.init),
                                  firingAlerts: firing[id] ?? 0,
                                  links: ["windows": path + "/windows", "alerts": "/api/v1/alerts?model=\(API.segment(id))"])
             }
             return try json(API.Models(models: models))
-        }
-        api.get("models/:model/windows") { request, context in
+        } }
+        api.get("models/:model/windows") { request, context in try await blocking {
             let model = try decoded(context, "model")
             let last = try integer(request.uri.queryParameters["last"], "last", default: defaultLast, range: 1...maximumLast)
             let reports = try store.windowReports(model: model, last: last)
             if reports.isEmpty, try !known(model, store: store, settings: settings) { throw unknownModel(model) }
             return try json(API.Windows(model: model, windows: reports.map(API.Window.init)))
-        }
-        api.get("models/:model/features/:feature/series") { request, context in
+        } }
+        api.get("models/:model/features/:feature/series") { request, context in try await blocking {
             let model = try decoded(context, "model"), feature = try decoded(context, "feature")
             let last = try integer(request.uri.queryParameters["last"], "last", default: defaultLast * 5, range: 1...maximumLast)
             let reports = try store.windowReports(model: model, last: last)
@@ -148,22 +151,29 @@ public enum APIRoutes {
             let rules = settings.model(model)?.rules ?? Rule.defaults
             let thresholds = latest.map { f in rules.filter { $0.applies(to: f) }.map(API.Threshold.init) } ?? []
             return try json(API.Series(model: model, feature: feature, kind: latest?.kind.rawValue, thresholds: thresholds, points: points))
-        }
-        api.get("baselines") { request, _ in
+        } }
+        api.get("baselines") { request, _ in try await blocking {
             try json(API.Baselines(baselines: try store.baselines(model: request.uri.queryParameters["model"].map(String.init)).map(API.Baseline.init)))
-        }
+        } }
         OperatorRoutes.add(to: api, store: store)
-        api.get("deadletters") { request, _ in
+        api.get("deadletters") { request, _ in try await blocking {
             let q = request.uri.queryParameters
             let limit = try integer(q["limit"], "limit", default: defaultLimit, range: 1...maximumLimit)
             let offset = try integer(q["offset"], "offset", default: 0, range: 0...Int(Int32.max))
             let page = try store.deadLetterPage(limit: limit, offset: offset)
             return try json(API.DeadLetters(total: page.total, limit: limit, offset: offset, deadLetters: page.items.map(API.DeadLetter.init)))
-        }
+        } }
         return router
     }
 
     // MARK: helpers
+
+    /// Runs a handler's store work (blocking SQLite reads and writes) on NIO's blocking
+    /// thread pool, never on Swift's cooperative pool — two threads on a small machine, which
+    /// the server, the notifier and every other request share.
+    static func blocking<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await NIOThreadPool.singleton.runIfActive(body)
+    }
 
     static func json<T: Encodable>(_ value: T, status: HTTPResponse.Status = .ok) throws -> Response {
         let data = try API.encoder.encode(value)

@@ -8,9 +8,9 @@ import Hummingbird
 /// them. Every route here changes state, so the bearer-token middleware guards them all;
 /// each action is also written to the store's audit log (by the store).
 enum OperatorRoutes {
-    struct AckBody: Decodable { var by: String; var note: String?; var expiresInSeconds: Double? }
-    struct ResolveBody: Decodable { var by: String; var note: String? }
-    struct NoteBody: Decodable { var by: String; var text: String }
+    struct AckBody: Decodable, Sendable { var by: String; var note: String?; var expiresInSeconds: Double? }
+    struct ResolveBody: Decodable, Sendable { var by: String; var note: String? }
+    struct NoteBody: Decodable, Sendable { var by: String; var text: String }
     struct SilenceBody: Decodable {
         var matchers: [String]
         var by: String
@@ -24,34 +24,44 @@ enum OperatorRoutes {
     struct ExpireBody: Decodable { var by: String }
 
     static func add(to api: RouterGroup<BasicRequestContext>, store: AlertStore) {
+        // The store work of each action runs on the blocking pool (APIRoutes.blocking).
         api.post("alerts/:id/ack") { request, context in
-            let id = try alertID(context, store: store)
+            let id = try await APIRoutes.blocking { try alertID(context, store: store) }
             let body = try await decode(AckBody.self, request, known: ["by", "note", "expires_in_seconds"])
             if let e = body.expiresInSeconds, !(e > 0 && e <= maximumSeconds) {
                 throw HTTPError(.badRequest, message: "expires_in_seconds must be a number of seconds from 1 to \(Int(maximumSeconds)) (ten years)")
             }
             let now = AlertStore.now
-            try conflict { try store.acknowledge(alertID: id, by: try who(body.by, request), note: body.note, expiresAt: body.expiresInSeconds.map { now + $0 }, now: now) }
-            return try APIRoutes.json(try detail(id, store: store))
+            let actor = try who(body.by, request)
+            return try await APIRoutes.blocking {
+                try conflict { try store.acknowledge(alertID: id, by: actor, note: body.note, expiresAt: body.expiresInSeconds.map { now + $0 }, now: now) }
+                return try APIRoutes.json(try detail(id, store: store))
+            }
         }
         api.post("alerts/:id/resolve") { request, context in
-            let id = try alertID(context, store: store)
+            let id = try await APIRoutes.blocking { try alertID(context, store: store) }
             let body = try await decode(ResolveBody.self, request, known: ["by", "note"])
-            try conflict { try store.resolve(alertID: id, by: try who(body.by, request), note: body.note) }
-            return try APIRoutes.json(try detail(id, store: store))
+            let actor = try who(body.by, request)
+            return try await APIRoutes.blocking {
+                try conflict { try store.resolve(alertID: id, by: actor, note: body.note) }
+                return try APIRoutes.json(try detail(id, store: store))
+            }
         }
         api.post("alerts/:id/notes") { request, context in
-            let id = try alertID(context, store: store)
+            let id = try await APIRoutes.blocking { try alertID(context, store: store) }
             let body = try await decode(NoteBody.self, request, known: ["by", "text"])
             guard !body.text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
                 throw HTTPError(.badRequest, message: "text: write the note")
             }
-            try store.addNote(alertID: id, by: try who(body.by, request), text: body.text)
-            return try APIRoutes.json(try detail(id, store: store), status: .created)
+            let actor = try who(body.by, request)
+            return try await APIRoutes.blocking {
+                try store.addNote(alertID: id, by: actor, text: body.text)
+                return try APIRoutes.json(try detail(id, store: store), status: .created)
+            }
         }
         api.get("silences") { request, _ in
             let all = request.uri.queryParameters["include_expired"].map { $0 == "true" } ?? false
-            return try APIRoutes.json(API.Silences(silences: try store.silences(includeExpired: all).map(API.Silence.init)))
+            return try await APIRoutes.blocking { try APIRoutes.json(API.Silences(silences: try store.silences(includeExpired: all).map(API.Silence.init))) }
         }
         api.post("silences") { request, _ in
             let body = try await decode(SilenceBody.self, request, known: ["matchers", "by", "comment", "starts_at", "ends_at", "duration_seconds"])
@@ -76,20 +86,27 @@ enum OperatorRoutes {
             guard abs(start - now) <= maximumSeconds, end - now <= maximumSeconds else {
                 throw HTTPError(.badRequest, message: "a silence starts and ends within ten years of now")
             }
-            let id = try conflict { try store.addSilence(matchers: body.matchers, startsAt: start, endsAt: end, by: try who(body.by, request), comment: body.comment ?? "", now: now) }
-            guard let created = try silence(id, store: store) else {
-                throw HTTPError(.internalServerError, message: "silence \(id) was stored but cannot be read back")
+            let actor = try who(body.by, request)
+            let matchers = body.matchers, comment = body.comment ?? ""
+            return try await APIRoutes.blocking {
+                let id = try conflict { try store.addSilence(matchers: matchers, startsAt: start, endsAt: end, by: actor, comment: comment, now: now) }
+                guard let created = try silence(id, store: store) else {
+                    throw HTTPError(.internalServerError, message: "silence \(id) was stored but cannot be read back")
+                }
+                return try APIRoutes.json(API.Silence(created), status: .created)
             }
-            return try APIRoutes.json(API.Silence(created), status: .created)
         }
         api.post("silences/:id/expire") { request, context in
             guard let id = context.parameters.get("id", as: Int64.self) else {
                 throw HTTPError(.badRequest, message: "a silence id is a whole number, as listed by /api/v1/silences")
             }
             let body = try await decode(ExpireBody.self, request, known: ["by"])
-            guard try silence(id, store: store) != nil else { throw HTTPError(.notFound, message: "no silence \(id) — /api/v1/silences lists them") }
-            try conflict { try store.expireSilence(id: id, by: try who(body.by, request)) }
-            return try APIRoutes.json(API.Silence(try silence(id, store: store)!))
+            let actor = try who(body.by, request)
+            return try await APIRoutes.blocking {
+                guard try silence(id, store: store) != nil else { throw HTTPError(.notFound, message: "no silence \(id) — /api/v1/silences lists them") }
+                try conflict { try store.expireSilence(id: id, by: actor) }
+                return try APIRoutes.json(API.Silence(try silence(id, store: store)!))
+            }
         }
     }
 

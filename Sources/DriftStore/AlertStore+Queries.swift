@@ -50,6 +50,20 @@ extension AlertStore {
         }
     }
 
+    /// Each model's latest window report, in one query (the models list of the API).
+    public func latestWindowReports() throws -> [String: WindowReport] {
+        try read { db in
+            var latest: [String: WindowReport] = [:]
+            for row in try Row.fetchAll(db, sql: """
+                SELECT w.model AS model, w.body AS body
+                FROM (SELECT MAX(id) AS last FROM window_reports GROUP BY model) c JOIN window_reports w ON w.id = c.last
+                """) {
+                latest[row["model"]] = try Self.decodeStored(WindowReport.self, row["body"])
+            }
+            return latest
+        }
+    }
+
     /// Per model: how many window reports the store holds past row `newerThan` (all of
     /// them by default), the latest of them and its row id (what `/metrics` under `driftd
     /// serve` reports, where no pipeline runs). Counting only rows past the last one seen
