@@ -15,6 +15,9 @@ public struct NotifierOptions: Sendable {
     public var seed: UInt64 = UInt64.random(in: 0...UInt64.max)
     /// Milliseconds since 1970.
     public var clock: @Sendable () -> Int64 = { Clock.milliseconds() }
+    /// Waits this many milliseconds of `clock`'s time between looks at the outbox. Tests
+    /// give a manual clock's sleep with its `clock`, and advance hours in an instant.
+    public var sleep: @Sendable (Int64) async throws -> Void = { try await Task.sleep(for: .milliseconds($0)) }
     /// Where the notifier reports failed deliveries and its own errors (secrets scrubbed).
     public var logger = Logger(label: "driftd.notifier")
     /// Counts every attempt by receiver and how it ended.
@@ -124,7 +127,8 @@ final class NotifierLoop {
                 if failing.shouldSay("\(error)") { log(.error, "\(error) — trying again") }
             }
             let wait = nextWait()
-            do { try await cancelWhenGracefulShutdown { try await Task.sleep(for: .milliseconds(wait)) } } catch { break }
+            let sleep = options.sleep
+            do { try await cancelWhenGracefulShutdown { try await sleep(wait) } } catch { break }
         }
         await transport.shutdown()
     }

@@ -151,6 +151,45 @@ struct NotifierTests {
         #expect(try s.deliveries("pending").map(\.entry.fingerprint.feature) == ["age"], "held, not lost")
     }
 
+    @Test("on a manual clock: a firing alert is repeated every repeat_interval (4 h) of the notifier's own time, never in between, and not after it resolves")
+    func repeatsOnAManualClock() async throws {
+        let sink = try ReceiverSink()
+        defer { sink.shutdown() }
+        let fourHours: Int64 = 4 * 3_600_000
+        var s = try Setup(url: sink.url, repeatInterval: fourHours)
+        let clock = ManualClock(now: 1_800_000_000_000)
+        s.options.clock = { clock.now() }
+        s.options.sleep = { try await clock.sleep(milliseconds: $0) }
+        s.options.pollInterval = 1_000
+        try s.commit([Transitions.make("shop", "zip", "psi", .firing)])
+        let notifier = s.start()
+        /// Moves the notifier's time on and returns once it has acted on it and sleeps again.
+        func advance(_ milliseconds: Int64) async {
+            #expect(await clock.waitForSleepers(), "the notifier is idle before time moves")
+            clock.advance(by: milliseconds)
+            #expect(await clock.waitForSleepers(), "the notifier has acted and sleeps again")
+        }
+        func firings() -> Int { sink.requests.filter { ($0.json?["status"] as? String) == "firing" }.count }
+        // The first page goes out without time moving (group_wait 0), or within a few ms of it.
+        for _ in 0..<50 where firings() < 1 { await advance(10) }
+        #expect(firings() == 1, s.trace)
+        await advance(fourHours - 60_000)
+        #expect(firings() == 1, "no repeat before repeat_interval")
+        await advance(2 * 60_000)
+        #expect(firings() == 2, "the repeat at 4 h")
+        #expect(sink.requests.last?.json?["repeat"] as? Bool == true)
+        await advance(fourHours)
+        #expect(firings() == 3, "and again at 8 h")
+        // Resolved: told once, then silence however long the clock runs.
+        try s.commit([Transitions.make("shop", "zip", "psi", .resolved, window: 9)])
+        for _ in 0..<50 where !sink.requests.contains(where: { ($0.json?["status"] as? String) == "resolved" }) { await advance(10) }
+        #expect(sink.requests.contains { ($0.json?["status"] as? String) == "resolved" })
+        let told = sink.requests.count
+        await advance(3 * fourHours)
+        #expect(sink.requests.count == told, "nothing repeats after the resolution")
+        await notifier.stop()
+    }
+
     @Test("an acknowledged alert is told as acknowledged and no longer repeated; others keep repeating")
     func acks() async throws {
         let sink = try ReceiverSink()

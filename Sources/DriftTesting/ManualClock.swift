@@ -1,0 +1,71 @@
+import Foundation
+import Synchronization
+
+/// A clock that moves only when a test says so: `now()` in milliseconds, and a `sleep` that
+/// returns once `advance(by:)` has moved time past its deadline. A component given both waits
+/// hours of its own time in an instant, and a test knows it is idle when `sleepers` > 0.
+public final class ManualClock: Sendable {
+    private struct Sleeper {
+        var id: Int
+        var deadline: Int64
+        var continuation: CheckedContinuation<Void, any Error>
+    }
+    private struct State {
+        var now: Int64
+        var sleepers: [Sleeper] = []
+        var nextID = 0
+    }
+    private let state: Mutex<State>
+
+    public init(now: Int64) { state = Mutex(State(now: now)) }
+
+    public func now() -> Int64 { state.withLock { $0.now } }
+
+    /// How many sleeps are waiting for time to move.
+    public var sleepers: Int { state.withLock { $0.sleepers.count } }
+
+    /// Suspends until the clock has moved `milliseconds` past now (at once for 0 or less);
+    /// throws `CancellationError` when the task is cancelled first.
+    public func sleep(milliseconds: Int64) async throws {
+        let id = state.withLock { s in s.nextID += 1; return s.nextID }
+        try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+                let resumeNow: Bool = state.withLock { s in
+                    guard milliseconds > 0 else { return true }
+                    s.sleepers.append(Sleeper(id: id, deadline: s.now + milliseconds, continuation: continuation))
+                    return false
+                }
+                if resumeNow { continuation.resume() }
+            }
+        } onCancel: {
+            let cancelled = state.withLock { s -> Sleeper? in
+                guard let i = s.sleepers.firstIndex(where: { $0.id == id }) else { return nil }
+                return s.sleepers.remove(at: i)
+            }
+            cancelled?.continuation.resume(throwing: CancellationError())
+        }
+    }
+
+    /// Moves time forward and wakes every sleep whose deadline has come.
+    public func advance(by milliseconds: Int64) {
+        let due = state.withLock { s -> [Sleeper] in
+            s.now += milliseconds
+            let now = s.now
+            let due = s.sleepers.filter { $0.deadline <= now }
+            s.sleepers.removeAll { $0.deadline <= now }
+            return due
+        }
+        for sleeper in due { sleeper.continuation.resume() }
+    }
+
+    /// Waits (in real time, briefly) until something sleeps on this clock: the component is
+    /// idle and the next `advance` is seen by it.
+    public func waitForSleepers(atLeast count: Int = 1, within seconds: Double = 30) async -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while sleepers < count {
+            if Date() > deadline { return false }
+            try? await Task.sleep(for: .milliseconds(2))
+        }
+        return true
+    }
+}
