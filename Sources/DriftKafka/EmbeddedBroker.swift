@@ -17,11 +17,11 @@ public final class EmbeddedBroker: @unchecked Sendable {
         var error = [CChar](repeating: 0, count: 512)
         // A producer handle owns the mock cluster's thread.
         guard let rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf.handle, &error, error.count) else {
-            throw KafkaError("cannot start the embedded broker: \(errorText(error))")
+            throw KafkaError("cannot start the embedded broker: \(errorText(error))", code: .embeddedBroker)
         }
         guard let mc = rd_kafka_mock_cluster_new(rk, Int32(brokers)) else {
             rd_kafka_destroy(rk)
-            throw KafkaError("cannot start the embedded broker's mock cluster")
+            throw KafkaError("cannot start the embedded broker's mock cluster", code: .embeddedBroker)
         }
         owner = rk
         cluster = mc
@@ -37,7 +37,7 @@ public final class EmbeddedBroker: @unchecked Sendable {
     public func createTopic(_ name: String, partitions: Int, replicationFactor: Int = 1) throws {
         let e = rd_kafka_mock_topic_create(cluster, name, Int32(partitions), Int32(replicationFactor))
         if e != RD_KAFKA_RESP_ERR_NO_ERROR {
-            throw KafkaError("cannot create topic \(name): \(String(cString: rd_kafka_err2str(e)))")
+            throw KafkaError("cannot create topic \(name): \(String(cString: rd_kafka_err2str(e)))", code: .topic, rdkafkaCode: Int32(e.rawValue))
         }
     }
 

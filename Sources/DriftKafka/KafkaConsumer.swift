@@ -57,7 +57,7 @@ public final class KafkaConsumer {
         }
         var error = [CChar](repeating: 0, count: 512)
         guard let rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf.handle, &error, error.count) else {
-            throw KafkaError("cannot create the Kafka consumer: \(errorText(error)) — check `kafka` in the configuration")
+            throw KafkaError("cannot create the Kafka consumer: \(errorText(error)) — check `kafka` in the configuration", code: .client)
         }
         handle = rk
         context.consumer = self
@@ -67,7 +67,7 @@ public final class KafkaConsumer {
         for p in patterns { _ = rd_kafka_topic_partition_list_add(list, p, RD_KAFKA_PARTITION_UA) }
         let e = rd_kafka_subscribe(rk, list)
         if e != RD_KAFKA_RESP_ERR_NO_ERROR {
-            throw KafkaError("cannot subscribe to \(patterns.joined(separator: ", ")): \(String(cString: rd_kafka_err2str(e)))")
+            throw KafkaError("cannot subscribe to \(patterns.joined(separator: ", ")): \(String(cString: rd_kafka_err2str(e)))", code: .topic, rdkafkaCode: Int32(e.rawValue))
         }
     }
 

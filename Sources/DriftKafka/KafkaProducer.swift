@@ -14,7 +14,7 @@ public final class KafkaProducer: @unchecked Sendable {
         let conf = try RDKafkaConfiguration(props)
         var error = [CChar](repeating: 0, count: 512)
         guard let rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf.handle, &error, error.count) else {
-            throw KafkaError("cannot create a Kafka producer: \(errorText(error))")
+            throw KafkaError("cannot create a Kafka producer: \(errorText(error))", code: .client)
         }
         handle = rk
     }
@@ -26,7 +26,7 @@ public final class KafkaProducer: @unchecked Sendable {
 
     /// Queues one message; retries while the local queue is full.
     public func send(topic: String, partition: Int32? = nil, key: [UInt8]?, value: UnsafeRawBufferPointer) throws {
-        guard let rkt = rd_kafka_topic_new(handle, topic, nil) else { throw KafkaError("cannot open topic \(topic)") }
+        guard let rkt = rd_kafka_topic_new(handle, topic, nil) else { throw KafkaError("cannot open topic \(topic)", code: .topic) }
         defer { rd_kafka_topic_destroy(rkt) }
         while true {
             let rc: Int32 = key.withOptionalBytes { keyPointer, keyCount in
@@ -36,7 +36,7 @@ public final class KafkaProducer: @unchecked Sendable {
             if rc == 0 { return }
             let e = rd_kafka_last_error()
             if e == RD_KAFKA_RESP_ERR__QUEUE_FULL { rd_kafka_poll(handle, 10); continue }
-            throw KafkaError("cannot produce to \(topic): \(String(cString: rd_kafka_err2str(e)))")
+            throw KafkaError("cannot produce to \(topic): \(String(cString: rd_kafka_err2str(e)))", code: .delivery, rdkafkaCode: Int32(e.rawValue))
         }
     }
 
@@ -48,7 +48,7 @@ public final class KafkaProducer: @unchecked Sendable {
     /// Waits until every queued message is delivered (or the timeout passes).
     public func flush(timeoutMilliseconds: Int32 = 30_000) throws {
         let e = rd_kafka_flush(handle, timeoutMilliseconds)
-        if e != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError("messages not delivered within \(timeoutMilliseconds) ms: \(String(cString: rd_kafka_err2str(e)))") }
+        if e != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError("messages not delivered within \(timeoutMilliseconds) ms: \(String(cString: rd_kafka_err2str(e)))", code: .delivery, rdkafkaCode: Int32(e.rawValue)) }
     }
 }
 

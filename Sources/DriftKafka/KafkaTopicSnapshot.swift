@@ -20,25 +20,25 @@ public enum KafkaTopicSnapshot {
         let conf = try RDKafkaConfiguration(props)
         var error = [CChar](repeating: 0, count: 512)
         guard let rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf.handle, &error, error.count) else {
-            throw KafkaError("cannot create a reader for \(topic): \(errorText(error))")
+            throw KafkaError("cannot create a reader for \(topic): \(errorText(error))", code: .client)
         }
         defer { rd_kafka_destroy(rk) }
         let deadline = MonotonicClock.now + Int64(timeoutMilliseconds)
 
         // Which partitions the topic has.
-        guard let rkt = rd_kafka_topic_new(rk, topic, nil) else { throw KafkaError("cannot open topic \(topic)") }
+        guard let rkt = rd_kafka_topic_new(rk, topic, nil) else { throw KafkaError("cannot open topic \(topic)", code: .topic) }
         defer { rd_kafka_topic_destroy(rkt) }
         var metadata: UnsafePointer<rd_kafka_metadata_t>?
         let me = rd_kafka_metadata(rk, 0, rkt, &metadata, Int32(timeoutMilliseconds))
         guard me == RD_KAFKA_RESP_ERR_NO_ERROR, let metadata else {
-            throw KafkaError("cannot read the metadata of \(topic): \(String(cString: rd_kafka_err2str(me))) — is the broker reachable?")
+            throw KafkaError("cannot read the metadata of \(topic): \(String(cString: rd_kafka_err2str(me))) — is the broker reachable?", code: .read, rdkafkaCode: Int32(me.rawValue))
         }
         defer { rd_kafka_metadata_destroy(metadata) }
         guard metadata.pointee.topic_cnt == 1 else { return [:] }
         let t = metadata.pointee.topics[0]
         if t.err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART { return [:] }
         guard t.err == RD_KAFKA_RESP_ERR_NO_ERROR else {
-            throw KafkaError("cannot read \(topic): \(String(cString: rd_kafka_err2str(t.err)))")
+            throw KafkaError("cannot read \(topic): \(String(cString: rd_kafka_err2str(t.err)))", code: .read, rdkafkaCode: Int32(t.err.rawValue))
         }
 
         // Each partition from its first kept offset to the end it has now.
@@ -50,7 +50,7 @@ public enum KafkaTopicSnapshot {
             var low: Int64 = 0, high: Int64 = 0
             let we = rd_kafka_query_watermark_offsets(rk, topic, p, &low, &high, Int32(max(1, deadline - MonotonicClock.now)))
             guard we == RD_KAFKA_RESP_ERR_NO_ERROR else {
-                throw KafkaError("cannot read the offsets of \(topic)/\(p): \(String(cString: rd_kafka_err2str(we)))")
+                throw KafkaError("cannot read the offsets of \(topic)/\(p): \(String(cString: rd_kafka_err2str(we)))", code: .read, rdkafkaCode: Int32(we.rawValue))
             }
             guard high > low else { continue }
             ends[p] = high
@@ -58,12 +58,12 @@ public enum KafkaTopicSnapshot {
         }
         guard !ends.isEmpty else { return [:] }
         let ae = rd_kafka_assign(rk, list)
-        guard ae == RD_KAFKA_RESP_ERR_NO_ERROR else { throw KafkaError("cannot assign \(topic): \(String(cString: rd_kafka_err2str(ae)))") }
+        guard ae == RD_KAFKA_RESP_ERR_NO_ERROR else { throw KafkaError("cannot assign \(topic): \(String(cString: rd_kafka_err2str(ae)))", code: .topic, rdkafkaCode: Int32(ae.rawValue)) }
 
         var latest: [String: [UInt8]] = [:]
         while !ends.isEmpty {
             guard MonotonicClock.now < deadline else {
-                throw KafkaError("\(topic) was not read to its end within \(timeoutMilliseconds) ms (partitions left: \(ends.keys.sorted()))")
+                throw KafkaError("\(topic) was not read to its end within \(timeoutMilliseconds) ms (partitions left: \(ends.keys.sorted()))", code: .read)
             }
             guard let message = rd_kafka_consumer_poll(rk, 100) else { continue }
             defer { rd_kafka_message_destroy(message) }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import DriftDaemon
 import DriftHTTP
+import DriftKafka
 import DriftStore
 
 #if canImport(Glibc)
@@ -54,12 +55,22 @@ struct Driftd: AsyncParsableCommand {
         } catch let failure as StoreError {
             writeStandardError("driftd: \(failure)\n")
             Glibc.exit(2)
+        } catch let failure as KafkaError {
+            // Its text says what to do; the code is for logs and scripts.
+            writeStandardError("driftd: \(failure) [kafka \(failure.code)\(failure.isRetriable ? ", retriable: run it again once the brokers answer" : "")]\n")
+            Glibc.exit(2)
         } catch {
             let code = exitCode(for: error)
             // --help and --version: ArgumentParser's own text, on standard output.
             if code == .success {
                 print(fullMessage(for: error))
                 Glibc.exit(0)
+            }
+            // Not a usage mistake (those are ArgumentParser's validation failures): one line,
+            // no usage text after it.
+            if code != .validationFailure {
+                writeStandardError("driftd: \(error)\n")
+                Glibc.exit(1)
             }
             // A usage mistake found once the command is known shows that command's usage.
             let message = parsed == Driftd.self ? fullMessage(for: error)

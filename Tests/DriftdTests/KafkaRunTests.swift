@@ -157,6 +157,29 @@ struct KafkaRunTests {
 
     static let kcat = ["/usr/bin/kcat", "/usr/local/bin/kcat"].first { FileManager.default.isExecutableFile(atPath: $0) }
 
+    @Test("a Kafka property librdkafka refuses fails at start with the property, the remedy and the kind of failure, exit 2, no usage text")
+    func badKafkaProperty() throws {
+        let dir = try TemporaryDirectory()
+        let config = try dir.write("driftd.yaml", """
+            store: run.sqlite
+            models:
+              - id: shop
+            kafka:
+              bootstrap: 127.0.0.1:1
+              topics: [inference]
+              group: driftd-test
+              properties: { no.such.property: "1" }
+            """)
+        let reference = try dir.write("reference.jsonl", SyntheticStream(seed: 7).text(500))
+        #expect(try DriftdProcess.run(["baseline", "fit", "--config", config, "--model", "shop", "--from", reference]).status == 0)
+        let run = try DriftdProcess.run(["run", "--config", config])
+        #expect(run.status == 2)
+        #expect(run.standardError.contains("Kafka property no.such.property"), "\(run.standardError)")
+        #expect(run.standardError.contains("check the `kafka.properties`"))
+        #expect(run.standardError.contains("[kafka configuration]"))
+        #expect(!run.standardError.contains("Usage:"), "a failure at run time is not a usage mistake")
+    }
+
     @Test("records published with kcat, an independent Kafka client, give the replay's reports",
           .enabled(if: kcat != nil, "kcat is not installed (scripts/install-deps installs it)"))
     func kcatPublishedRecords() throws {
