@@ -61,6 +61,15 @@ public enum APIServer {
         }
     }
 
+    /// The application without a socket: what `HTTPService` runs, for tests that drive the
+    /// router directly (HummingbirdTesting's `app.test(.router)`).
+    public static func application(store: AlertStore, settings: APISettings, metrics: DriftMetrics?,
+                                   logger: Logger = Logger(label: "driftd.http")) -> some ApplicationProtocol {
+        Application(router: MethodsResponder(router: APIRoutes.router(store: store, settings: settings, metrics: metrics, logger: logger)),
+                    configuration: ApplicationConfiguration(address: .hostname("127.0.0.1", port: 0), serverName: "driftd"),
+                    eventLoopGroupProvider: .singleton, logger: logger)
+    }
+
     /// Opens the store at `storePath` and serves it.
     public static func start(storePath: String, settings: APISettings, metrics: DriftMetrics?,
                              address: ListenAddress = .loopbackDefault, logger: Logger = Logger(label: "driftd.http")) throws -> APIServerHandle {

@@ -4,6 +4,7 @@ import DriftStore
 import DriftTestTraits
 import DriftTesting
 import Foundation
+import HummingbirdTesting
 import Testing
 
 /// API defects a new user met (issue 13 §1): ambiguous bodies, HEAD and OPTIONS, the token hint.
@@ -12,12 +13,12 @@ struct NewUserAPITests {
     static let token = "new-user-token-\(UUID().uuidString)"
     static let auth = ["Authorization": "Bearer " + token, "Content-Type": "application/json"]
 
-    static func withServer(_ settings: APISettings, _ body: (HTTPClient) async throws -> Void) async throws {
+    /// The API over an empty store, driven through its router (no socket: nothing here is
+    /// about the network).
+    static func withServer(_ settings: APISettings, _ body: @Sendable (RouterClient) async throws -> Void) async throws {
         let store = try AlertStore(inMemory: ())
-        let server = try await APIServer.start(store: store, settings: settings, metrics: DriftMetrics(),
-                                               address: ListenAddress(host: "127.0.0.1", port: 0))
-        defer { server.stop() }
-        try await body(HTTPClient(server.url))
+        let app = APIServer.application(store: store, settings: settings, metrics: DriftMetrics())
+        try await app.test(.router) { client in try await body(RouterClient(client)) }
     }
 
     @Test("a silence gives exactly one of duration_seconds and ends_at")
