@@ -200,8 +200,22 @@ final class NotifierLoop {
         }
     }
 
+    /// One turn: new outbox entries routed, what is due queued, sent, and settled.
     func tick() async throws {
-        var now = options.clock()
+        let now = options.clock()
+        try routeOutbox(now: now)
+        try queueDue(now: now)
+        let sends = plan(now: now)
+        guard !sends.isEmpty else { return }
+        let results = await send(sends)
+        // Also when stopping: a request cut short may have reached the receiver, so it is
+        // recorded as an attempt (and tried again by the next notifier).
+        try settle(sends, results, now: options.clock())
+    }
+
+    /// Routes each new outbox entry to its receivers (one stored delivery per receiver) and
+    /// hands it to the scheduler.
+    func routeOutbox(now: Int64) throws {
         for entry in try store.pendingOutbox() {
             let labels = labels(entry)
             var routes = (configuration.route?.match(labels) ?? []).filter { configuration.receiver($0.receiver) != nil }
@@ -218,6 +232,11 @@ final class NotifierLoop {
             }, now: Double(now) / 1000)
             for r in routes { scheduler.add(Self.notice(entry, deliveryID: ids[r.receiver], labels: labels), route: r, now: now) }
         }
+    }
+
+    /// What the scheduler says is due now, under the store's silences and acknowledgements:
+    /// suppressed deliveries settled, the rest queued with their attempt numbers.
+    func queueDue(now: Int64) throws {
         let seconds = Double(now) / 1000
         let silences = try store.silences(now: seconds).compactMap { s -> Silence? in
             guard let matchers = try? s.matchers.map({ text throws(MatcherError) in try LabelMatcher(parsing: text) }) else { return nil }
@@ -236,9 +255,11 @@ final class NotifierLoop {
             let notBefore = Swift.max(now, n.deliveryIDs.compactMap { nextAttempt[$0] }.max() ?? now)
             queue.append(Queued(notification: n, attempt: attempt, notBefore: notBefore))
         }
-        let sends = plan(now: now)
-        guard !sends.isEmpty else { return }
-        let results = await withTaskGroup(of: (Int, TransportResult).self) { group in
+    }
+
+    /// Sends concurrently, one task per send; the results in the order of `sends`.
+    func send(_ sends: [Send]) async -> [TransportResult] {
+        await withTaskGroup(of: (Int, TransportResult).self) { group in
             for (i, send) in sends.enumerated() {
                 let withheld = configuration.secretVariables
                 group.addTask { [transport, options] in (i, await Self.perform(send, transport: transport, withheld: withheld, clock: options.clock)) }
@@ -247,15 +268,16 @@ final class NotifierLoop {
             for await r in group { results.append(r) }
             return results.sorted { $0.0 < $1.0 }.map(\.1)
         }
-        // Also when stopping: a request cut short may have reached the receiver, so it is
-        // recorded as an attempt (and tried again by the next notifier).
-        now = options.clock()
+    }
+
+    /// Records every attempt in the store, decides by the retry policy (delivered, failed
+    /// after the cap, or tried again after a backoff), and drops the finished ones from the queue.
+    func settle(_ sends: [Send], _ results: [TransportResult], now: Int64) throws {
         var finished = Set<Int>()
         for (send, result) in zip(sends, results) {
             let attempt = send.items.map { queue[$0].attempt }.max() ?? 1
             let ids = send.items.flatMap { queue[$0].notification.deliveryIDs }
             let decision = configuration.retry.decision(attempt: attempt, outcome: result.outcome, using: &random)
-            let error = result.error.map { Redaction.scrub($0, secrets: configuration.secrets) }
             let update: DeliveryUpdate
             switch decision {
             case .delivered:
@@ -272,23 +294,29 @@ final class NotifierLoop {
                 for id in ids { nextAttempt[id] = now + delay }
             }
             for id in ids { attempts[id, default: 0] += 1 }
-            if !ids.isEmpty {
-                try store.recordAttempt(deliveryIDs: ids, at: Double(now) / 1000, statusCode: result.statusCode, error: error, update: update)
-            } else {
-                // A repeat: logged against the deliveries it repeats, their status kept.
-                let repeated = Array(Set(send.items.flatMap { queue[$0].notification.repeatedDeliveryIDs ?? [] })).sorted()
-                if !repeated.isEmpty {
-                    try store.recordAttempt(deliveryIDs: repeated, at: Double(now) / 1000, statusCode: result.statusCode, error: error, update: .logOnly)
-                }
-            }
-            switch update {
-            case .delivered: options.metrics?.observe(delivery: send.receiver.name, outcome: .delivered)
-            case .failed: options.metrics?.observe(delivery: send.receiver.name, outcome: .failed)
-            case .retry: options.metrics?.observe(delivery: send.receiver.name, outcome: .retry)
-            case .logOnly: break
-            }
+            try record(send, result, deliveryIDs: ids, update: update, now: now)
         }
         queue = queue.enumerated().filter { !finished.contains($0.offset) }.map(\.element)
+    }
+
+    /// One attempt in the store and the metrics; a repeat is logged against the deliveries
+    /// it repeats, their status kept.
+    func record(_ send: Send, _ result: TransportResult, deliveryIDs ids: [Int64], update: DeliveryUpdate, now: Int64) throws {
+        let error = result.error.map { Redaction.scrub($0, secrets: configuration.secrets) }
+        if !ids.isEmpty {
+            try store.recordAttempt(deliveryIDs: ids, at: Double(now) / 1000, statusCode: result.statusCode, error: error, update: update)
+        } else {
+            let repeated = Array(Set(send.items.flatMap { queue[$0].notification.repeatedDeliveryIDs ?? [] })).sorted()
+            if !repeated.isEmpty {
+                try store.recordAttempt(deliveryIDs: repeated, at: Double(now) / 1000, statusCode: result.statusCode, error: error, update: .logOnly)
+            }
+        }
+        switch update {
+        case .delivered: options.metrics?.observe(delivery: send.receiver.name, outcome: .delivered)
+        case .failed: options.metrics?.observe(delivery: send.receiver.name, outcome: .failed)
+        case .retry: options.metrics?.observe(delivery: send.receiver.name, outcome: .retry)
+        case .logOnly: break
+        }
     }
 
     /// What to send now: queued notifications that are due, within each receiver's rate
