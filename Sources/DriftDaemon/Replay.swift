@@ -90,13 +90,39 @@ public struct Replay {
 
     public static func run(file path: String, configuration: DriftConfiguration, store: AlertStore, options: Options = Options(),
                            progress: ((Progress) -> Void)? = nil) throws -> Summary {
-        let started = Date()
-        var timings = Timings()
-        let file = try MappedFile(path: path, populate: false)
-        let source = "file:" + URL(fileURLWithPath: path).standardizedFileURL.path
-        let (monitors, rules) = try monitors(configuration: configuration, store: store)
-        var pipeline = Pipeline(source: source, monitors: monitors, rules: rules)
-        var offset = ByteOrderMark.length(file.bytes)
+        try FileReplay(file: path, configuration: configuration, store: store, options: options, progress: progress).run()
+    }
+}
+
+/// One replay of one file: the pipeline restored from the store, the file mapped, cut into
+/// chunks decoded on every core while this thread accumulates the previous set in file order,
+/// and commit points written as it goes.
+final class FileReplay {
+    let path: String
+    let store: AlertStore
+    let options: Replay.Options
+    let progress: ((Replay.Progress) -> Void)?
+    let started = Date()
+    let file: MappedFile
+    let source: String
+    var pipeline: Pipeline
+    var timings = Replay.Timings()
+    /// The byte the replay has reached (the file's own checkpoint position).
+    var offset: Int
+    let resumedFrom: Int64
+    let recordsAtStart: Int64
+    var sinceCommit = 0
+    var transitions = 0
+    var nextCommitAllowed = Date.distantPast
+
+    init(file path: String, configuration: DriftConfiguration, store: AlertStore, options: Replay.Options,
+         progress: ((Replay.Progress) -> Void)?) throws {
+        self.path = path; self.store = store; self.options = options; self.progress = progress
+        file = try MappedFile(path: path, populate: false)
+        source = "file:" + URL(fileURLWithPath: path).standardizedFileURL.path
+        let (monitors, rules) = try Replay.monitors(configuration: configuration, store: store)
+        pipeline = Pipeline(source: source, monitors: monitors, rules: rules)
+        offset = ByteOrderMark.length(file.bytes)
         let checkpoint = try store.checkpoint(source: source)
         // The models continue where any source left them; the file from its own position.
         pipeline.restore(checkpoint, models: try store.modelCheckpoints())
@@ -108,69 +134,38 @@ public struct Replay {
                 throw InputFailure(message: "\(path) is shorter than when it was last replayed (checkpoint at byte \(offset)); it is not the same file — replay a new file under another name")
             }
         }
+        resumedFrom = Int64(offset)
+        recordsAtStart = pipeline.counters.records
         timings.setup = Date().timeIntervalSince(started)
-        let resumedFrom = Int64(offset)
-        let bytes = file.bytes
-        let total = bytes.count
-        let recordsAtStart = pipeline.counters.records
-        var sinceCommit = 0
-        var transitions = 0
-        var lastProgress = Date()
-        var releasedAt = offset
-        var nextCommitAllowed = Date.distantPast
-        func commit() throws {
-            let began = Date()
-            defer {
-                let ended = Date()
-                let cost = ended.timeIntervalSince(began)
-                timings.committing += cost; timings.commits += 1
-                let share = Swift.min(Swift.max(options.maximumCommitShare, 0.01), 1)
-                nextCommitAllowed = ended.addingTimeInterval(cost * (1 - share) / share)
-            }
-            // Alerts operators resolved in the store since the last commit point: the book
-            // follows, so their next breach fires again.
-            try pipeline.applyOperatorResolutions(from: store)
-            let output = pipeline.takeOutput()
-            transitions += output.transitions.count
-            try store.commit(output, checkpoint: pipeline.takeCheckpoint(), source: source)
-            sinceCommit = 0
-        }
-        func report() {
-            guard let progress else { return }
-            progress(Progress(records: pipeline.counters.records, bytes: Int64(offset), totalBytes: Int64(total),
-                              windowsClosed: pipeline.counters.windowsClosed, firing: pipeline.alertBook.firing.count,
-                              rejected: pipeline.counters.rejected, seconds: Date().timeIntervalSince(started)))
-        }
-        guard let base = bytes.baseAddress, offset < total else {
+    }
+
+    func run() throws -> Replay.Summary {
+        let total = file.bytes.count
+        guard file.bytes.baseAddress != nil, offset < total else {
             report()
-            return Summary(resumedFrom: resumedFrom, records: 0, rejected: 0, unmonitored: 0, windowsClosed: 0, transitions: 0,
-                           firing: pipeline.alertBook.firing, seconds: Date().timeIntervalSince(started), alreadyComplete: true)
+            return Replay.Summary(resumedFrom: resumedFrom, records: 0, rejected: 0, unmonitored: 0, windowsClosed: 0, transitions: 0,
+                                  firing: pipeline.alertBook.firing, seconds: Date().timeIntervalSince(started), alreadyComplete: true)
         }
-        // Chunks of about `chunkBytes` are decoded on every core at once while this thread
-        // accumulates the previous set in file order (two sets of decoders, double-buffered).
+        try decodeAndAccumulate()
+        closeAtEnd()
+        try commit()
+        withExtendedLifetime(file) {}
+        report()
+        return Replay.Summary(resumedFrom: resumedFrom, records: pipeline.counters.records - recordsAtStart,
+                              rejected: pipeline.counters.rejected, skewed: pipeline.counters.skewed, late: pipeline.counters.late,
+                              unmonitored: pipeline.counters.unmonitored,
+                              windowsClosed: pipeline.counters.windowsClosed, transitions: transitions,
+                              firing: pipeline.alertBook.firing, seconds: Date().timeIntervalSince(started), alreadyComplete: false,
+                              timings: timings)
+    }
+
+    /// Chunks of about `chunkBytes` are decoded on every core at once while this thread
+    /// accumulates the previous set in file order (two sets of decoders, double-buffered).
+    private func decodeAndAccumulate() throws {
         let workers = Swift.max(1, Swift.min(options.decodingThreads ?? SampleFiles.processorCount, 8))
         let sets = (0..<2).map { _ in (0..<workers).map { _ in DecodingSlot(decoder: pipeline.makeDecoder()) } }
-        let shared = ReadOnlyBytes(buffer: bytes)
-        // Smaller files get smaller chunks, so that commit points (and progress) still come often.
-        // Many models share a chunk: each model's batch in it pays a fixed cost per feature
-        // (pane lookup, one kernel call per statistic), so chunks grow with the number of
-        // models until each model gets a few dozen records a chunk (at most 64 MB a chunk).
-        let perModel = Swift.min(Swift.max(options.chunkBytes, pipeline.monitors.count * 32 * 400), 64 << 20)
-        let chunkBytes = Swift.max(64 << 10, Swift.min(perModel, (total - offset) / (workers * 16)))
-        func cut(from first: Int) -> [Range<Int>] {
-            var ranges: [Range<Int>] = []
-            var start = first
-            while ranges.count < workers && start < total {
-                var end = Swift.min(start + chunkBytes, total)
-                if end < total {
-                    let found = memchr(base + end - 1, 0x0A, total - end + 1)
-                    end = found.map { UnsafeRawPointer($0).assumingMemoryBound(to: UInt8.self) - base + 1 } ?? total
-                }
-                ranges.append(start..<end)
-                start = end
-            }
-            return ranges
-        }
+        let chunker = Chunker(bytes: file.bytes, workers: workers, chunkBytes: chunkBytes(workers: workers))
+        let shared = ReadOnlyBytes(buffer: file.bytes), source = source
         @Sendable func decode(_ ranges: [Range<Int>], into slots: [DecodingSlot]) {
             DispatchQueue.concurrentPerform(iterations: ranges.count) { k in
                 let range = ranges[k]
@@ -180,27 +175,21 @@ public struct Replay {
         }
         let ahead = DispatchGroup()
         var current = 0
-        var ranges = cut(from: offset)
+        var ranges = chunker.cut(from: offset)
+        var lastProgress = Date()
+        var releasedAt = offset
         decode(ranges, into: sets[current])
         while !ranges.isEmpty {
-            let next = cut(from: ranges.last!.upperBound)
+            let next = chunker.cut(from: ranges.last!.upperBound)
             let nextSlots = sets[1 - current]
             if !next.isEmpty {
                 DispatchQueue.global().async(group: ahead) { decode(next, into: nextSlots) }
             }
-            for k in ranges.indices {
-                let slot = sets[current][k]
-                let closedBefore = pipeline.counters.windowsClosed
-                let began = Date()
-                pipeline.absorb(slot.chunk, from: &slot.decoder, now: Clock.milliseconds())
-                let spent = Date().timeIntervalSince(began)
-                timings.accumulating += spent
-                timings.chunks += 1
-                if pipeline.counters.windowsClosed > closedBefore { timings.accumulatingWithCloses += spent; timings.chunksWithCloses += 1 }
-                sinceCommit += Int(slot.chunk.records)
-                if pipeline.hasWindowOutput || sinceCommit >= options.commitEveryRecords, Date() >= nextCommitAllowed {
-                    do { try commit() } catch { ahead.wait(); throw error }
-                }
+            do {
+                for k in ranges.indices { try absorb(sets[current][k]) }
+            } catch {
+                ahead.wait()
+                throw error
             }
             offset = ranges.last!.upperBound
             let waitBegan = Date()
@@ -211,6 +200,35 @@ public struct Replay {
             ranges = next
             current = 1 - current
         }
+    }
+
+    /// Smaller files get smaller chunks, so that commit points (and progress) still come
+    /// often. Many models share a chunk: each model's batch in it pays a fixed cost per
+    /// feature (pane lookup, one kernel call per statistic), so chunks grow with the number of
+    /// models until each model gets a few dozen records a chunk (at most 64 MB a chunk).
+    private func chunkBytes(workers: Int) -> Int {
+        let perModel = Swift.min(Swift.max(options.chunkBytes, pipeline.monitors.count * 32 * 400), 64 << 20)
+        return Swift.max(64 << 10, Swift.min(perModel, (file.bytes.count - offset) / (workers * 16)))
+    }
+
+    /// One decoded chunk into the pipeline, in file order; a commit point when windows
+    /// closed or enough records came (no more often than the commit share allows).
+    private func absorb(_ slot: DecodingSlot) throws {
+        let closedBefore = pipeline.counters.windowsClosed
+        let began = Date()
+        pipeline.absorb(slot.chunk, from: &slot.decoder, now: Clock.milliseconds())
+        let spent = Date().timeIntervalSince(began)
+        timings.accumulating += spent
+        timings.chunks += 1
+        if pipeline.counters.windowsClosed > closedBefore { timings.accumulatingWithCloses += spent; timings.chunksWithCloses += 1 }
+        sinceCommit += Int(slot.chunk.records)
+        if pipeline.hasWindowOutput || sinceCommit >= options.commitEveryRecords, Date() >= nextCommitAllowed {
+            try commit()
+        }
+    }
+
+    /// The end of the file closes every open window.
+    private func closeAtEnd() {
         let closedBefore = pipeline.counters.windowsClosed
         let closeBegan = Date()
         pipeline.closeAtEndOfInput(now: Clock.milliseconds())
@@ -219,15 +237,59 @@ public struct Replay {
             timings.accumulating += spent; timings.accumulatingWithCloses += spent
             timings.chunks += 1; timings.chunksWithCloses += 1
         }
-        try commit()
-        withExtendedLifetime(file) {}
-        report()
-        return Summary(resumedFrom: resumedFrom, records: pipeline.counters.records - recordsAtStart,
-                       rejected: pipeline.counters.rejected, skewed: pipeline.counters.skewed, late: pipeline.counters.late,
-                       unmonitored: pipeline.counters.unmonitored,
-                       windowsClosed: pipeline.counters.windowsClosed, transitions: transitions,
-                       firing: pipeline.alertBook.firing, seconds: Date().timeIntervalSince(started), alreadyComplete: false,
-                       timings: timings)
+    }
+
+    /// A commit point; the next one is allowed once this one's cost is at most
+    /// `maximumCommitShare` of the time since.
+    private func commit() throws {
+        let began = Date()
+        defer {
+            let ended = Date()
+            let cost = ended.timeIntervalSince(began)
+            timings.committing += cost; timings.commits += 1
+            let share = Swift.min(Swift.max(options.maximumCommitShare, 0.01), 1)
+            nextCommitAllowed = ended.addingTimeInterval(cost * (1 - share) / share)
+        }
+        // Alerts operators resolved in the store since the last commit point: the book
+        // follows, so their next breach fires again.
+        try pipeline.applyOperatorResolutions(from: store)
+        let output = pipeline.takeOutput()
+        transitions += output.transitions.count
+        try store.commit(output, checkpoint: pipeline.takeCheckpoint(), source: source)
+        sinceCommit = 0
+    }
+
+    private func report() {
+        guard let progress else { return }
+        progress(Replay.Progress(records: pipeline.counters.records, bytes: Int64(offset), totalBytes: Int64(file.bytes.count),
+                                 windowsClosed: pipeline.counters.windowsClosed, firing: pipeline.alertBook.firing.count,
+                                 rejected: pipeline.counters.rejected, seconds: Date().timeIntervalSince(started)))
+    }
+}
+
+/// Cuts a file into line-aligned chunks, `workers` at a time.
+struct Chunker {
+    let bytes: UnsafeBufferPointer<UInt8>
+    let workers: Int
+    let chunkBytes: Int
+
+    /// The next set of chunks from `first`: up to `workers` ranges, each ending after a newline
+    /// (or at the end of the file).
+    func cut(from first: Int) -> [Range<Int>] {
+        guard let base = bytes.baseAddress else { return [] }
+        let total = bytes.count
+        var ranges: [Range<Int>] = []
+        var start = first
+        while ranges.count < workers && start < total {
+            var end = Swift.min(start + chunkBytes, total)
+            if end < total {
+                let found = memchr(base + end - 1, 0x0A, total - end + 1)
+                end = found.map { UnsafeRawPointer($0).assumingMemoryBound(to: UInt8.self) - base + 1 } ?? total
+            }
+            ranges.append(start..<end)
+            start = end
+        }
+        return ranges
     }
 }
 
