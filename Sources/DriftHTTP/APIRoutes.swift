@@ -63,6 +63,22 @@ public enum APIRoutes {
         router.add(middleware: BearerTokenMiddleware(token: settings.token, namedTokens: settings.namedTokens,
                                                      missingTokenAdvice: settings.missingTokenAdvice, logger: logger))
 
+        addService(to: router, store: store, settings: settings, metrics: metrics)
+        // The API's root (the address driftd prints): where its endpoints are.
+        router.get("/api/v1") { _, _ in try json(API.Index.current) }
+        let api = router.group("api/v1")
+        api.get("openapi.json") { _, _ in
+            Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.json)))
+        }
+        addAlerts(to: api, store: store)
+        addModels(to: api, store: store, settings: settings)
+        addStoreContents(to: api, store: store)
+        OperatorRoutes.add(to: api, store: store)
+        return router
+    }
+
+    /// The dashboard, liveness, readiness and `/metrics`.
+    static func addService(to router: Router<BasicRequestContext>, store: AlertStore, settings: APISettings, metrics: DriftMetrics?) {
         router.get("/") { _, _ in html(Dashboard.page) }
         router.get("/healthz") { _, _ in try json(API.Health(status: "ok")) }
         router.get("/readyz") { _, _ in try await blocking {
@@ -80,12 +96,10 @@ public enum APIRoutes {
                             body: .init(byteBuffer: ByteBuffer(string: metrics.exposition())))
         } }
 
-        // The API's root (the address driftd prints): where its endpoints are.
-        router.get("/api/v1") { _, _ in try json(API.Index.current) }
-        let api = router.group("api/v1")
-        api.get("openapi.json") { _, _ in
-            Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.json)))
-        }
+    }
+
+    /// Alerts, paged and filtered, and one alert with what was done with it.
+    static func addAlerts(to api: RouterGroup<BasicRequestContext>, store: AlertStore) {
         api.get("alerts") { request, _ in try await blocking {
             let q = request.uri.queryParameters
             let state = try q["state"].map { try oneOf(String($0), ["pending", "firing", "resolved"], "state") }
@@ -106,6 +120,10 @@ public enum APIRoutes {
             }
             return try json(try OperatorRoutes.detail(id, store: store))
         } }
+    }
+
+    /// Models, their windows and a feature's series with its thresholds.
+    static func addModels(to api: RouterGroup<BasicRequestContext>, store: AlertStore, settings: APISettings) {
         api.get("models") { _, _ in try await blocking {
             let firing = try store.firingAlertCounts()
             let stored = try store.modelIDs()
@@ -152,10 +170,13 @@ public enum APIRoutes {
             let thresholds = latest.map { f in rules.filter { $0.applies(to: f) }.map(API.Threshold.init) } ?? []
             return try json(API.Series(model: model, feature: feature, kind: latest?.kind.rawValue, thresholds: thresholds, points: points))
         } }
+    }
+
+    /// Baselines and dead letters.
+    static func addStoreContents(to api: RouterGroup<BasicRequestContext>, store: AlertStore) {
         api.get("baselines") { request, _ in try await blocking {
             try json(API.Baselines(baselines: try store.baselines(model: request.uri.queryParameters["model"].map(String.init)).map(API.Baseline.init)))
         } }
-        OperatorRoutes.add(to: api, store: store)
         api.get("deadletters") { request, _ in try await blocking {
             let q = request.uri.queryParameters
             let limit = try integer(q["limit"], "limit", default: defaultLimit, range: 1...maximumLimit)
@@ -163,7 +184,6 @@ public enum APIRoutes {
             let page = try store.deadLetterPage(limit: limit, offset: offset)
             return try json(API.DeadLetters(total: page.total, limit: limit, offset: offset, deadLetters: page.items.map(API.DeadLetter.init)))
         } }
-        return router
     }
 
     // MARK: helpers
