@@ -73,7 +73,10 @@ final class CommitWriter: @unchecked Sendable {
         self.capacity = max(1, capacity)
         self.backoff = backoff
         self.onFailedAttempt = onFailedAttempt
-        let thread = Thread { [unowned self] in self.loop() }
+        // The thread holds the writer until its loop ends (after `stop`, or a failure): an
+        // owner that lets go of the writer right after `stop` must not free it under the
+        // running loop.
+        let thread = Thread { [self] in self.loop() }
         thread.name = "driftd store writer"
         self.thread = thread
         thread.start()

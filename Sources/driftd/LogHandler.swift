@@ -25,11 +25,10 @@ struct DriftdLogHandler: LogHandler {
         set { metadata[key] = newValue }
     }
 
-    func log(level: Logger.Level, message: Logger.Message, metadata explicit: Logger.Metadata?, source: String,
-             file: String, function: String, line: UInt) {
+    func log(event: LogEvent) {
         var all = metadata
-        if let explicit { all.merge(explicit) { $1 } }
-        var text = prefix + message.description
+        if let explicit = event.metadata { all.merge(explicit) { $1 } }
+        var text = prefix + event.message.description
         for key in all.keys.sorted() { text += " \(key)=\(all[key]!)" }
         TerminalStatusLine.shared.write(text + "\n")
     }
