@@ -139,9 +139,9 @@ final class NotifierLoop {
 
     static func notice(_ e: OutboxEntry, deliveryID: Int64?, labels: [String: String]) -> Notice {
         let status: Notice.Status = switch e.kind {
-        case "resolved": .resolved
-        case "acknowledged": .acknowledged
-        default: .firing
+        case .resolved: .resolved
+        case .acknowledged: .acknowledged
+        case .firing, .severityChanged: .firing
         }
         return Notice(deliveryID: deliveryID, alertID: e.alertID, fingerprint: e.fingerprint, status: status, severity: e.severity,
                       labels: labels, value: e.value, windowIndex: e.windowIndex, at: Self.milliseconds(e.createdAt), by: e.by, note: e.note)
@@ -192,11 +192,11 @@ final class NotifierLoop {
     }
 
     /// What a receiver knows of an alert after being told a transition of this kind.
-    static func told(_ kind: String) -> Notice.Status? {
+    static func told(_ kind: OutboxKind) -> Notice.Status? {
         switch kind {
-        case "firing", "severity_changed": .firing
-        case "acknowledged": .acknowledged
-        default: nil
+        case .firing, .severityChanged: .firing
+        case .acknowledged: .acknowledged
+        case .resolved: nil
         }
     }
 
@@ -220,7 +220,7 @@ final class NotifierLoop {
             let labels = labels(entry)
             var routes = (configuration.route?.match(labels) ?? []).filter { configuration.receiver($0.receiver) != nil }
             // Receivers paged in this episode hear the rest of it, matched or not.
-            if entry.kind != "firing" {
+            if entry.kind != .firing {
                 for (receiver, id) in try store.receiversOfEpisode(entry) where !routes.contains(where: { $0.receiver == receiver }) {
                     guard configuration.receiver(receiver) != nil, var route = configuration.route?.resolved(id: id) else { continue }
                     route.receiver = receiver

@@ -258,7 +258,7 @@ extension API {
         var attemptLog: [Attempt]
         init(_ d: DeliveryRecord, attempts log: [DeliveryAttemptRecord]) {
             id = d.id; receiver = d.receiver; status = d.status; attempts = d.attempts; nextAttemptAt = d.nextAttemptAt.map(API.time)
-            lastError = d.lastError; dedupKey = d.dedupKey; transitionKind = d.entry.kind; updatedAt = API.time(d.updatedAt)
+            lastError = d.lastError; dedupKey = d.dedupKey; transitionKind = d.entry.kind.rawValue; updatedAt = API.time(d.updatedAt)
             attemptLog = log.map { Attempt(at: API.time($0.at), statusCode: $0.statusCode, error: $0.error, isRepeat: $0.isRepeat) }
         }
     }

@@ -3,13 +3,22 @@ import Foundation
 import GRDB
 
 /// A notifying transition waiting in the outbox, with what the notifier needs to route it.
+/// What a receiver is told of an alert: the transitions that page (the pipeline's firing,
+/// severity changes and resolutions, and an operator's acknowledgement or resolution). Stored
+/// as its text through GRDB, so the store and the notifier never re-parse strings.
+public enum OutboxKind: String, Sendable, Codable, Equatable, DatabaseValueConvertible {
+    case firing
+    case severityChanged = "severity_changed"
+    case resolved
+    case acknowledged
+}
+
 public struct OutboxEntry: Sendable, Equatable {
     public var id: Int64
     public var transitionID: Int64
     public var alertID: Int64
     public var fingerprint: AlertFingerprint
-    /// firing, severity_changed, resolved or acknowledged.
-    public var kind: String
+    public var kind: OutboxKind
     public var severity: AlertSeverity?
     public var value: Double
     public var windowIndex: Int64
@@ -42,7 +51,7 @@ public struct DeliveryRecord: Sendable, Equatable {
     public var dedupKey: String
     /// The kind of the last transition of this alert the receiver was told of before this
     /// delivery (nil: none), so a restarted notifier knows what the receiver knows.
-    public var told: String?
+    public var told: OutboxKind?
     /// When the status last changed (seconds since 1970): for a delivered one, when it arrived.
     public var updatedAt: Double
 }
@@ -108,7 +117,7 @@ extension AlertStore {
         let extra = (try? decode(Extra.self, r["payload"] as String)) ?? Extra()
         return OutboxEntry(id: r["id"], transitionID: r["transition_id"], alertID: r["alert_id"],
                            fingerprint: AlertFingerprint(model: r["model"], feature: r["feature"], rule: r["rule"]),
-                           kind: r["kind"], severity: (r["severity"] as String?).flatMap(AlertSeverity.init(rawValue:)),
+                           kind: OutboxKind(rawValue: r["kind"]) ?? .firing, severity: (r["severity"] as String?).flatMap(AlertSeverity.init(rawValue:)),
                            value: r["value"], windowIndex: r["window_index"], createdAt: r["created_at"], by: extra.by, note: extra.note)
     }
 

@@ -111,7 +111,7 @@ struct AlertsCommand: ParsableCommand {
                      ["kind": t.kind, "from": t.from, "to": t.to, "severity": t.severity, "value": t.value, "window": t.windowIndex]
                  },
                  "failed_deliveries": (failed[a.id] ?? []).map { d -> [String: Any?] in
-                     ["receiver": d.receiver, "transition": d.entry.kind, "attempts": d.attempts, "last_error": d.lastError]
+                     ["receiver": d.receiver, "transition": d.entry.kind.rawValue, "attempts": d.attempts, "last_error": d.lastError]
                  }]
             }
             print(JSONWriter.write(items))
@@ -133,7 +133,7 @@ struct AlertsCommand: ParsableCommand {
             if !failures.isEmpty {
                 print("\nfailed deliveries (\(failures.count)):")
                 print(TextTable.render([["alert", "receiver", "transition", "attempts", "last error"]] + failures.map {
-                    [String($0.entry.alertID), $0.receiver, $0.entry.kind, String($0.attempts), $0.lastError ?? "-"]
+                    [String($0.entry.alertID), $0.receiver, $0.entry.kind.rawValue, String($0.attempts), $0.lastError ?? "-"]
                 }))
             }
         }

@@ -20,7 +20,7 @@ struct NotifyStoreTests {
     func deliveries() throws {
         let store = try Self.storeWithAlerts()
         let entries = try store.pendingOutbox()
-        #expect(entries.map(\.kind) == ["firing"], "only notifying transitions are in the outbox")
+        #expect(entries.map(\.kind) == [.firing], "only notifying transitions are in the outbox")
         let e = entries[0]
         #expect(e.fingerprint == AlertFingerprint(model: "shop", feature: "age", rule: "psi") && e.severity == .critical)
         let ids = try store.route(outboxID: e.id, alertID: e.alertID, plans: [
@@ -42,10 +42,10 @@ struct NotifyStoreTests {
         // A later transition of the same alert knows what the receiver was told.
         try store.resolve(alertID: e.alertID, by: "ana", now: 200)
         let resolved = try #require(try store.pendingOutbox().first)
-        #expect(resolved.kind == "resolved" && resolved.by == "ana")
+        #expect(resolved.kind == .resolved && resolved.by == "ana")
         try store.route(outboxID: resolved.id, alertID: resolved.alertID, plans: [DeliveryPlan(receiver: "pager", route: "0.1", dedupKey: "k")])
         pending = try store.pendingDeliveries()
-        #expect(pending.map(\.told) == ["firing"])
+        #expect(pending.map(\.told) == [.firing])
         try store.suppress(deliveryIDs: [pending[0].id], reason: "test")
         #expect(try store.deliveries(status: "suppressed").count == 1)
     }
@@ -58,7 +58,7 @@ struct NotifyStoreTests {
         let acks = try store.activeAcknowledgements(now: 1)
         #expect(acks.map(\.by) == ["ana"] && acks[0].note == "looking")
         #expect(try store.activeAcknowledgements(now: 6_000).isEmpty, "expired")
-        #expect(try store.pendingOutbox().map(\.kind) == ["firing", "acknowledged"])
+        #expect(try store.pendingOutbox().map(\.kind) == [.firing, .acknowledged])
         #expect(try store.pendingOutbox().last?.note == "looking")
         let pendingAlert = try #require(try store.alerts(state: "pending").first)
         #expect(throws: StoreError.self) { try store.acknowledge(alertID: pendingAlert.id, by: "ana") }
@@ -86,7 +86,7 @@ struct NotifyStoreTests {
         #expect(try store.alerts(state: "resolved").map(\.id) == [firing.id])
         // The next breach is a new episode: the alert fires again and pages.
         try store.commit(Transitions.output([Transitions.make("shop", "age", "psi", .firing, window: 5)]), checkpoint: Transitions.checkpoint, source: "test")
-        #expect(try store.pendingOutbox().last?.kind == "firing")
+        #expect(try store.pendingOutbox().last?.kind == .firing)
         #expect(try store.alerts(state: "firing").first { $0.id == firing.id }?.startedWindow == 5)
     }
 

@@ -178,7 +178,7 @@ struct RetentionTests {
         let after = try store.alerts()
         #expect(after.map(\.transitions) == before.map(\.transitions), "every alert keeps its history")
         let zip = try #require(after.first { $0.feature == "zip" })
-        #expect(try store.deliveries(alertID: zip.id).map(\.entry.kind) == ["acknowledged"])
+        #expect(try store.deliveries(alertID: zip.id).map(\.entry.kind) == [.acknowledged])
         let firing = try #require(after.first { $0.state == "firing" })
         #expect(try store.deliveries(alertID: firing.id).count == 1, "a firing alert keeps its deliveries")
     }
