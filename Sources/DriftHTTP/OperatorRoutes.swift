@@ -257,7 +257,7 @@ extension API {
         var dedupKey: String, transitionKind: String, updatedAt: String
         var attemptLog: [Attempt]
         init(_ d: DeliveryRecord, attempts log: [DeliveryAttemptRecord]) {
-            id = d.id; receiver = d.receiver; status = d.status; attempts = d.attempts; nextAttemptAt = d.nextAttemptAt.map(API.time)
+            id = d.id; receiver = d.receiver; status = d.status.rawValue; attempts = d.attempts; nextAttemptAt = d.nextAttemptAt.map(API.time)
             lastError = d.lastError; dedupKey = d.dedupKey; transitionKind = d.entry.kind.rawValue; updatedAt = API.time(d.updatedAt)
             attemptLog = log.map { Attempt(at: API.time($0.at), statusCode: $0.statusCode, error: $0.error, isRepeat: $0.isRepeat) }
         }

@@ -13,6 +13,17 @@ public enum OutboxKind: String, Sendable, Codable, Equatable, DatabaseValueConve
     case acknowledged
 }
 
+/// Where one delivery (a transition for one receiver) stands.
+public enum DeliveryStatus: String, Sendable, Codable, Equatable, CaseIterable, DatabaseValueConvertible {
+    /// Waiting for its group, its rate limit or its next attempt.
+    case pending
+    case delivered
+    /// Given up after the retry policy's cap, or refused for good by the receiver.
+    case failed
+    /// Not sent: silenced, inhibited, or its alert acknowledged or resolved first.
+    case suppressed
+}
+
 public struct OutboxEntry: Sendable, Equatable {
     public var id: Int64
     public var transitionID: Int64
@@ -44,7 +55,7 @@ public struct DeliveryRecord: Sendable, Equatable {
     public var receiver: String
     public var route: String
     /// pending, delivered, failed or suppressed.
-    public var status: String
+    public var status: DeliveryStatus
     public var attempts: Int
     public var nextAttemptAt: Double?
     public var lastError: String?
@@ -173,11 +184,11 @@ extension AlertStore {
 
     /// Deliveries not yet settled, oldest first: what a restarted notifier resumes.
     public func pendingDeliveries() throws -> [DeliveryRecord] {
-        try deliveries(status: "pending")
+        try deliveries(status: .pending)
     }
 
     /// Deliveries, newest first when filtered by alert, else oldest first.
-    public func deliveries(status: String? = nil, alertID: Int64? = nil, limit: Int = 10_000) throws -> [DeliveryRecord] {
+    public func deliveries(status: DeliveryStatus? = nil, alertID: Int64? = nil, limit: Int = 10_000) throws -> [DeliveryRecord] {
         try read { db in
             try Row.fetchAll(db, sql: Self.deliverySelect + """
                  WHERE (? IS NULL OR d.status = ?) AND (? IS NULL OR d.alert_id = ?) ORDER BY d.id LIMIT ?

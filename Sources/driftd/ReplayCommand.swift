@@ -100,7 +100,7 @@ struct AlertsCommand: ParsableCommand {
             (severity == nil || $0.severity == severity) && (state != "acknowledged" || acks[$0.id] != nil)
         }
         let alerts = Array(matching.prefix(limit ?? matching.count))
-        let failed = Dictionary(grouping: try store.deliveries(status: "failed"), by: \.entry.alertID)
+        let failed = Dictionary(grouping: try store.deliveries(status: .failed), by: \.entry.alertID)
         switch format {
         case .json:
             let items: [[String: Any?]] = alerts.map { a in

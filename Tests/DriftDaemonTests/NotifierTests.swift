@@ -41,7 +41,7 @@ struct NotifierTests {
 
         func start() -> NotifierHandle { Notifier.start(configuration: configuration, store: store, options: options) }
 
-        func deliveries(_ status: String? = nil) throws -> [DeliveryRecord] { try store.deliveries(status: status) }
+        func deliveries(_ status: DeliveryStatus? = nil) throws -> [DeliveryRecord] { try store.deliveries(status: status) }
 
         /// The deliveries and their attempts, to say what happened when an expectation fails.
         var trace: Comment {
@@ -72,9 +72,9 @@ struct NotifierTests {
         let s = try Setup(url: sink.url, timeout: 1_000)
         try s.commit([Transitions.make("shop", "age", "psi", .firing), Transitions.make("shop", "zip", "psi", .firing)])
         let notifier = s.start()
-        #expect(try await eventually("delivered") { try s.deliveries("delivered").count == 2 }, s.trace)
+        #expect(try await eventually("delivered") { try s.deliveries(.delivered).count == 2 }, s.trace)
         try s.commit([Transitions.make("shop", "age", "psi", .resolved, window: 5)])
-        #expect(try await eventually("resolved delivered") { try s.deliveries("delivered").count == 3 }, s.trace)
+        #expect(try await eventually("resolved delivered") { try s.deliveries(.delivered).count == 3 }, s.trace)
         await notifier.stop()
 
         #expect(Self.deliveredAlerts(sink) == ["driftd/shop/age/psi firing", "driftd/shop/age/psi resolved", "driftd/shop/zip/psi firing"])
@@ -103,11 +103,11 @@ struct NotifierTests {
         let s = try Setup(url: "http://127.0.0.1:\(port)/hook", timeout: 1_000)
         try s.commit([Transitions.make("shop", "age", "psi", .firing)])
         let notifier = s.start()
-        #expect(try await eventually("refused twice") { (try s.deliveries("pending").first?.attempts ?? 0) >= 2 })
-        let refused = try s.deliveries("pending").first?.attempts ?? 0
+        #expect(try await eventually("refused twice") { (try s.deliveries(.pending).first?.attempts ?? 0) >= 2 })
+        let refused = try s.deliveries(.pending).first?.attempts ?? 0
         let sink = try ReceiverSink(port: port)
         defer { sink.shutdown() }
-        #expect(try await eventually("delivered") { try s.deliveries("delivered").count == 1 })
+        #expect(try await eventually("delivered") { try s.deliveries(.delivered).count == 1 })
         await notifier.stop()
         #expect(Self.deliveredAlerts(sink) == ["driftd/shop/age/psi firing"])
         let attempts = try s.store.attempts(deliveryID: try s.deliveries()[0].id)
@@ -123,11 +123,11 @@ struct NotifierTests {
         let s = try Setup(url: sink.url, maxAttempts: 3)
         try s.commit([Transitions.make("shop", "age", "psi", .firing)])
         let notifier = s.start()
-        #expect(try await eventually("failed") { try s.deliveries("failed").count == 1 })
+        #expect(try await eventually("failed") { try s.deliveries(.failed).count == 1 })
         try s.commit([Transitions.make("fraud", "amt", "ks", .firing)])
-        #expect(try await eventually("second failed") { try s.deliveries("failed").count == 2 })
+        #expect(try await eventually("second failed") { try s.deliveries(.failed).count == 2 })
         await notifier.stop()
-        let failed = try s.deliveries("failed")
+        let failed = try s.deliveries(.failed)
         #expect(failed.map(\.attempts) == [3, 1])
         #expect(failed[0].lastError == "HTTP 500; gave up after 3 attempts")
         #expect(failed[1].lastError == "HTTP 404")
@@ -144,11 +144,11 @@ struct NotifierTests {
         try s.commit([Transitions.make("shop", "age", "psi", .firing), Transitions.make("shop", "zip", "psi", .firing),
                       Transitions.make("fraud", "amt", "ks", .firing)])
         let notifier = s.start()
-        #expect(try await eventually("two delivered") { try s.deliveries("delivered").count == 2 })
+        #expect(try await eventually("two delivered") { try s.deliveries(.delivered).count == 2 })
         await notifier.stop()
         #expect(Self.deliveredAlerts(sink) == ["driftd/fraud/amt/ks firing", "driftd/shop/zip/psi firing"],
                 "zip shares age's group: had age not been held back it would be in the same request")
-        #expect(try s.deliveries("pending").map(\.entry.fingerprint.feature) == ["age"], "held, not lost")
+        #expect(try s.deliveries(.pending).map(\.entry.fingerprint.feature) == ["age"], "held, not lost")
     }
 
     @Test("on a manual clock: a firing alert is repeated every repeat_interval (4 h) of the notifier's own time, never in between, and not after it resolves")
@@ -197,7 +197,7 @@ struct NotifierTests {
         let s = try Setup(url: sink.url, repeatInterval: 100)
         try s.commit([Transitions.make("shop", "zip", "psi", .firing), Transitions.make("fraud", "amt", "ks", .firing)])
         let notifier = s.start()
-        #expect(try await eventually("both paged") { try s.deliveries("delivered").count == 2 })
+        #expect(try await eventually("both paged") { try s.deliveries(.delivered).count == 2 })
         let amt = try #require(try s.store.alerts(model: "fraud").first)
         try s.store.acknowledge(alertID: amt.id, by: "ana", note: "on it")
         func statuses(_ r: ReceiverSink.Request) -> [String] {
@@ -221,7 +221,7 @@ struct NotifierTests {
         let zipDelivery = try #require(try s.store.deliveries(alertID: zip.id).first)
         let logged = try s.store.attempts(deliveryID: zipDelivery.id)
         #expect(logged.filter(\.isRepeat).count >= 4, "\(logged)")
-        #expect(zipDelivery.status == "delivered", "a repeat leaves the delivery's status as it was")
+        #expect(zipDelivery.status == .delivered, "a repeat leaves the delivery's status as it was")
     }
 
     @Test("a restart in the middle of a retry loses nothing: pending deliveries resume with their attempts")
@@ -232,15 +232,15 @@ struct NotifierTests {
         s.configuration.retry = RetryPolicy(baseDelay: 500, maxDelay: 500, maxAttempts: 10)
         try s.commit([Transitions.make("shop", "age", "psi", .firing)])
         var notifier = s.start()
-        #expect(try await eventually("first attempt failed") { (try s.deliveries("pending").first?.attempts ?? 0) >= 1 })
+        #expect(try await eventually("first attempt failed") { (try s.deliveries(.pending).first?.attempts ?? 0) >= 1 })
         await notifier.stop()
-        let before = try #require(try s.deliveries("pending").first)
+        let before = try #require(try s.deliveries(.pending).first)
         // While it is down, another transition is committed.
         try s.commit([Transitions.make("fraud", "amt", "ks", .firing)])
         s.configuration.retry = RetryPolicy(baseDelay: 20, maxDelay: 50, maxAttempts: 10)
         let reopened = try AlertStore(path: s.path)
         notifier = Notifier.start(configuration: s.configuration, store: reopened, options: s.options)
-        #expect(try await eventually("all delivered") { try reopened.deliveries(status: "delivered").count == 2 })
+        #expect(try await eventually("all delivered") { try reopened.deliveries(status: .delivered).count == 2 })
         await notifier.stop()
         #expect(Self.deliveredAlerts(sink) == ["driftd/fraud/amt/ks firing", "driftd/shop/age/psi firing"])
         let age = try #require(try reopened.deliveries().first { $0.id == before.id })
@@ -259,7 +259,7 @@ struct NotifierTests {
         var s = try Setup(url: sink.url)
         try s.commit([Transitions.make("shop", "zip", "psi", .firing), Transitions.make("fraud", "amt", "ks", .firing)])
         var notifier = s.start()
-        #expect(try await eventually("both paged") { try s.deliveries("delivered").count == 2 })
+        #expect(try await eventually("both paged") { try s.deliveries(.delivered).count == 2 })
         await notifier.stop()
         let amt = try #require(try s.store.alerts(model: "fraud").first)
         try s.store.acknowledge(alertID: amt.id, by: "ana")
@@ -272,7 +272,7 @@ struct NotifierTests {
         #expect(try await eventually("zip repeated three times") {
             sink.requests.dropFirst(paged).filter { statuses($0) == ["shop/zip/psi firing"] }.count >= 3
         })
-        #expect(try await eventually("ack told") { try s.deliveries("delivered").count == 3 })
+        #expect(try await eventually("ack told") { try s.deliveries(.delivered).count == 3 })
         await notifier.stop()
         let after = sink.requests.dropFirst(paged).map(statuses)
         #expect(after.contains(["fraud/amt/ks acknowledged"]), "the receiver that was paged hears of the ack")
@@ -288,7 +288,7 @@ struct NotifierTests {
         let notifier = s.start()
         #expect(try await eventually("first attempt refused") { sink.requests.count == 1 })
         try s.commit([Transitions.make("shop", "age", "psi", .resolved, window: 3)])
-        #expect(try await eventually("both delivered") { try s.deliveries("delivered").count == 2 })
+        #expect(try await eventually("both delivered") { try s.deliveries(.delivered).count == 2 })
         await notifier.stop()
         #expect(Self.deliveredAlerts(sink) == ["driftd/shop/age/psi firing", "driftd/shop/age/psi resolved"])
         let accepted = sink.accepted.compactMap { ($0.json?["alerts"] as? [[String: Any]])?.first?["status"] as? String }
@@ -311,7 +311,7 @@ struct NotifierTests {
         try s.commit([Transitions.make("shop", "age", "psi", .resolved, severity: .warning, window: 4)])
         // One read, one snapshot: two reads could see "nothing pending" before the later
         // transitions were routed and "five deliveries" after (the flake of 1 run in ~36).
-        #expect(try await eventually("all told") { let all = try s.deliveries(); return all.count == 5 && all.allSatisfy { $0.status != "pending" } }, s.trace)
+        #expect(try await eventually("all told") { let all = try s.deliveries(); return all.count == 5 && all.allSatisfy { $0.status != .pending } }, s.trace)
         await notifier.stop()
         let pager = sink.accepted.filter { $0.path == "/pager" }.flatMap { (($0.json?["alerts"] as? [[String: Any]]) ?? []).map { $0["status"] as? String ?? "" } }
         #expect(pager.last == "resolved", "the pager that was paged hears the end of the episode")
@@ -327,9 +327,9 @@ struct NotifierTests {
         let s = try Setup(url: sink.url)
         try s.commit([Transitions.make("shop", "age", "psi", .firing), Transitions.make("shop", "zip", "psi", .firing)])
         var notifier = s.start()
-        #expect(try await eventually("both paged") { try s.deliveries("delivered").count == 2 }, s.trace)
+        #expect(try await eventually("both paged") { try s.deliveries(.delivered).count == 2 }, s.trace)
         try s.commit([Transitions.make("shop", "zip", "psi", .resolved, window: 3)])
-        #expect(try await eventually("zip resolved") { try s.deliveries("delivered").count == 3 }, s.trace)
+        #expect(try await eventually("zip resolved") { try s.deliveries(.delivered).count == 3 }, s.trace)
         await notifier.stop()
         let told = Self.deliveredAlerts(sink)
         #expect(told == ["driftd/shop/age/psi firing", "driftd/shop/zip/psi firing", "driftd/shop/zip/psi resolved"])
@@ -346,7 +346,7 @@ struct NotifierTests {
         try await Task.sleep(for: .milliseconds(300))  // some thirty polls of the outbox
         #expect(sink.requests.count == requests, "nothing is paged again")
         try s.commit([Transitions.make("shop", "age", "psi", .resolved, window: 5), Transitions.make("shop", "zip", "psi", .firing, window: 5)])
-        #expect(try await eventually("age resolved, zip paged anew") { try s.deliveries("delivered").count == 3 }, s.trace)
+        #expect(try await eventually("age resolved, zip paged anew") { try s.deliveries(.delivered).count == 3 }, s.trace)
         await notifier.stop()
         #expect(Self.deliveredAlerts(sink) == (told + ["driftd/shop/age/psi resolved", "driftd/shop/zip/psi firing"]).sorted(),
                 "the receiver paged for age before pruning hears it resolve; zip's new episode pages once")
@@ -380,7 +380,7 @@ struct NotifierTests {
         let s = try Setup(url: sink.url, kind: { .slack(url: $0, channel: "#ml") })
         try s.commit([Transitions.make("shop", "age", "psi", .firing), Transitions.make("fraud", "amt", "ks", .firing)])
         let notifier = s.start()
-        #expect(try await eventually("delivered") { try s.deliveries("delivered").count == 2 })
+        #expect(try await eventually("delivered") { try s.deliveries(.delivered).count == 2 })
         await notifier.stop()
         #expect(sink.requests.count == 1)
         #expect(sink.requests.first?.json?["text"] as? String == "driftd: 2 firing — fraud, shop")
@@ -393,7 +393,7 @@ struct NotifierTests {
         let s = try Setup(url: "", kind: { _ in .exec(command: ["/bin/sh", "-c", "cat > '\(file)'"]) })
         try s.commit([Transitions.make("shop", "age", "psi", .firing)])
         let notifier = s.start()
-        #expect(try await eventually("delivered") { try s.deliveries("delivered").count == 1 })
+        #expect(try await eventually("delivered") { try s.deliveries(.delivered).count == 1 })
         await notifier.stop()
         let body = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: file))) as? [String: Any]
         #expect((body?["alerts"] as? [[String: Any]])?.first?["dedup_key"] as? String == "driftd/shop/age/psi")
@@ -401,9 +401,9 @@ struct NotifierTests {
         let slow = try Setup(url: "", kind: { _ in .exec(command: ["/bin/sleep", "30"]) }, maxAttempts: 2, timeout: 100)
         try slow.commit([Transitions.make("shop", "age", "psi", .firing)])
         let n2 = slow.start()
-        #expect(try await eventually("failed") { try slow.deliveries("failed").count == 1 })
+        #expect(try await eventually("failed") { try slow.deliveries(.failed).count == 1 })
         await n2.stop()
-        let failed = try #require(try slow.deliveries("failed").first)
+        let failed = try #require(try slow.deliveries(.failed).first)
         #expect(failed.lastError == "timed out after 100 ms; gave up after 2 attempts")
     }
 }

@@ -33,7 +33,7 @@ struct NotifyStoreTests {
         var pending = try store.pendingDeliveries()
         #expect(pending.count == 1 && pending[0].attempts == 1 && pending[0].nextAttemptAt == 103 && pending[0].lastError == "HTTP 500")
         #expect(pending[0].told == nil)
-        #expect(try store.deliveries(status: "failed").map(\.lastError) == ["HTTP 404"])
+        #expect(try store.deliveries(status: .failed).map(\.lastError) == ["HTTP 404"])
         #expect(try store.deliveryCounts() == [DeliveryCount(receiver: "hook", status: "failed", count: 1),
                                                DeliveryCount(receiver: "pager", status: "pending", count: 1)])
         try store.recordAttempt(deliveryIDs: [ids["pager"]!], at: 104, statusCode: 202, error: nil, update: .delivered)
@@ -47,7 +47,7 @@ struct NotifyStoreTests {
         pending = try store.pendingDeliveries()
         #expect(pending.map(\.told) == [.firing])
         try store.suppress(deliveryIDs: [pending[0].id], reason: "test")
-        #expect(try store.deliveries(status: "suppressed").count == 1)
+        #expect(try store.deliveries(status: .suppressed).count == 1)
     }
 
     @Test("an ack is stored, told through the outbox, audited, and holds only while the alert fires and the ack has not expired")
