@@ -42,15 +42,18 @@ extension AlertStore {
                                          t.value, t.windowIndex, now])
                     continue
                 }
-                try db.execute(sql: """
+                // The upsert returns the alert's id, new or existing, in the same statement.
+                guard let alertID = try Int64.fetchOne(db, sql: """
                     INSERT INTO alerts (fingerprint, model, feature, rule, state, severity, value, started_window, updated_window, updated_at)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     ON CONFLICT(fingerprint) DO UPDATE SET state = excluded.state, severity = excluded.severity,
                         value = excluded.value, updated_window = excluded.updated_window, updated_at = excluded.updated_at,
                         started_window = CASE WHEN alerts.state IN ('resolved', 'cancelled') THEN excluded.started_window ELSE alerts.started_window END
+                    RETURNING id
                     """, arguments: [fp.description, fp.model, fp.feature, fp.rule, state, t.severity?.rawValue, t.value,
-                                     t.windowIndex, t.windowIndex, now])
-                let alertID = try Int64.fetchOne(db, sql: "SELECT id FROM alerts WHERE fingerprint = ?", arguments: [fp.description])!
+                                     t.windowIndex, t.windowIndex, now]) else {
+                    throw StoreError("the store did not return the id of alert \(fp) after writing it — run driftd store check", kind: .other)
+                }
                 try db.execute(sql: """
                     INSERT INTO alert_transitions (alert_id, fingerprint, kind, from_state, to_state, severity, value, window_index, created_at)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
