@@ -255,3 +255,12 @@ public protocol AlertStateReads: Sendable {
     /// resolved, with the window they began in.
     func operatorResolved(among open: [AlertFingerprint: Int64]) throws -> [AlertFingerprint: Int64]
 }
+
+/// What the consume loop tells a metrics sink (the HTTP side's Prometheus registry
+/// implements it): once per commit point the store has made durable, the consumer lag about
+/// once a second, and each failed store attempt. Never per record.
+public protocol PipelineObserver: Sendable {
+    func observe(committed output: PipelineOutput, counters: PipelineCounters)
+    func observe(consumerLag: [String: Int64])
+    func observe(storeError kind: String)
+}

@@ -1,5 +1,4 @@
 import DriftCore
-import DriftHTTP
 import DriftKafka
 import DriftStore
 import Foundation
@@ -35,8 +34,9 @@ public enum KafkaDaemon {
         public var minimumMessagesPerDecodingThread = 512
         /// Names this daemon in the handovers it writes (default host:pid).
         public var instanceName: String?
-        /// Fed once per commit point (after the store has it) and with the consumer lag.
-        public var metrics: DriftMetrics?
+        /// Fed once per commit point (after the store has it), with the consumer lag and with
+        /// failed store attempts (the Prometheus registry, through the observer port).
+        public var metrics: (any PipelineObserver)?
         /// Operator-facing events (partition taken over, checkpoint topic unreadable, the store
         /// behind or refusing writes), with `kafka.*` and `store.*` metadata.
         public var logger = Logger(label: "driftd")

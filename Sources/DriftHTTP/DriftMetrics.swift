@@ -4,7 +4,7 @@ import DriftStore
 import Foundation
 import Prometheus
 
-/// driftd's Prometheus metrics. The daemon loop calls ``observe(committed:counters:now:)``
+/// driftd's Prometheus metrics. The daemon loop calls ``observe(committed:counters:)`` (the ``PipelineObserver`` port)
 /// once per commit point (never per record), so the hot path pays nothing; `/metrics` renders
 /// ``exposition()``. Label sets are bounded: models and features come from window reports
 /// (hence from baselines), partitions and receivers from the configuration, and each family
@@ -15,7 +15,7 @@ import Prometheus
 ///
 /// `@unchecked`: its label bookkeeping is guarded by one `NSLock`, taken by every method; the
 /// registry's metrics are Sendable themselves.
-public final class DriftMetrics: @unchecked Sendable {
+public final class DriftMetrics: PipelineObserver, @unchecked Sendable {
     public let registry: PrometheusCollectorRegistry
     public let maximumSeries: Int
     public var factory: PrometheusMetricsFactory { PrometheusMetricsFactory(registry: registry) }
@@ -89,7 +89,11 @@ public final class DriftMetrics: @unchecked Sendable {
     /// One commit point: what it stored and the pipeline's counters after it. Counters are
     /// cumulative in the pipeline (and checkpointed), so the metric counts continue across
     /// restarts from the first observation on.
-    public func observe(committed output: PipelineOutput, counters now: PipelineCounters, at date: Date = Date()) {
+    public func observe(committed output: PipelineOutput, counters: PipelineCounters) {
+        observe(committed: output, counters: counters, at: Date())
+    }
+
+    public func observe(committed output: PipelineOutput, counters now: PipelineCounters, at date: Date) {
         lock.lock(); defer { lock.unlock() }
         let last = lastCounters
         lastCounters = now
