@@ -1,5 +1,4 @@
 import DriftCore
-import DriftHTTP
 import DriftNotifier
 import DriftNotify
 import DriftStore
@@ -21,7 +20,7 @@ public struct NotifierOptions: Sendable {
     /// Where the notifier reports failed deliveries and its own errors (secrets scrubbed).
     public var logger = Logger(label: "driftd.notifier")
     /// Counts every attempt by receiver and how it ended.
-    public var metrics: DriftMetrics?
+    public var metrics: (any DeliveryObserver)?
     public init() {}
 }
 

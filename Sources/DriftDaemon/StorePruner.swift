@@ -1,4 +1,3 @@
-import DriftHTTP
 import DriftStore
 import Foundation
 import Logging
@@ -10,7 +9,7 @@ public struct PrunerOptions: Sendable {
     /// Where the pruner says what it pruned and what went wrong.
     public var logger = Logger(label: "driftd")
     /// Counts pruned rows by kind (`driftd_store_pruned_rows_total`).
-    public var metrics: DriftMetrics?
+    public var metrics: (any PruneObserver)?
     /// Items per transaction (window reports: half of it).
     public var batchSize = 1000
     public init() {}

@@ -1,4 +1,5 @@
 import DriftCore
+import DriftNotify
 import DriftStats
 import DriftStore
 import Foundation
@@ -15,7 +16,7 @@ import Prometheus
 ///
 /// `@unchecked`: its label bookkeeping is guarded by one `NSLock`, taken by every method; the
 /// registry's metrics are Sendable themselves.
-public final class DriftMetrics: PipelineObserver, @unchecked Sendable {
+public final class DriftMetrics: PipelineObserver, DeliveryObserver, PruneObserver, @unchecked Sendable {
     public let registry: PrometheusCollectorRegistry
     public let maximumSeries: Int
     public var factory: PrometheusMetricsFactory { PrometheusMetricsFactory(registry: registry) }
@@ -173,10 +174,9 @@ public final class DriftMetrics: PipelineObserver, @unchecked Sendable {
         for kind in RetentionKind.allCases { counter(Family.pruned, [kind.rawValue])?.increment(by: Int64(report.rows[kind] ?? 0)) }
     }
 
-    public enum DeliveryOutcome: Sendable { case delivered, retry, failed }
 
     /// One delivery attempt to a configured receiver and how it ended.
-    public func observe(delivery receiver: String, outcome: DeliveryOutcome) {
+    public func observe(delivery receiver: String, outcome: DeliveryAttemptEnd) {
         lock.lock(); defer { lock.unlock() }
         counter(Family.attempts, [receiver])?.increment()
         switch outcome {

@@ -111,3 +111,12 @@ public struct SeededRandom: RandomNumberGenerator, Sendable {
         return z ^ (z >> 31)
     }
 }
+
+/// How one delivery attempt ended, for metrics: delivered, to be tried again, or given up.
+public enum DeliveryAttemptEnd: Sendable { case delivered, retry, failed }
+
+/// What the notifier tells a metrics sink: each attempt to a receiver and how it ended
+/// (the Prometheus registry implements it).
+public protocol DeliveryObserver: Sendable {
+    func observe(delivery receiver: String, outcome: DeliveryAttemptEnd)
+}

@@ -76,3 +76,9 @@ public struct RetentionPolicy: Sendable, Equatable {
     /// Whether anything is pruned at all.
     public var prunesAnything: Bool { kinds.values.contains { $0 != .keep } }
 }
+
+/// What the pruner tells a metrics sink: the rows each pruning removed, by kind (the
+/// Prometheus registry implements it).
+public protocol PruneObserver: Sendable {
+    func observe(pruned report: PruneReport)
+}

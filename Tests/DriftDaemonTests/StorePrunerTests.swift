@@ -37,7 +37,8 @@ struct StorePrunerTests {
         var options = PrunerOptions()
         options.clock = { Self.t0 + 20 * 86_400 }
         options.logger = lines.logger
-        options.metrics = DriftMetrics()
+        let metrics = DriftMetrics()
+        options.metrics = metrics
         let pruner = try #require(StorePruner.start(store: store, policy: RetentionPolicy(interval: 3_600), options: options))
         let deadline = Date().addingTimeInterval(120)
         while pruner.completedRuns < 1 && Date() < deadline { usleep(10_000) }
@@ -45,7 +46,7 @@ struct StorePrunerTests {
         #expect(pruner.completedRuns == 1)
         #expect(lines.all.count == 1 && lines.all[0].hasPrefix("pruned 3 window reports past their retention"), "\(lines.all)")
         #expect(try store.windowReports(model: "shop") == [output.reports[3]])
-        let text = options.metrics!.exposition()
+        let text = metrics.exposition()
         #expect(text.contains("driftd_store_pruned_rows_total{kind=\"window_reports\"} 3"), "\(text)")
         #expect(StorePruner.start(store: store, policy: .keepEverything, options: options) == nil, "nothing to prune: no thread")
     }

@@ -1,5 +1,6 @@
 import DriftCore
 import DriftHTTP
+import DriftNotify
 import DriftStats
 import DriftStore
 import DriftTestTraits

@@ -1,5 +1,6 @@
 import DriftCore
 @testable import DriftHTTP
+import DriftNotify
 import DriftTesting
 import Foundation
 import Testing
