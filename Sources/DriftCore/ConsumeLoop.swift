@@ -86,7 +86,7 @@ public struct ConsumeLoop: Sendable {
 
     public enum Event: Sendable, Equatable {
         /// A poll handed `records` messages to the pipeline.
-        case polled(records: Int, now: Int64)
+        case polled(records: Int)
         /// After the poll's windows were flushed and idle ones closed: whether the pipeline
         /// has window output, and how many commits the store writer holds.
         case commitPoint(now: Int64, windowOutput: Bool, writerPending: Int)
@@ -150,7 +150,7 @@ public struct ConsumeLoop: Sendable {
 
     public mutating func handle(_ event: Event) -> [Action] {
         switch event {
-        case .polled(let records, _):
+        case .polled(let records):
             sinceCommit += records
             var actions: [Action] = []
             if records > 0 { actions.append(.flush) }
@@ -209,7 +209,7 @@ public struct ConsumeLoop: Sendable {
 
         case .revoked(let partitions):
             table.release()
-            return [.forgetPositions(partitions.map { table.number($0).number })]
+            return [.forgetPositions(partitions.compactMap { table.numbers[$0] })]
 
         case .durable(let commits, let synchronously):
             return commits.compactMap { offsets in

@@ -163,7 +163,7 @@ final class KafkaConsumption {
             try perform(loop.handle(.durable(finishedOffsets(), synchronously: false)))
             if n > 0 && firstMessage == nil { firstMessage = Date() }
             let now = Clock.milliseconds()
-            try perform(loop.handle(.polled(records: n, now: now)))
+            try perform(loop.handle(.polled(records: n)))
             try perform(loop.handle(.commitPoint(now: now, windowOutput: pipeline.hasWindowOutput, writerPending: writer.pending)))
             reportStoreFaults(&storeFaultSaid)
             if Date().timeIntervalSince(lastStatus) >= 1 {

@@ -23,15 +23,9 @@ public enum APIServer {
     /// Serves `store` (read-only API, dashboard) and `metrics` at `address` until `stop()`.
     public static func start(store: AlertStore, settings: APISettings, metrics: DriftMetrics?,
                              address: ListenAddress = .loopbackDefault, logger: Logger = Logger(label: "driftd.http")) throws -> APIServerHandle {
-        let router = APIRoutes.router(store: store, settings: settings, metrics: metrics, logger: logger)
         let started = StartSignal()
-        let app = Application(
-            router: MethodsResponder(router: router),
-            configuration: ApplicationConfiguration(address: .hostname(address.host, port: address.port), serverName: "driftd"),
-            onServerRunning: { channel in started.listening(port: channel.localAddress?.port ?? address.port) },
-            // NIO's own event loop threads, apart from Swift's cooperative pool and the daemon's thread.
-            eventLoopGroupProvider: .singleton,
-            logger: logger)
+        let app = application(store: store, settings: settings, metrics: metrics, address: address, logger: logger,
+                              onListening: { port in started.listening(port: port) })
         // The one task that bridges the synchronous daemon to the async server; the handle
         // owns it, shuts the group down gracefully on stop and waits for it to end. Signals
         // stay with the daemon (its own SIGTERM handling drains the pipeline first).
@@ -61,12 +55,18 @@ public enum APIServer {
         }
     }
 
-    /// The application without a socket: what `HTTPService` runs, for tests that drive the
-    /// router directly (HummingbirdTesting's `app.test(.router)`).
+    /// driftd's HTTP application — the routes, with HEAD and OPTIONS — on NIO's own event loop
+    /// threads, apart from Swift's cooperative pool and the consumer's thread. What `start` and
+    /// `HTTPService` run, and what tests drive without a socket (HummingbirdTesting's
+    /// `app.test(.router)`). `onListening` is told the port once it listens (the real one
+    /// when 0 was asked for).
     public static func application(store: AlertStore, settings: APISettings, metrics: DriftMetrics?,
-                                   logger: Logger = Logger(label: "driftd.http")) -> some ApplicationProtocol {
+                                   address: ListenAddress = ListenAddress(host: "127.0.0.1", port: 0),
+                                   logger: Logger = Logger(label: "driftd.http"),
+                                   onListening: @escaping @Sendable (Int) -> Void = { _ in }) -> Application<CallbackResponder<BasicRequestContext>> {
         Application(router: MethodsResponder(router: APIRoutes.router(store: store, settings: settings, metrics: metrics, logger: logger)),
-                    configuration: ApplicationConfiguration(address: .hostname("127.0.0.1", port: 0), serverName: "driftd"),
+                    configuration: ApplicationConfiguration(address: .hostname(address.host, port: address.port), serverName: "driftd"),
+                    onServerRunning: { channel in onListening(channel.localAddress?.port ?? address.port) },
                     eventLoopGroupProvider: .singleton, logger: logger)
     }
 
@@ -155,18 +155,13 @@ public struct HTTPService: Service {
     }
 
     public func run() async throws {
-        let router = APIRoutes.router(store: store, settings: settings, metrics: metrics, logger: logger)
         let listening = Mutex(false)
         let address = address, onListening = onListening
-        let app = Application(
-            router: MethodsResponder(router: router),
-            configuration: ApplicationConfiguration(address: .hostname(address.host, port: address.port), serverName: "driftd"),
-            onServerRunning: { channel in
-                listening.withLock { $0 = true }
-                onListening(ListenAddress(host: address.host, port: channel.localAddress?.port ?? address.port))
-            },
-            eventLoopGroupProvider: .singleton,
-            logger: logger)
+        let app = APIServer.application(store: store, settings: settings, metrics: metrics, address: address, logger: logger,
+                                        onListening: { port in
+            listening.withLock { $0 = true }
+            onListening(ListenAddress(host: address.host, port: port))
+        })
         do {
             try await app.run()
         } catch where !listening.withLock({ $0 }) {

@@ -1,11 +1,10 @@
-import Foundation
 import HTTPTypes
 import Hummingbird
 
 /// HEAD and OPTIONS for every route, which the router does not answer by itself (it said 404,
 /// before any middleware runs): HEAD runs the GET route and drops the body, so a load
 /// balancer's `HEAD /healthz` works; OPTIONS answers 204 with the path's methods in `Allow`.
-struct MethodsResponder<Router: HTTPResponderBuilder>: HTTPResponderBuilder {
+struct MethodsResponder<Router: HTTPResponderBuilder>: HTTPResponderBuilder where Router.Responder.Context: RequestContext {
     let router: Router
 
     // A concrete type, not `some HTTPResponder`: the opaque type crashed swift-frontend 6.3.1
@@ -27,7 +26,8 @@ struct MethodsResponder<Router: HTTPResponderBuilder>: HTTPResponderBuilder {
                 // The router found no route (its 404 has no body; the handlers' say what is
                 // missing): say so in the API's error shape, with the way on.
                 guard response.status == .notFound, response.body.contentLength == 0 else { return response }
-                return NoRoute.response(method: request.method.rawValue, path: request.uri.path)
+                return try HTTPError(.notFound, message: "no route \(request.method) \(request.uri.path) — the API's endpoints are listed at /api/v1 "
+                                     + "and described in /api/v1/openapi.json; the dashboard is at /").response(from: request, context: context)
             }
         }
     }
@@ -44,19 +44,5 @@ enum AllowedMethods {
         if isAction { return "POST, OPTIONS" }
         if parts == ["api", "v1", "silences"] { return "GET, HEAD, POST, OPTIONS" }
         return "GET, HEAD, OPTIONS"
-    }
-}
-
-/// The answer to a request no route takes, in the API's error shape.
-enum NoRoute {
-    struct Body: Encodable {
-        struct Message: Encodable { var message: String }
-        var error: Message
-    }
-
-    static func response(method: String, path: String) -> Response {
-        let message = "no route \(method) \(path) — the API's endpoints are listed at /api/v1 and described in /api/v1/openapi.json; the dashboard is at /"
-        let body = (try? JSONEncoder().encode(Body(error: .init(message: message)))) ?? Data()
-        return Response(status: .notFound, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(bytes: body)))
     }
 }

@@ -22,8 +22,34 @@ public struct Exchange: Codable, Sendable {
     public var json: JSONValue? { try? JSONValue.parse(body) }
 }
 
+/// A client of driftd's API that records every exchange (for schema validation): over a
+/// socket (`HTTPClient`) or through the router alone (the HTTP tests' `RouterClient`). Each
+/// makes requests; `get` and `json` are the same for both.
+public protocol APIClient: Sendable {
+    @discardableResult
+    func request(_ method: String, _ path: String, headers: [String: String], body: String?) async throws -> Exchange
+    var exchanges: [Exchange] { get }
+}
+
+extension APIClient {
+    @discardableResult
+    public func request(_ method: String, _ path: String, headers: [String: String] = [:], body: String? = nil) async throws -> Exchange {
+        try await request(method, path, headers: headers, body: body)
+    }
+
+    public func get(_ path: String) async throws -> Exchange { try await request("GET", path, headers: [:], body: nil) }
+
+    /// GET returning parsed JSON; records the exchange.
+    @discardableResult
+    public func json(_ path: String) async throws -> JSONValue {
+        let x = try await get(path)
+        guard x.status == 200, let v = x.json else { throw HTTPTestError("GET \(path) → \(x.status): \(x.body.prefix(500))") }
+        return v
+    }
+}
+
 /// Requests to a running server, each recorded for schema validation.
-public final class HTTPClient: Sendable {
+public final class HTTPClient: APIClient {
     public let base: String
     private let recorded = Mutex<[Exchange]>([])
     /// Every exchange so far, in order.
@@ -34,7 +60,7 @@ public final class HTTPClient: Sendable {
     public init(_ base: String) { self.base = base }
 
     @discardableResult
-    public func request(_ method: String, _ path: String, headers: [String: String] = [:], body: String? = nil) async throws -> Exchange {
+    public func request(_ method: String, _ path: String, headers: [String: String], body: String?) async throws -> Exchange {
         var request = URLRequest(url: URL(string: base + path)!)
         request.httpMethod = method
         for (k, v) in headers { request.setValue(v, forHTTPHeaderField: k) }
@@ -47,16 +73,6 @@ public final class HTTPClient: Sendable {
                                 body: String(decoding: data, as: UTF8.self), headers: fields)
         recorded.withLock { $0.append(exchange) }
         return exchange
-    }
-
-    public func get(_ path: String) async throws -> Exchange { try await request("GET", path) }
-
-    /// GET returning parsed JSON; records the exchange.
-    @discardableResult
-    public func json(_ path: String) async throws -> JSONValue {
-        let x = try await get(path)
-        guard x.status == 200, let v = x.json else { throw HTTPTestError("GET \(path) → \(x.status): \(x.body.prefix(500))") }
-        return v
     }
 }
 

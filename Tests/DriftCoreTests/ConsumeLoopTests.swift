@@ -52,7 +52,7 @@ struct ConsumeLoopTests {
     func rebalanceDuringPendingCommit() {
         var loop = Self.loop()
         _ = loop.handle(.assigned([Self.p0, Self.p1], positions: [:], handovers: [:]))
-        _ = loop.handle(.polled(records: 10, now: 10))
+        _ = loop.handle(.polled(records: 10))
         // Window output: a commit is submitted and still pending when the group rebalances.
         #expect(Self.commits(loop.handle(.commitPoint(now: 10, windowOutput: true, writerPending: 0)))
                 == [.commit(partitions: [Self.p0, Self.p1], waitForStore: false)])
@@ -63,14 +63,14 @@ struct ConsumeLoopTests {
         #expect(durable == [.commitOffsets([Self.p0: 5, Self.p1: 7], synchronously: true), .commitOffsets([Self.p0: 10], synchronously: true)])
         #expect(loop.handle(.revoked([Self.p0, Self.p1])) == [.forgetPositions([0, 1])])
         #expect(loop.handle(.durable([[Self.p0: 12]], synchronously: false)) == [], "a revoked partition's offsets belong to its new owner")
-        #expect(loop.handle(.polled(records: 0, now: 30)) == [], "no idle closing while holding nothing")
+        #expect(loop.handle(.polled(records: 0)) == [], "no idle closing while holding nothing")
     }
 
     @Test("a revocation while paused resumes the partitions it takes; the next assignment starts unpaused")
     func revocationWhilePaused() {
         var loop = Self.loop(capacity: 1)
         _ = loop.handle(.assigned([Self.p0], positions: [:], handovers: [:]))
-        _ = loop.handle(.polled(records: 5, now: 1))
+        _ = loop.handle(.polled(records: 5))
         #expect(loop.handle(.commitPoint(now: 1, windowOutput: true, writerPending: 1)) == [.pause([Self.p0]), .reportWriterBehind])
         #expect(loop.table.isPaused)
         #expect(loop.handle(.revoking([Self.p0], now: 2)) == [.commit(partitions: [Self.p0], waitForStore: true), .resume([Self.p0])])
@@ -84,7 +84,7 @@ struct ConsumeLoopTests {
     func backPressure() {
         var loop = Self.loop(capacity: 2)
         _ = loop.handle(.assigned([Self.p0, Self.p1], positions: [:], handovers: [:]))
-        _ = loop.handle(.polled(records: 1_000, now: 5))
+        _ = loop.handle(.polled(records: 1_000))
         #expect(loop.handle(.commitPoint(now: 5, windowOutput: false, writerPending: 2)) == [.pause([Self.p0, Self.p1]), .reportWriterBehind])
         #expect(loop.handle(.commitPoint(now: 6, windowOutput: false, writerPending: 2)) == [], "already paused: no second pause")
         #expect(loop.sinceCommit == 1_000, "the records stay in the pipeline for the next commit point")
@@ -92,7 +92,7 @@ struct ConsumeLoopTests {
         #expect(loop.handle(.commitPoint(now: 7, windowOutput: false, writerPending: 1)) == [.commit(partitions: [Self.p0, Self.p1], waitForStore: false)])
         #expect(loop.table.isPaused)
         #expect(loop.handle(.commitPoint(now: 8, windowOutput: false, writerPending: 1)) == [.resume([Self.p0, Self.p1])])
-        _ = loop.handle(.polled(records: 1_000, now: 9))
+        _ = loop.handle(.polled(records: 1_000))
         #expect(loop.handle(.commitPoint(now: 9, windowOutput: true, writerPending: 2)) == [.pause([Self.p0, Self.p1])], "the second pause is counted, not said")
         #expect(loop.pauses == 2)
     }
@@ -102,11 +102,11 @@ struct ConsumeLoopTests {
         var loop = Self.loop()
         _ = loop.handle(.assigned([Self.p0], positions: [:], handovers: [:]))
         #expect(loop.handle(.commitPoint(now: 5_000, windowOutput: false, writerPending: 0)) == [], "no records: nothing to commit")
-        _ = loop.handle(.polled(records: 10, now: 5_000))
+        _ = loop.handle(.polled(records: 10))
         #expect(Self.commits(loop.handle(.commitPoint(now: 5_000, windowOutput: false, writerPending: 0))).count == 1, "records and the interval passed")
-        _ = loop.handle(.polled(records: 10, now: 5_100))
+        _ = loop.handle(.polled(records: 10))
         #expect(loop.handle(.commitPoint(now: 5_100, windowOutput: false, writerPending: 0)) == [], "within the interval")
-        _ = loop.handle(.polled(records: 990, now: 5_200))
+        _ = loop.handle(.polled(records: 990))
         #expect(Self.commits(loop.handle(.commitPoint(now: 5_200, windowOutput: false, writerPending: 0))).count == 1, "the record count reached")
         #expect(Self.commits(loop.handle(.commitPoint(now: 5_201, windowOutput: true, writerPending: 0))).count == 1, "window output at once")
     }
@@ -114,17 +114,17 @@ struct ConsumeLoopTests {
     @Test("a poll flushes what it decoded and closes idle windows only while partitions are held")
     func pollsAndIdleClosing() {
         var loop = Self.loop()
-        #expect(loop.handle(.polled(records: 3, now: 1)) == [.flush], "joining: silence is the group's, not the models'")
+        #expect(loop.handle(.polled(records: 3)) == [.flush], "joining: silence is the group's, not the models'")
         _ = loop.handle(.assigned([Self.p0], positions: [:], handovers: [:]))
-        #expect(loop.handle(.polled(records: 0, now: 2)) == [.closeIdleWindows])
-        #expect(loop.handle(.polled(records: 4, now: 3)) == [.flush, .closeIdleWindows])
+        #expect(loop.handle(.polled(records: 0)) == [.closeIdleWindows])
+        #expect(loop.handle(.polled(records: 4)) == [.flush, .closeIdleWindows])
     }
 
     @Test("a stop mid-commit commits and waits for the store, then leaves; the offsets follow synchronously; a second stop does nothing")
     func shutdownMidCommit() {
         var loop = Self.loop()
         _ = loop.handle(.assigned([Self.p0], positions: [:], handovers: [:]))
-        _ = loop.handle(.polled(records: 10, now: 1))
+        _ = loop.handle(.polled(records: 10))
         _ = loop.handle(.commitPoint(now: 1, windowOutput: true, writerPending: 1))
         #expect(loop.handle(.shutdownRequested(now: 2)) == [.commit(partitions: [Self.p0], waitForStore: true), .leave])
         #expect(loop.handle(.durable([[Self.p0: 3], [Self.p0: 11]], synchronously: true))
