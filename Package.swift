@@ -49,11 +49,12 @@ let package = Package(
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
         ]),
-        // HTTP read side (Hummingbird 2): JSON API over the store, /metrics, the dashboard.
+        // HTTP side (Hummingbird 2): JSON API, /metrics, the dashboard. It reads and acts on
+        // the store through DriftCore's OperatorStore port only, never DriftStore itself.
         .target(
             name: "DriftHTTP",
             dependencies: [
-                "DriftCore", "DriftStore", "DriftNotify",
+                "DriftCore", "DriftStats", "DriftNotify",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Metrics", package: "swift-metrics"),

@@ -1,3 +1,4 @@
+import DriftCore
 import DriftStore
 import Foundation
 import Yams

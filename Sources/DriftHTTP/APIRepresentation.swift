@@ -1,6 +1,5 @@
 import DriftCore
 import DriftStats
-import DriftStore
 import Foundation
 
 /// The JSON documents of `/api/v1`, as described by ``OpenAPIDocument``. Keys are snake_case

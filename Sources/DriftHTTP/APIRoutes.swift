@@ -1,5 +1,4 @@
 import DriftCore
-import DriftStore
 import Foundation
 import Hummingbird
 import Logging
@@ -57,11 +56,12 @@ public struct APISettings: Sendable {
 public enum APIRoutes {
     static let defaultLimit = 50, maximumLimit = 1000, defaultLast = 20, maximumLast = 1000
 
-    public static func router(store: AlertStore, settings: APISettings, metrics: DriftMetrics?,
+    public static func router(store: any OperatorStore, settings: APISettings, metrics: DriftMetrics?,
                               logger: Logger) -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
         router.add(middleware: BearerTokenMiddleware(token: settings.token, namedTokens: settings.namedTokens,
                                                      missingTokenAdvice: settings.missingTokenAdvice, logger: logger))
+        router.add(middleware: StoreErrorMiddleware())
 
         addService(to: router, store: store, settings: settings, metrics: metrics)
         // The API's root (the address driftd prints): where its endpoints are.
@@ -78,59 +78,60 @@ public enum APIRoutes {
     }
 
     /// The dashboard, liveness, readiness and `/metrics`.
-    static func addService(to router: Router<BasicRequestContext>, store: AlertStore, settings: APISettings, metrics: DriftMetrics?) {
+    static func addService(to router: Router<BasicRequestContext>, store: any OperatorStore, settings: APISettings, metrics: DriftMetrics?) {
         router.get("/") { _, _ in html(Dashboard.page) }
         router.get("/healthz") { _, _ in try json(API.Health(status: "ok")) }
-        router.get("/readyz") { _, _ in try await blocking {
-            do { try store.ping() } catch {
+        router.get("/readyz") { _, _ in
+            do { try await store.read { _ in } } catch {
                 return try json(API.Health(status: "not ready", reason: "the store does not answer: \(error)"), status: .serviceUnavailable)
             }
             if let reason = settings.readiness() { return try json(API.Health(status: "not ready", reason: reason), status: .serviceUnavailable) }
             return try json(API.Health(status: "ready"))
-        } }
-        router.get("/metrics") { _, _ in try await blocking {
+        }
+        router.get("/metrics") { _, _ in
             guard let metrics else { throw HTTPError(.notFound, message: "metrics are not collected by this process") }
-            metrics.observe(alertCounts: try store.alertCounts())
-            if metrics.readsWindowsFromStore { try metrics.observe(storedWindowsOf: store) }
+            try await store.read { snapshot in
+                metrics.observe(alertCounts: try snapshot.alertCounts())
+                if metrics.readsWindowsFromStore { try metrics.observe(storedWindowsOf: snapshot) }
+            }
             return Response(status: .ok, headers: [.contentType: DriftMetrics.contentType],
                             body: .init(byteBuffer: ByteBuffer(string: metrics.exposition())))
-        } }
-
+        }
     }
 
     /// Alerts, paged and filtered, and one alert with what was done with it.
-    static func addAlerts(to api: RouterGroup<BasicRequestContext>, store: AlertStore) {
-        api.get("alerts") { request, _ in try await blocking {
+    static func addAlerts(to api: RouterGroup<BasicRequestContext>, store: any OperatorStore) {
+        api.get("alerts") { request, _ in
             let q = request.uri.queryParameters
             let state = try q["state"].map { try oneOf(String($0), ["pending", "firing", "resolved"], "state") }
             let severity = try q["severity"].map { try oneOf(String($0), ["warning", "critical"], "severity") }
             let limit = try integer(q["limit"], "limit", default: defaultLimit, range: 1...maximumLimit)
             let offset = try integer(q["offset"], "offset", default: 0, range: 0...Int(Int32.max))
-            let page = try store.alertPage(state: state, model: q["model"].map(String.init), severity: severity, limit: limit, offset: offset)
-            let acks = Dictionary(try store.activeAcknowledgements().map { ($0.alertID, $0) }, uniquingKeysWith: { a, _ in a })
-            return try json(API.AlertPage(total: page.total, limit: limit, offset: offset, alerts: page.items.map {
-                var alert = API.Alert($0, withTransitions: false)
-                alert.acknowledgement = acks[$0.id].map(API.Acknowledgement.init)
-                return alert
-            }))
-        } }
-        api.get("alerts/:id") { _, context in try await blocking {
-            guard let id = context.parameters.get("id", as: Int64.self) else {
-                throw HTTPError(.badRequest, message: "an alert id is a whole number, as listed by /api/v1/alerts")
-            }
-            return try json(try OperatorRoutes.detail(id, store: store))
-        } }
+            let model = q["model"].map(String.init), now = Date().timeIntervalSince1970
+            return try json(try await store.read { snapshot in
+                let page = try snapshot.alertPage(state: state, model: model, severity: severity, limit: limit, offset: offset)
+                let acks = Dictionary(try snapshot.activeAcknowledgements(now: now).map { ($0.alertID, $0) }, uniquingKeysWith: { a, _ in a })
+                return API.AlertPage(total: page.total, limit: limit, offset: offset, alerts: page.items.map {
+                    var alert = API.Alert($0, withTransitions: false)
+                    alert.acknowledgement = acks[$0.id].map(API.Acknowledgement.init)
+                    return alert
+                })
+            })
+        }
+        api.get("alerts/:id") { _, context in
+            let id = try OperatorRoutes.alertID(context)
+            return try json(try await store.read { try OperatorRoutes.detail(id, in: $0) })
+        }
     }
 
     /// Models, their windows and a feature's series with its thresholds.
-    static func addModels(to api: RouterGroup<BasicRequestContext>, store: AlertStore, settings: APISettings) {
-        api.get("models") { _, _ in try await blocking {
-            let firing = try store.firingAlertCounts()
-            let stored = try store.modelIDs()
+    static func addModels(to api: RouterGroup<BasicRequestContext>, store: any OperatorStore, settings: APISettings) {
+        api.get("models") { _, _ in
+            // One snapshot, one query per kind of row (each model's latest window in one).
+            let (firing, stored, baselines, latest) = try await store.read { s in
+                (try s.firingAlertCounts(), try s.modelIDs(), try s.baselines(model: nil), try s.latestWindowReports())
+            }
             let ids = settings.models.map(\.id) + stored.filter { id in !settings.models.contains { $0.id == id } }
-            let baselines = try store.baselines()
-            // Each model's latest window in one query, not one per model.
-            let latest = try store.latestWindowReports()
             let models = ids.map { id -> API.Model in
                 let configured = settings.model(id)
                 let path = "/api/v1/models/\(API.segment(id))"
@@ -141,19 +142,17 @@ public enum APIRoutes {
                                  links: ["windows": path + "/windows", "alerts": "/api/v1/alerts?model=\(API.segment(id))"])
             }
             return try json(API.Models(models: models))
-        } }
-        api.get("models/:model/windows") { request, context in try await blocking {
+        }
+        api.get("models/:model/windows") { request, context in
             let model = try decoded(context, "model")
             let last = try integer(request.uri.queryParameters["last"], "last", default: defaultLast, range: 1...maximumLast)
-            let reports = try store.windowReports(model: model, last: last)
-            if reports.isEmpty, try !known(model, store: store, settings: settings) { throw unknownModel(model) }
+            let reports = try await windowReports(model, last: last, store: store, settings: settings)
             return try json(API.Windows(model: model, windows: reports.map(API.Window.init)))
-        } }
-        api.get("models/:model/features/:feature/series") { request, context in try await blocking {
+        }
+        api.get("models/:model/features/:feature/series") { request, context in
             let model = try decoded(context, "model"), feature = try decoded(context, "feature")
             let last = try integer(request.uri.queryParameters["last"], "last", default: defaultLast * 5, range: 1...maximumLast)
-            let reports = try store.windowReports(model: model, last: last)
-            if reports.isEmpty, try !known(model, store: store, settings: settings) { throw unknownModel(model) }
+            let reports = try await windowReports(model, last: last, store: store, settings: settings)
             var points: [API.SeriesPoint] = []
             var latest: FeatureReport?
             for r in reports {
@@ -169,28 +168,30 @@ public enum APIRoutes {
             let rules = settings.model(model)?.rules ?? Rule.defaults
             let thresholds = latest.map { f in rules.filter { $0.applies(to: f) }.map(API.Threshold.init) } ?? []
             return try json(API.Series(model: model, feature: feature, kind: latest?.kind.rawValue, thresholds: thresholds, points: points))
-        } }
+        }
     }
 
     /// Baselines and dead letters.
-    static func addStoreContents(to api: RouterGroup<BasicRequestContext>, store: AlertStore) {
-        api.get("baselines") { request, _ in try await blocking {
-            try json(API.Baselines(baselines: try store.baselines(model: request.uri.queryParameters["model"].map(String.init)).map(API.Baseline.init)))
-        } }
-        api.get("deadletters") { request, _ in try await blocking {
+    static func addStoreContents(to api: RouterGroup<BasicRequestContext>, store: any OperatorStore) {
+        api.get("baselines") { request, _ in
+            let model = request.uri.queryParameters["model"].map(String.init)
+            return try json(API.Baselines(baselines: try await store.read { try $0.baselines(model: model) }.map(API.Baseline.init)))
+        }
+        api.get("deadletters") { request, _ in
             let q = request.uri.queryParameters
             let limit = try integer(q["limit"], "limit", default: defaultLimit, range: 1...maximumLimit)
             let offset = try integer(q["offset"], "offset", default: 0, range: 0...Int(Int32.max))
-            let page = try store.deadLetterPage(limit: limit, offset: offset)
+            let page = try await store.read { try $0.deadLetterPage(limit: limit, offset: offset) }
             return try json(API.DeadLetters(total: page.total, limit: limit, offset: offset, deadLetters: page.items.map(API.DeadLetter.init)))
-        } }
+        }
     }
 
     // MARK: helpers
 
-    /// Runs a handler's store work (blocking SQLite reads and writes) on NIO's blocking
-    /// thread pool, never on Swift's cooperative pool — two threads on a small machine, which
-    /// the server, the notifier and every other request share.
+    /// Runs a handler's store writes (the operator actions: blocking SQLite transactions) on
+    /// NIO's blocking thread pool, never on Swift's cooperative pool — two threads on a small
+    /// machine, which the server, the notifier and every other request share. Reads go
+    /// through the port's own `read`, on the store's reader threads.
     static func blocking<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
         try await NIOThreadPool.singleton.runIfActive(body)
     }
@@ -227,11 +228,42 @@ public enum APIRoutes {
         return raw.removingPercentEncoding ?? raw
     }
 
-    static func known(_ model: String, store: AlertStore, settings: APISettings) throws -> Bool {
-        try settings.model(model) != nil || store.modelIDs().contains(model)
+    /// A model's latest `last` window reports, from one snapshot; an unknown model (neither
+    /// configured nor in the store) is a 404.
+    static func windowReports(_ model: String, last: Int, store: any OperatorStore, settings: APISettings) async throws -> [WindowReport] {
+        let configured = settings.model(model) != nil
+        let (reports, known) = try await store.read { s in
+            let reports = try s.windowReports(model: model, last: last)
+            return (reports, try configured || !reports.isEmpty || s.modelIDs().contains(model))
+        }
+        guard known else { throw unknownModel(model) }
+        return reports
     }
 
     static func unknownModel(_ model: String) -> HTTPError {
         HTTPError(.notFound, message: "no model '\(model)' — /api/v1/models lists them")
+    }
+}
+
+/// Answers a ``StoreError`` that escapes any route with the HTTP status of its kind, in the
+/// API's JSON error shape, and the store's own words (which say what to do).
+struct StoreErrorMiddleware<Context: RequestContext>: RouterMiddleware {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do { return try await next(request, context) } catch let error as StoreError {
+            throw HTTPError(Self.status(of: error.kind), message: error.description)
+        }
+    }
+
+    /// The store's refusal as the HTTP status of its kind: what the request names is not
+    /// there (404), its state does not allow it (409), the request is malformed (400), the
+    /// storage cannot take writes now (503: try again), the store itself is damaged (500).
+    static func status(of kind: StoreError.Kind) -> HTTPResponse.Status {
+        switch kind {
+        case .notFound: .notFound
+        case .conflict: .conflict
+        case .invalidRequest: .badRequest
+        case .diskFull, .readOnly, .ioError, .busy, .inUse: .serviceUnavailable
+        case .corrupt, .notAStore, .cannotOpen, .other: .internalServerError
+        }
     }
 }

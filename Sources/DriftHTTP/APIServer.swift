@@ -1,4 +1,4 @@
-import DriftStore
+import DriftCore
 import Foundation
 import Hummingbird
 import Logging
@@ -21,7 +21,7 @@ public enum APIServer {
     }
 
     /// Serves `store` (read-only API, dashboard) and `metrics` at `address` until `stop()`.
-    public static func start(store: AlertStore, settings: APISettings, metrics: DriftMetrics?,
+    public static func start(store: any OperatorStore, settings: APISettings, metrics: DriftMetrics?,
                              address: ListenAddress = .loopbackDefault, logger: Logger = Logger(label: "driftd.http")) throws -> APIServerHandle {
         let started = StartSignal()
         let app = application(store: store, settings: settings, metrics: metrics, address: address, logger: logger,
@@ -46,7 +46,7 @@ public enum APIServer {
 
     /// The same from async code: the wait for the server to listen happens on a thread of its
     /// own, never on Swift's cooperative pool (whose few threads the server itself needs).
-    public static func start(store: AlertStore, settings: APISettings, metrics: DriftMetrics?,
+    public static func start(store: any OperatorStore, settings: APISettings, metrics: DriftMetrics?,
                              address: ListenAddress = .loopbackDefault, logger: Logger = Logger(label: "driftd.http")) async throws -> APIServerHandle {
         try await withCheckedThrowingContinuation { continuation in
             Thread {
@@ -60,7 +60,7 @@ public enum APIServer {
     /// `HTTPService` run, and what tests drive without a socket (HummingbirdTesting's
     /// `app.test(.router)`). `onListening` is told the port once it listens (the real one
     /// when 0 was asked for).
-    public static func application(store: AlertStore, settings: APISettings, metrics: DriftMetrics?,
+    public static func application(store: any OperatorStore, settings: APISettings, metrics: DriftMetrics?,
                                    address: ListenAddress = ListenAddress(host: "127.0.0.1", port: 0),
                                    logger: Logger = Logger(label: "driftd.http"),
                                    onListening: @escaping @Sendable (Int) -> Void = { _ in }) -> Application<CallbackResponder<BasicRequestContext>> {
@@ -68,12 +68,6 @@ public enum APIServer {
                     configuration: ApplicationConfiguration(address: .hostname(address.host, port: address.port), serverName: "driftd"),
                     onServerRunning: { channel in onListening(channel.localAddress?.port ?? address.port) },
                     eventLoopGroupProvider: .singleton, logger: logger)
-    }
-
-    /// Opens the store at `storePath` and serves it.
-    public static func start(storePath: String, settings: APISettings, metrics: DriftMetrics?,
-                             address: ListenAddress = .loopbackDefault, logger: Logger = Logger(label: "driftd.http")) throws -> APIServerHandle {
-        try start(store: try AlertStore(path: storePath), settings: settings, metrics: metrics, address: address, logger: logger)
     }
 }
 
@@ -141,14 +135,14 @@ final class StartSignal: @unchecked Sendable {
 /// flight finish. `onListening` is told the address once it listens (the real port when 0
 /// was asked for); failing to listen is a `StartError` that says what to do.
 public struct HTTPService: Service {
-    let store: AlertStore
+    let store: any OperatorStore
     let settings: APISettings
     let metrics: DriftMetrics?
     let address: ListenAddress
     let logger: Logger
     let onListening: @Sendable (ListenAddress) -> Void
 
-    public init(store: AlertStore, settings: APISettings, metrics: DriftMetrics?, address: ListenAddress,
+    public init(store: any OperatorStore, settings: APISettings, metrics: DriftMetrics?, address: ListenAddress,
                 logger: Logger = Logger(label: "driftd.http"), onListening: @escaping @Sendable (ListenAddress) -> Void = { _ in }) {
         self.store = store; self.settings = settings; self.metrics = metrics; self.address = address
         self.logger = logger; self.onListening = onListening

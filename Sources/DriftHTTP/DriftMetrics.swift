@@ -1,7 +1,6 @@
 import DriftCore
 import DriftNotify
 import DriftStats
-import DriftStore
 import Foundation
 import Prometheus
 
@@ -119,7 +118,7 @@ public final class DriftMetrics: PipelineObserver, DeliveryObserver, PruneObserv
     /// store and the drift figures of its latest window, read at every scrape.
     /// Each scrape reads the reports past the last row counted, so windows are counted once
     /// and pruning old reports never makes the counter stall or fall.
-    public func observe(storedWindowsOf store: AlertStore) throws {
+    public func observe(storedWindowsOf store: any OperatorSnapshot) throws {
         let through = lock.withLock { storedWindowsThrough }
         let summaries = try store.windowSummaries(newerThan: through)
         lock.lock(); defer { lock.unlock() }
@@ -140,7 +139,7 @@ public final class DriftMetrics: PipelineObserver, DeliveryObserver, PruneObserv
     }
 
     /// Alerts in the store by state and severity (the server refreshes this on every scrape).
-    public func observe(alertCounts: [AlertStore.AlertCount]) {
+    public func observe(alertCounts: [AlertCount]) {
         lock.lock(); defer { lock.unlock() }
         var values: [String: Int] = [:]
         // Resolved alerts keep the severity they had; the family counts them all under "none".

@@ -1,6 +1,5 @@
 import DriftCore
 import DriftNotify
-import DriftStore
 import Foundation
 import Hummingbird
 
@@ -23,45 +22,44 @@ enum OperatorRoutes {
     }
     struct ExpireBody: Decodable { var by: String }
 
-    static func add(to api: RouterGroup<BasicRequestContext>, store: AlertStore) {
-        // The store work of each action runs on the blocking pool (APIRoutes.blocking).
+    static func add(to api: RouterGroup<BasicRequestContext>, store: any OperatorStore) {
+        // Each action is written on the blocking pool (APIRoutes.blocking) and answered with
+        // what the store then holds, read in one snapshot.
         api.post("alerts/:id/ack") { request, context in
-            let id = try await APIRoutes.blocking { try alertID(context, store: store) }
+            let id = try await existingAlertID(context, store: store)
             let body = try await decode(AckBody.self, request, known: ["by", "note", "expires_in_seconds"])
             if let e = body.expiresInSeconds, !(e > 0 && e <= maximumSeconds) {
                 throw HTTPError(.badRequest, message: "expires_in_seconds must be a number of seconds from 1 to \(Int(maximumSeconds)) (ten years)")
             }
-            let now = AlertStore.now
+            let now = Date().timeIntervalSince1970
             let actor = try who(body.by, request)
-            return try await APIRoutes.blocking {
-                try conflict { try store.acknowledge(alertID: id, by: actor, note: body.note, expiresAt: body.expiresInSeconds.map { now + $0 }, now: now) }
-                return try APIRoutes.json(try detail(id, store: store))
+            try await APIRoutes.blocking {
+                try store.acknowledge(alertID: id, by: actor, note: body.note, expiresAt: body.expiresInSeconds.map { now + $0 }, now: now)
             }
+            return try APIRoutes.json(try await store.read { try detail(id, in: $0) })
         }
         api.post("alerts/:id/resolve") { request, context in
-            let id = try await APIRoutes.blocking { try alertID(context, store: store) }
+            let id = try await existingAlertID(context, store: store)
             let body = try await decode(ResolveBody.self, request, known: ["by", "note"])
             let actor = try who(body.by, request)
-            return try await APIRoutes.blocking {
-                try conflict { try store.resolve(alertID: id, by: actor, note: body.note) }
-                return try APIRoutes.json(try detail(id, store: store))
-            }
+            try await APIRoutes.blocking { try store.resolve(alertID: id, by: actor, note: body.note, now: Date().timeIntervalSince1970) }
+            return try APIRoutes.json(try await store.read { try detail(id, in: $0) })
         }
         api.post("alerts/:id/notes") { request, context in
-            let id = try await APIRoutes.blocking { try alertID(context, store: store) }
+            let id = try await existingAlertID(context, store: store)
             let body = try await decode(NoteBody.self, request, known: ["by", "text"])
             guard !body.text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
                 throw HTTPError(.badRequest, message: "text: write the note")
             }
             let actor = try who(body.by, request)
-            return try await APIRoutes.blocking {
-                try store.addNote(alertID: id, by: actor, text: body.text)
-                return try APIRoutes.json(try detail(id, store: store), status: .created)
-            }
+            try await APIRoutes.blocking { try store.addNote(alertID: id, by: actor, text: body.text, now: Date().timeIntervalSince1970) }
+            return try APIRoutes.json(try await store.read { try detail(id, in: $0) }, status: .created)
         }
         api.get("silences") { request, _ in
             let all = request.uri.queryParameters["include_expired"].map { $0 == "true" } ?? false
-            return try await APIRoutes.blocking { try APIRoutes.json(API.Silences(silences: try store.silences(includeExpired: all).map(API.Silence.init))) }
+            let now = Date().timeIntervalSince1970
+            let silences = try await store.read { try $0.silences(includeExpired: all, now: now) }
+            return try APIRoutes.json(API.Silences(silences: silences.map { API.Silence($0, now: now) }))
         }
         api.post("silences") { request, _ in
             let body = try await decode(SilenceBody.self, request, known: ["matchers", "by", "comment", "starts_at", "ends_at", "duration_seconds"])
@@ -71,7 +69,7 @@ enum OperatorRoutes {
                     throw HTTPError(.badRequest, message: "matchers: '\(m)': \(error.reason)")
                 }
             }
-            let now = AlertStore.now
+            let now = Date().timeIntervalSince1970
             let start = try body.startsAt.map { try time($0, "starts_at") } ?? now
             let end: Double
             switch (body.endsAt, body.durationSeconds) {
@@ -88,13 +86,13 @@ enum OperatorRoutes {
             }
             let actor = try who(body.by, request)
             let matchers = body.matchers, comment = body.comment ?? ""
-            return try await APIRoutes.blocking {
-                let id = try conflict { try store.addSilence(matchers: matchers, startsAt: start, endsAt: end, by: actor, comment: comment, now: now) }
-                guard let created = try silence(id, store: store) else {
-                    throw HTTPError(.internalServerError, message: "silence \(id) was stored but cannot be read back")
-                }
-                return try APIRoutes.json(API.Silence(created), status: .created)
+            let id = try await APIRoutes.blocking {
+                try store.addSilence(matchers: matchers, startsAt: start, endsAt: end, by: actor, comment: comment, now: now)
             }
+            guard let created = try await store.read({ try $0.silence(id: id) }) else {
+                throw HTTPError(.internalServerError, message: "silence \(id) was stored but cannot be read back")
+            }
+            return try APIRoutes.json(API.Silence(created, now: now), status: .created)
         }
         api.post("silences/:id/expire") { request, context in
             guard let id = context.parameters.get("id", as: Int64.self) else {
@@ -102,35 +100,45 @@ enum OperatorRoutes {
             }
             let body = try await decode(ExpireBody.self, request, known: ["by"])
             let actor = try who(body.by, request)
-            return try await APIRoutes.blocking {
-                guard try silence(id, store: store) != nil else { throw HTTPError(.notFound, message: "no silence \(id) — /api/v1/silences lists them") }
-                try conflict { try store.expireSilence(id: id, by: actor) }
-                return try APIRoutes.json(API.Silence(try silence(id, store: store)!))
+            guard try await store.read({ try $0.silence(id: id) }) != nil else {
+                throw HTTPError(.notFound, message: "no silence \(id) — /api/v1/silences lists them")
             }
+            let now = Date().timeIntervalSince1970
+            try await APIRoutes.blocking { try store.expireSilence(id: id, by: actor, now: now) }
+            guard let expired = try await store.read({ try $0.silence(id: id) }) else {
+                throw HTTPError(.notFound, message: "silence \(id) was removed meanwhile — /api/v1/silences lists them")
+            }
+            return try APIRoutes.json(API.Silence(expired, now: now))
         }
     }
 
-    static func silence(_ id: Int64, store: AlertStore) throws -> SilenceRecord? {
-        try store.silences(includeExpired: true).first { $0.id == id }
-    }
-
-    /// One alert with what operators and receivers did with it.
-    static func detail(_ id: Int64, store: AlertStore) throws -> API.AlertDetail {
-        guard let alert = try store.alert(id: id) else { throw HTTPError(.notFound, message: "no alert \(id) — /api/v1/alerts lists them") }
-        let ack = try store.activeAcknowledgements().first { $0.alertID == id }
+    /// One alert with what operators and receivers did with it, from one snapshot: one query
+    /// per kind of row (the attempts of all its deliveries in one).
+    static func detail(_ id: Int64, in snapshot: any OperatorSnapshot, now: Double = Date().timeIntervalSince1970) throws -> API.AlertDetail {
+        guard let alert = try snapshot.alert(id: id) else { throw HTTPError(.notFound, message: "no alert \(id) — /api/v1/alerts lists them") }
+        let ack = try snapshot.activeAcknowledgements(now: now).first { $0.alertID == id }
+        let deliveries = try snapshot.deliveries(alertID: id)
+        let attempts = try snapshot.attempts(deliveryIDs: deliveries.map(\.id))
         return API.AlertDetail(alert: API.Alert(alert, withTransitions: true),
                                acknowledgement: ack.map(API.Acknowledgement.init),
-                               notes: try store.notes(alertID: id).map(API.Note.init),
-                               deliveries: try store.deliveries(alertID: id).map { d in
-                                   API.Delivery(d, attempts: (try? store.attempts(deliveryID: d.id)) ?? [])
-                               })
+                               notes: try snapshot.notes(alertID: id).map(API.Note.init),
+                               deliveries: deliveries.map { API.Delivery($0, attempts: attempts[$0.id] ?? []) })
     }
 
-    static func alertID(_ context: BasicRequestContext, store: AlertStore) throws -> Int64 {
+    /// The `:id` of an alert route, as a number.
+    static func alertID(_ context: BasicRequestContext) throws -> Int64 {
         guard let id = context.parameters.get("id", as: Int64.self) else {
             throw HTTPError(.badRequest, message: "an alert id is a whole number, as listed by /api/v1/alerts")
         }
-        guard try store.alert(id: id) != nil else { throw HTTPError(.notFound, message: "no alert \(id) — /api/v1/alerts lists them") }
+        return id
+    }
+
+    /// The `:id` of an alert the store holds (else 404, before the body is read).
+    static func existingAlertID(_ context: BasicRequestContext, store: any OperatorStore) async throws -> Int64 {
+        let id = try alertID(context)
+        guard try await store.read({ try $0.alert(id: id) }) != nil else {
+            throw HTTPError(.notFound, message: "no alert \(id) — /api/v1/alerts lists them")
+        }
         return id
     }
 
@@ -184,23 +192,6 @@ enum OperatorRoutes {
             throw HTTPError(.badRequest, message: "\(name) must be an RFC 3339 time such as 2026-11-25T18:00:00Z, got '\(text)'")
         }
         return date.timeIntervalSince1970
-    }
-
-    /// The store's refusal as the HTTP status of its kind: what the request names is not
-    /// there (404), its state does not allow it (409), the request is malformed (400), the
-    /// storage cannot take writes now (503: try again), the store itself is damaged (500).
-    static func conflict<T>(_ body: () throws -> T) throws -> T {
-        do { return try body() } catch let e as StoreError { throw HTTPError(status(of: e.kind), message: e.description) }
-    }
-
-    static func status(of kind: StoreError.Kind) -> HTTPResponse.Status {
-        switch kind {
-        case .notFound: .notFound
-        case .conflict: .conflict
-        case .invalidRequest: .badRequest
-        case .diskFull, .readOnly, .ioError, .busy, .inUse: .serviceUnavailable
-        case .corrupt, .notAStore, .cannotOpen, .other: .internalServerError
-        }
     }
 }
 
@@ -283,9 +274,9 @@ extension API {
 
     struct Silence: Encodable {
         var id: Int64, matchers: [String], startsAt: String, endsAt: String, createdBy: String, comment: String, expired: Bool, active: Bool
-        init(_ s: SilenceRecord) {
+        init(_ s: SilenceRecord, now: Double) {
             id = s.id; matchers = s.matchers; startsAt = API.time(s.startsAt); endsAt = API.time(s.endsAt)
-            createdBy = s.createdBy; comment = s.comment; expired = s.expired; active = s.isActive(at: AlertStore.now)
+            createdBy = s.createdBy; comment = s.comment; expired = s.expired; active = s.isActive(at: now)
         }
     }
 

@@ -2,15 +2,6 @@ import DriftCore
 import Foundation
 import GRDB
 
-/// One stored baseline version, without its profiles.
-public struct BaselineSummary: Sendable, Equatable {
-    public var model: String
-    public var version: String
-    public var createdAt: Double
-    public var active: Bool
-    public var recordCount: Int
-}
-
 extension AlertStore {
     /// Stores a baseline version; the first of a model, or `activate`, makes it active.
     public func saveBaseline(_ baseline: Baseline, activate: Bool, actor: String) throws {
@@ -35,17 +26,6 @@ extension AlertStore {
                 try Self.audit(db, actor: actor, action: "baseline.fit",
                                detail: "model \(baseline.model) version \(baseline.version), \(baseline.recordCount) records\(makeActive ? ", active" : "")")
             }
-        }
-    }
-
-    public func baselines(model: String? = nil) throws -> [BaselineSummary] {
-        try read { db in
-            let rows = try Row.fetchAll(db, sql: """
-                SELECT model, version, created_at, active, record_count FROM baselines
-                WHERE (? IS NULL OR model = ?) ORDER BY model, created_at
-                """, arguments: [model, model])
-            return rows.map { BaselineSummary(model: $0["model"], version: $0["version"], createdAt: $0["created_at"],
-                                              active: $0["active"], recordCount: $0["record_count"]) }
         }
     }
 

@@ -2,44 +2,6 @@ import DriftCore
 import Foundation
 import GRDB
 
-/// A notifying transition waiting in the outbox, with what the notifier needs to route it.
-/// What a receiver is told of an alert: the transitions that page (the pipeline's firing,
-/// severity changes and resolutions, and an operator's acknowledgement or resolution). Stored
-/// as its text through GRDB, so the store and the notifier never re-parse strings.
-public enum OutboxKind: String, Sendable, Codable, Equatable, DatabaseValueConvertible {
-    case firing
-    case severityChanged = "severity_changed"
-    case resolved
-    case acknowledged
-}
-
-/// Where one delivery (a transition for one receiver) stands.
-public enum DeliveryStatus: String, Sendable, Codable, Equatable, CaseIterable, DatabaseValueConvertible {
-    /// Waiting for its group, its rate limit or its next attempt.
-    case pending
-    case delivered
-    /// Given up after the retry policy's cap, or refused for good by the receiver.
-    case failed
-    /// Not sent: silenced, inhibited, or its alert acknowledged or resolved first.
-    case suppressed
-}
-
-public struct OutboxEntry: Sendable, Equatable {
-    public var id: Int64
-    public var transitionID: Int64
-    public var alertID: Int64
-    public var fingerprint: AlertFingerprint
-    public var kind: OutboxKind
-    public var severity: AlertSeverity?
-    public var value: Double
-    public var windowIndex: Int64
-    /// Seconds since 1970.
-    public var createdAt: Double
-    /// Who acknowledged or resolved it by hand, and their note.
-    public var by: String?
-    public var note: String?
-}
-
 /// Where one outbox entry should go.
 public struct DeliveryPlan: Sendable, Equatable {
     public var receiver: String
@@ -48,32 +10,9 @@ public struct DeliveryPlan: Sendable, Equatable {
     public init(receiver: String, route: String, dedupKey: String) { self.receiver = receiver; self.route = route; self.dedupKey = dedupKey }
 }
 
-/// One outbox entry for one receiver.
-public struct DeliveryRecord: Sendable, Equatable {
-    public var id: Int64
-    public var entry: OutboxEntry
-    public var receiver: String
-    public var route: String
-    /// pending, delivered, failed or suppressed.
-    public var status: DeliveryStatus
-    public var attempts: Int
-    public var nextAttemptAt: Double?
-    public var lastError: String?
-    public var dedupKey: String
-    /// The kind of the last transition of this alert the receiver was told of before this
-    /// delivery (nil: none), so a restarted notifier knows what the receiver knows.
-    public var told: OutboxKind?
-    /// When the status last changed (seconds since 1970): for a delivered one, when it arrived.
-    public var updatedAt: Double
-}
-
 public struct DeliveryCount: Sendable, Equatable {
     public var receiver: String, status: String, count: Int
     public init(receiver: String, status: String, count: Int) { self.receiver = receiver; self.status = status; self.count = count }
-}
-
-public struct DeliveryAttemptRecord: Sendable, Equatable {
-    public var at: Double, statusCode: Int?, error: String?, isRepeat: Bool
 }
 
 /// How an attempt ended, for the stored deliveries it covered.
@@ -84,24 +23,6 @@ public enum DeliveryUpdate: Sendable, Equatable {
     case failed(reason: String)
     /// An attempt at a repeat: logged, the deliveries keep their status.
     case logOnly
-}
-
-public struct AcknowledgementRecord: Sendable, Equatable {
-    public var alertID: Int64, fingerprint: String, by: String, at: Double, note: String?, expiresAt: Double?
-}
-
-public struct SilenceRecord: Sendable, Equatable {
-    public var id: Int64
-    /// Matchers as written: name=value, name!=value, name=~regex, name!~regex.
-    public var matchers: [String]
-    public var startsAt: Double, endsAt: Double
-    public var createdBy: String, comment: String
-    public var expired: Bool
-    public func isActive(at now: Double) -> Bool { !expired && startsAt <= now && now < endsAt }
-}
-
-public struct AlertNote: Sendable, Equatable {
-    public var alertID: Int64, by: String, at: Double, text: String
 }
 
 extension AlertStore {
@@ -187,15 +108,6 @@ extension AlertStore {
         try deliveries(status: .pending)
     }
 
-    /// Deliveries, newest first when filtered by alert, else oldest first.
-    public func deliveries(status: DeliveryStatus? = nil, alertID: Int64? = nil, limit: Int = 10_000) throws -> [DeliveryRecord] {
-        try read { db in
-            try Row.fetchAll(db, sql: Self.deliverySelect + """
-                 WHERE (? IS NULL OR d.status = ?) AND (? IS NULL OR d.alert_id = ?) ORDER BY d.id LIMIT ?
-                """, arguments: [status, status, alertID, alertID, limit]).map(Self.deliveryRecord)
-        }
-    }
-
     /// For each alert still firing, the last delivery each receiver got of it: what a
     /// restarted notifier needs to keep repeating (or not repeating) what was already told.
     public func lastDeliveredOfFiringAlerts() throws -> [DeliveryRecord] {
@@ -253,15 +165,6 @@ extension AlertStore {
         }
     }
 
-    public func attempts(deliveryID: Int64) throws -> [DeliveryAttemptRecord] {
-        try read { db in
-            try Row.fetchAll(db, sql: "SELECT at, status_code, error, is_repeat FROM delivery_attempts WHERE delivery_id = ? ORDER BY id",
-                             arguments: [deliveryID]).map {
-                DeliveryAttemptRecord(at: $0["at"], statusCode: $0["status_code"], error: $0["error"], isRepeat: $0["is_repeat"])
-            }
-        }
-    }
-
     // MARK: operator actions
 
     static func alertRow(_ db: Database, _ id: Int64) throws -> Row {
@@ -300,23 +203,6 @@ extension AlertStore {
         }
     }
 
-    /// Acknowledgements in force: the latest per alert, not expired, given after the alert's
-    /// current firing episode began, for alerts still firing.
-    public func activeAcknowledgements(now: Double = AlertStore.now) throws -> [AcknowledgementRecord] {
-        try read { db in
-            try Row.fetchAll(db, sql: """
-                SELECT k.alert_id, a.fingerprint, k.by, k.at, k.note, k.expires_at FROM acks k JOIN alerts a ON a.id = k.alert_id
-                WHERE a.state = 'firing' AND (k.expires_at IS NULL OR k.expires_at > ?)
-                  AND k.id = (SELECT MAX(id) FROM acks WHERE alert_id = k.alert_id)
-                  AND k.at >= COALESCE((SELECT MAX(created_at) FROM alert_transitions WHERE alert_id = k.alert_id AND kind = 'firing'), 0)
-                ORDER BY k.alert_id
-                """, arguments: [now]).map {
-                AcknowledgementRecord(alertID: $0["alert_id"], fingerprint: $0["fingerprint"], by: $0["by"], at: $0["at"],
-                                      note: $0["note"], expiresAt: $0["expires_at"])
-            }
-        }
-    }
-
     /// Resolves an alert by hand; receivers that were paged are told. Audited.
     public func resolve(alertID: Int64, by: String, note: String? = nil, now: Double = AlertStore.now) throws {
         try write { db in
@@ -340,14 +226,6 @@ extension AlertStore {
         }
     }
 
-    public func notes(alertID: Int64) throws -> [AlertNote] {
-        try read { db in
-            try Row.fetchAll(db, sql: "SELECT alert_id, by, at, text FROM alert_notes WHERE alert_id = ? ORDER BY id", arguments: [alertID]).map {
-                AlertNote(alertID: $0["alert_id"], by: $0["by"], at: $0["at"], text: $0["text"])
-            }
-        }
-    }
-
     /// Adds a silence; returns its id. Audited.
     public func addSilence(matchers: [String], startsAt: Double, endsAt: Double, by: String, comment: String, now: Double = AlertStore.now) throws -> Int64 {
         guard !matchers.isEmpty else { throw StoreError("a silence needs at least one matcher, e.g. --matcher model=shop", kind: .invalidRequest) }
@@ -360,18 +238,6 @@ extension AlertStore {
             try Self.audit(db, actor: by, action: "silence.add",
                            detail: "silence \(id) \(matchers.joined(separator: ",")) from \(startsAt) to \(endsAt)" + (comment.isEmpty ? "" : ": \(comment)"))
             return id
-        }
-    }
-
-    /// Silences, newest first; without `includeExpired` only those not yet over.
-    public func silences(includeExpired: Bool = false, now: Double = AlertStore.now) throws -> [SilenceRecord] {
-        try read { db in
-            try Row.fetchAll(db, sql: """
-                SELECT * FROM silences WHERE ? OR (expired = 0 AND ends_at > ?) ORDER BY id DESC
-                """, arguments: [includeExpired, now]).map {
-                SilenceRecord(id: $0["id"], matchers: (try? Self.decode([String].self, $0["matchers"])) ?? [], startsAt: $0["starts_at"],
-                              endsAt: $0["ends_at"], createdBy: $0["created_by"], comment: $0["comment"], expired: $0["expired"])
-            }
         }
     }
 

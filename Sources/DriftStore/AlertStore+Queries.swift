@@ -39,45 +39,6 @@ extension AlertStore {
         }
     }
 
-    /// The latest `last` window reports of a model, oldest first.
-    public func windowReports(model: String, last: Int? = nil) throws -> [WindowReport] {
-        try read { db in
-            let bodies = try DatabaseValue.fetchAll(db, sql: """
-                SELECT body FROM (SELECT body, id FROM window_reports WHERE model = ? ORDER BY id DESC LIMIT ?)
-                ORDER BY id
-                """, arguments: [model, last ?? -1])
-            return try bodies.map { try Self.decodeStored(WindowReport.self, $0) }
-        }
-    }
-
-    /// Each model's latest window report, in one query (the models list of the API).
-    public func latestWindowReports() throws -> [String: WindowReport] {
-        try read { db in
-            var latest: [String: WindowReport] = [:]
-            for row in try Row.fetchAll(db, sql: """
-                SELECT w.model AS model, w.body AS body
-                FROM (SELECT MAX(id) AS last FROM window_reports GROUP BY model) c JOIN window_reports w ON w.id = c.last
-                """) {
-                latest[row["model"]] = try Self.decodeStored(WindowReport.self, row["body"])
-            }
-            return latest
-        }
-    }
-
-    /// Per model: how many window reports the store holds past row `newerThan` (all of
-    /// them by default), the latest of them and its row id (what `/metrics` under `driftd
-    /// serve` reports, where no pipeline runs). Counting only rows past the last one seen
-    /// keeps a windows-closed counter right when retention prunes old reports.
-    public func windowSummaries(newerThan: Int64 = 0) throws -> [(model: String, windows: Int64, latest: WindowReport, lastID: Int64)] {
-        try read { db in
-            try Row.fetchAll(db, sql: """
-                SELECT w.model AS model, c.n AS n, w.body AS body, c.last AS last
-                FROM (SELECT model, COUNT(*) AS n, MAX(id) AS last FROM window_reports WHERE id > ? GROUP BY model) c
-                JOIN window_reports w ON w.id = c.last ORDER BY w.model
-                """, arguments: [newerThan]).map { ($0["model"], $0["n"], try Self.decodeStored(WindowReport.self, $0["body"]), $0["last"]) }
-        }
-    }
-
     /// Every transition in commit order (for comparing runs).
     public func transitionLog() throws -> [String] {
         try read { db in

@@ -1,35 +1,6 @@
+import DriftCore
 import Foundation
 import GRDB
-
-/// What one pruning deleted (or, in a dry run, would delete).
-public struct PruneReport: Sendable, Equatable {
-    /// Rows deleted per kind, every table counted: a resolved alert with two transitions, an
-    /// outbox row, a delivery and its attempt is six rows.
-    public var rows: [RetentionKind: Int] = [:]
-    /// The kind's own items: window reports, alerts, outbox rows, dead letters, audit entries.
-    public var items: [RetentionKind: Int] = [:]
-    /// Pages incremental vacuum gave back to the file system.
-    public var vacuumedPages = 0
-    public var dryRun = false
-    /// Whether it stopped early because it was asked to (the daemon stopping).
-    public var interrupted = false
-
-    public init() {}
-
-    public var totalRows: Int { rows.values.reduce(0, +) }
-
-    /// One line, e.g. "1200 window reports, 3 resolved alerts (17 rows), 40 deliveries (95 rows)".
-    public var summary: String {
-        let names: [RetentionKind: String] = [.windowReports: "window reports", .resolvedAlerts: "resolved alerts",
-                                              .deliveries: "outbox rows with their deliveries", .deadLetters: "dead letters", .audit: "audit entries"]
-        let parts = RetentionKind.allCases.compactMap { kind -> String? in
-            let items = self.items[kind] ?? 0, rows = self.rows[kind] ?? 0
-            guard rows > 0 else { return nil }
-            return "\(items) \(names[kind]!)" + (rows != items ? " (\(rows) rows)" : "")
-        }
-        return parts.isEmpty ? "nothing" : parts.joined(separator: ", ")
-    }
-}
 
 /// SQLite's auto_vacuum mode of a store file.
 public enum AutoVacuumMode: Int, Sendable {

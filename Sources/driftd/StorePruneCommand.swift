@@ -1,3 +1,4 @@
+import DriftCore
 import ArgumentParser
 import DriftDaemon
 import DriftStore

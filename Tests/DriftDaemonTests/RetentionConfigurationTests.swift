@@ -1,4 +1,5 @@
 @testable import DriftDaemon
+import DriftCore
 import DriftStore
 import Testing
 

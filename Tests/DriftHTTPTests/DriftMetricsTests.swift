@@ -38,20 +38,20 @@ struct DriftMetricsTests {
         let stored = filled.output.reports.count
         #expect(stored == 6)
         let metrics = DriftMetrics(readsWindowsFromStore: true)
-        try metrics.observe(storedWindowsOf: filled.store)
-        try metrics.observe(storedWindowsOf: filled.store)
+        try filled.store.snapshot { try metrics.observe(storedWindowsOf: $0) }
+        try filled.store.snapshot { try metrics.observe(storedWindowsOf: $0) }
         #expect(Self.sample(metrics.exposition(), "driftd_windows_closed_total{model=\"shop\"}") == Double(stored), "a second scrape counts nothing again")
         // Retention keeps the newest report: five go, the counter does not fall or stall.
         let pruned = try filled.store.prune(policy: RetentionPolicy(kinds: [.windowReports: .newest(1)]))
         #expect(pruned.rows[.windowReports] == stored - 1)
-        try metrics.observe(storedWindowsOf: filled.store)
+        try filled.store.snapshot { try metrics.observe(storedWindowsOf: $0) }
         #expect(Self.sample(metrics.exposition(), "driftd_windows_closed_total{model=\"shop\"}") == Double(stored))
         // Two more windows after the pruning count at once.
         var more = filled.output
         more.transitions = []; more.deadLetters = []
         more.reports = Array(filled.output.reports.suffix(2)).map { var r = $0; r.windowIndex += 100; return r }
         try filled.store.commit(more, checkpoint: try #require(try filled.store.checkpoint(source: "test")), source: "test")
-        try metrics.observe(storedWindowsOf: filled.store)
+        try filled.store.snapshot { try metrics.observe(storedWindowsOf: $0) }
         #expect(Self.sample(metrics.exposition(), "driftd_windows_closed_total{model=\"shop\"}") == Double(stored + 2))
     }
 
@@ -133,10 +133,10 @@ struct DriftMetricsTests {
         let metrics = DriftMetrics()
         var text = metrics.exposition()
         #expect(Self.sample(text, "driftd_alerts{state=\"firing\",severity=\"critical\"}") == 0, "zero before any alert, not absent")
-        metrics.observe(alertCounts: [AlertStore.AlertCount(state: "firing", severity: "critical", count: 3),
-                                      AlertStore.AlertCount(state: "resolved", severity: nil, count: 2),
+        metrics.observe(alertCounts: [AlertCount(state: "firing", severity: "critical", count: 3),
+                                      AlertCount(state: "resolved", severity: nil, count: 2),
                                       // Resolved alerts keep their last severity in the store.
-                                      AlertStore.AlertCount(state: "resolved", severity: "warning", count: 5)])
+                                      AlertCount(state: "resolved", severity: "warning", count: 5)])
         metrics.observe(consumerLag: ["inference/0": 120, "inference/1": -4])
         metrics.observe(delivery: "pagerduty", outcome: .retry)
         metrics.observe(delivery: "pagerduty", outcome: .delivered)
