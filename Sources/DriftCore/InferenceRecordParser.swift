@@ -13,53 +13,26 @@ public enum InferenceRecordParser {
     public static func parse(_ record: UnsafeBufferPointer<UInt8>, scratch: UnsafeMutableBufferPointer<UInt8>,
                              into builder: inout SampleTableBuilder,
                              maximumRecordBytes: Int = defaultMaximumRecordBytes, model wanted: String? = nil) throws(RecordRejection) -> Bool {
-        guard record.count <= maximumRecordBytes else {
-            throw RecordRejection("record of \(record.count) bytes is over the size limit of \(maximumRecordBytes) bytes", at: 0)
-        }
+        if let tooLarge = RecordRejection.oversized(record.count, limit: maximumRecordBytes) { throw tooLarge }
         var s = JSONScanner(record, scratch: scratch)
-        let hasFields = try s.beginRecord()
+        var fields = try RecordFields(&s)
         builder.beginRow()
-        var sawModel = false, sawFeatures = false, isWanted = wanted == nil
+        var isWanted = wanted == nil
         var eventTime: Int64? = nil
-        if hasFields {
-            repeat {
-                let key = try s.parseString()
-                let field: TopLevelField
-                if bytesEqual(key, "features") { field = .features }
-                else if bytesEqual(key, "model") { field = .model }
-                else if bytesEqual(key, "prediction") { field = .prediction }
-                else if bytesEqual(key, "label") { field = .label }
-                else if bytesEqual(key, "ts") { field = .ts }
-                else { field = .other }
-                try s.expect(0x3A, "':' after a key")
-                switch field {
-                case .features:
-                    guard try s.peekValueKind() == .object else { throw s.fail("`features` must be an object") }
-                    try parseFeatures(&s, into: &builder)
-                    sawFeatures = true
-                case .model:
-                    let model = try s.parseModelID()
-                    sawModel = true
-                    if let wanted { isWanted = String(decoding: model, as: UTF8.self) == wanted }
-                case .prediction:
-                    try parseValue(&s, column: builder.column(named: "prediction"), into: &builder)
-                case .label:
-                    try parseValue(&s, column: builder.column(named: "label"), into: &builder)
-                case .ts:
-                    eventTime = try s.parseEventTime()
-                case .other:
-                    try s.skipValue(depth: 1)
-                }
-            } while s.consume(0x2C)
+        // Every value goes into the staged row, into the column of its name (`prediction`
+        // and `label` under theirs).
+        while let field = try fields.next(&s) {
+            switch field {
+            case .features: try parseFeatures(&s, into: &builder)
+            case .model(let id): if let wanted { isWanted = String(decoding: id, as: UTF8.self) == wanted }
+            case .prediction: try parseValue(&s, column: builder.column(named: "prediction"), into: &builder)
+            case .label: try parseValue(&s, column: builder.column(named: "label"), into: &builder)
+            case .eventTime(let t): eventTime = t
+            }
         }
-        try s.endRecord(hadFields: hasFields)
-        guard sawModel else { throw .missingModel }
-        guard sawFeatures else { throw .missingFeatures }
         if isWanted, let eventTime { builder.noteEventTime(eventTime) }
         return isWanted
     }
-
-    private enum TopLevelField { case model, features, prediction, label, ts, other }
 
     private static func parseFeatures(_ s: inout JSONScanner, into builder: inout SampleTableBuilder) throws(RecordRejection) {
         _ = s.consume(0x7B)

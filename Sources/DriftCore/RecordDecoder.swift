@@ -69,9 +69,7 @@ public struct RecordDecoder {
     }
 
     public mutating func decode(_ record: UnsafeBufferPointer<UInt8>, position: SourcePosition) -> Outcome {
-        guard record.count <= maximumRecordBytes else {
-            return .rejected(RecordRejection("record of \(record.count) bytes is over the size limit of \(maximumRecordBytes) bytes", at: 0))
-        }
+        if let tooLarge = RecordRejection.oversized(record.count, limit: maximumRecordBytes) { return .rejected(tooLarge) }
         scratchStorage.reserve(record.count)
         pendingModel = nil
         do throws(RecordRejection) {
@@ -93,52 +91,45 @@ public struct RecordDecoder {
 
     private mutating func decodeChecked(_ record: UnsafeBufferPointer<UInt8>, position: SourcePosition) throws(RecordRejection) -> Outcome {
         var s = JSONScanner(record, scratch: scratch)
-        let hasFields = try s.beginRecord()
-        var model: Int? = nil, sawModel = false, monitored = false
+        var fields = try RecordFields(&s)
+        var model: Int? = nil
         var features = Value.none, prediction = Value.none, label = Value.none
         var featuresParsed = false
         var eventTime = Int64.min
         // Stage defaults: every feature missing.
         for k in numericStage.indices { numericStage[k] = .nan }
         for k in categoricalStage.indices { categoricalStage[k] = -1 }
-        if hasFields {
-            repeat {
-                let key = try s.parseString()
-                try s.expect(0x3A, "':' after a key")
-                if bytesEqual(key, "features") {
-                    guard try s.peekValueKind() == .object else { throw s.fail("`features` must be an object") }
-                    if let m = model {
-                        pendingModel = m; pendingMark = storedBatches[m].typeErrors.count
-                        try parseFeatures(&s, model: m)
-                        featuresParsed = true
-                    } else {
-                        features = .deferred(s.position)
-                        try s.skipValue(depth: 1)
-                    }
-                } else if bytesEqual(key, "model") {
-                    let id = try s.parseModelID()
-                    sawModel = true
-                    if let code = models.code(of: id) { model = Int(code); monitored = true }
-                } else if bytesEqual(key, "ts") {
-                    eventTime = try s.parseEventTime() ?? Int64.min
-                } else if bytesEqual(key, "prediction") {
-                    prediction = .deferred(s.position)
-                    try s.skipValue(depth: 1)
-                } else if bytesEqual(key, "label") {
-                    label = .deferred(s.position)
-                    try s.skipValue(depth: 1)
+        // Features are parsed in place once the model is known (the usual order: one pass),
+        // else remembered and parsed after the walk; prediction and label are remembered, to
+        // be read once the schema is known.
+        while let field = try fields.next(&s) {
+            switch field {
+            case .features:
+                if let m = model {
+                    pendingModel = m; pendingMark = storedBatches[m].typeErrors.count
+                    try parseFeatures(&s, model: m)
+                    featuresParsed = true
                 } else {
+                    features = .deferred(s.position)
                     try s.skipValue(depth: 1)
                 }
-            } while s.consume(0x2C)
+            case .model(let id):
+                if let code = models.code(of: id) { model = Int(code) }
+            case .eventTime(let t):
+                eventTime = t ?? .min
+            case .prediction:
+                prediction = .deferred(s.position)
+                try s.skipValue(depth: 1)
+            case .label:
+                label = .deferred(s.position)
+                try s.skipValue(depth: 1)
+            }
         }
-        try s.endRecord(hadFields: hasFields)
-        guard sawModel else { throw .missingModel }
         if featuresParsed {
             return try finish(&s, model: model!, prediction: prediction, label: label, eventTime: eventTime, position: position)
         }
         guard case .deferred(let featuresAt) = features else { throw .missingFeatures }
-        guard monitored, let m = model else { unmonitoredRecords += 1; return .unmonitored }
+        guard let m = model else { unmonitoredRecords += 1; return .unmonitored }
         pendingModel = m; pendingMark = storedBatches[m].typeErrors.count
         s.skip(to: featuresAt)
         try parseFeatures(&s, model: m)
