@@ -14,6 +14,8 @@ public final class ManualClock: Sendable {
         var now: Int64
         var sleepers: [Sleeper] = []
         var nextID = 0
+        /// Sleeps cancelled before they were registered (the handler can run first).
+        var cancelledEarly: Set<Int> = []
     }
     private let state: Mutex<State>
 
@@ -30,16 +32,24 @@ public final class ManualClock: Sendable {
         let id = state.withLock { s in s.nextID += 1; return s.nextID }
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-                let resumeNow: Bool = state.withLock { s in
-                    guard milliseconds > 0 else { return true }
+                enum Start { case sleep, now, cancelled }
+                let start: Start = state.withLock { s in
+                    if s.cancelledEarly.remove(id) != nil { return .cancelled }
+                    guard milliseconds > 0 else { return .now }
                     s.sleepers.append(Sleeper(id: id, deadline: s.now + milliseconds, continuation: continuation))
-                    return false
+                    return .sleep
                 }
-                if resumeNow { continuation.resume() }
+                switch start {
+                case .sleep: break
+                case .now: continuation.resume()
+                case .cancelled: continuation.resume(throwing: CancellationError())
+                }
             }
         } onCancel: {
+            // A task cancelled before (or while) it starts to sleep runs this first: the sleep
+            // then finds its id and ends at once instead of waiting forever.
             let cancelled = state.withLock { s -> Sleeper? in
-                guard let i = s.sleepers.firstIndex(where: { $0.id == id }) else { return nil }
+                guard let i = s.sleepers.firstIndex(where: { $0.id == id }) else { s.cancelledEarly.insert(id); return nil }
                 return s.sleepers.remove(at: i)
             }
             cancelled?.continuation.resume(throwing: CancellationError())

@@ -41,6 +41,16 @@ struct NotifierTests {
 
         func start() -> NotifierHandle { Notifier.start(configuration: configuration, store: store, options: options) }
 
+        /// Puts the notifier on a manual clock that starts at the wall clock's now (so its
+        /// times sit beside the store's): its polls, backoffs and repeats wait until the test
+        /// moves time. Receivers still answer in real time.
+        mutating func manualClock() -> ManualClock {
+            let clock = ManualClock(now: Int64(Date().timeIntervalSince1970 * 1000))
+            options.clock = { clock.now() }
+            options.sleep = { try await clock.sleep(milliseconds: $0) }
+            return clock
+        }
+
         func deliveries(_ status: DeliveryStatus? = nil) throws -> [DeliveryRecord] { try store.deliveries(status: status) }
 
         /// The deliveries and their attempts, to say what happened when an expectation fails.
@@ -58,6 +68,20 @@ struct NotifierTests {
     /// (dedup key, status) of every alert in the accepted webhook bodies, as a receiver that
     /// drops repeats of an Idempotency-Key sees them (at-least-once delivery may repeat a
     /// request whose answer came too late).
+    /// Moves the notifier's manual clock on `step` ms at a time — each move once the notifier
+    /// sleeps again, having acted on the last — until `condition` holds; false after `limit`
+    /// moves, after `seconds` of real time, or if the notifier never sleeps again.
+    static func advance(_ clock: ManualClock, by step: Int64, limit: Int = 2_000, within seconds: Double = 120,
+                        until condition: () throws -> Bool) async throws -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        for _ in 0..<limit where Date() < deadline {
+            if try condition() { return true }
+            guard await clock.waitForSleepers() else { return false }
+            clock.advance(by: step)
+        }
+        return try condition()
+    }
+
     static func deliveredAlerts(_ sink: ReceiverSink) -> [String] {
         var seen = Set<String>()
         return sink.accepted.filter { seen.insert($0.headers["idempotency-key"] ?? UUID().uuidString).inserted }.flatMap { r in
@@ -69,6 +93,8 @@ struct NotifierTests {
     func retriesThenExactlyOnce() async throws {
         let sink = try ReceiverSink(script: [.status(500), .status(429, retryAfter: "1"), .hang, .status(503)])
         defer { sink.shutdown() }
+        // On the wall clock: this one measures a receiver's real timeout (a hung request)
+        // beside the backoff and Retry-After.
         let s = try Setup(url: sink.url, timeout: 1_000)
         try s.commit([Transitions.make("shop", "age", "psi", .firing), Transitions.make("shop", "zip", "psi", .firing)])
         let notifier = s.start()
@@ -100,6 +126,7 @@ struct NotifierTests {
     @Test("connection refused is retried until the receiver comes up")
     func connectionRefused() async throws {
         let port = try ReceiverSink.freePort()
+        // On the wall clock: the HTTP client's own reconnection backoff is real time.
         let s = try Setup(url: "http://127.0.0.1:\(port)/hook", timeout: 1_000)
         try s.commit([Transitions.make("shop", "age", "psi", .firing)])
         let notifier = s.start()
@@ -120,12 +147,13 @@ struct NotifierTests {
     func cap() async throws {
         let sink = try ReceiverSink(script: Array(repeating: .status(500), count: 3) + [.status(404)])
         defer { sink.shutdown() }
-        let s = try Setup(url: sink.url, maxAttempts: 3)
+        var s = try Setup(url: sink.url, maxAttempts: 3)
+        let clock = s.manualClock()
         try s.commit([Transitions.make("shop", "age", "psi", .firing)])
         let notifier = s.start()
-        #expect(try await eventually("failed") { try s.deliveries(.failed).count == 1 })
+        #expect(try await Self.advance(clock, by: 10) { try s.deliveries(.failed).count == 1 })
         try s.commit([Transitions.make("fraud", "amt", "ks", .firing)])
-        #expect(try await eventually("second failed") { try s.deliveries(.failed).count == 2 })
+        #expect(try await Self.advance(clock, by: 10) { try s.deliveries(.failed).count == 2 })
         await notifier.stop()
         let failed = try s.deliveries(.failed)
         #expect(failed.map(\.attempts) == [3, 1])
@@ -194,23 +222,25 @@ struct NotifierTests {
     func acks() async throws {
         let sink = try ReceiverSink()
         defer { sink.shutdown() }
-        let s = try Setup(url: sink.url, repeatInterval: 100)
+        var s = try Setup(url: sink.url, repeatInterval: 100)
+        let clock = s.manualClock()
         try s.commit([Transitions.make("shop", "zip", "psi", .firing), Transitions.make("fraud", "amt", "ks", .firing)])
         let notifier = s.start()
-        #expect(try await eventually("both paged") { try s.deliveries(.delivered).count == 2 })
+        #expect(try await Self.advance(clock, by: 10) { try s.deliveries(.delivered).count == 2 })
         let amt = try #require(try s.store.alerts(model: "fraud").first)
         try s.store.acknowledge(alertID: amt.id, by: "ana", note: "on it")
         func statuses(_ r: ReceiverSink.Request) -> [String] {
             ((r.json?["alerts"] as? [[String: Any]]) ?? []).map { "\($0["fingerprint"] as? String ?? "") \($0["status"] as? String ?? "")" }
         }
         var ackIndex = 0
-        #expect(try await eventually("ack told") {
+        #expect(try await Self.advance(clock, by: 10) {
             if let i = sink.requests.firstIndex(where: { statuses($0) == ["fraud/amt/ks acknowledged"] }) { ackIndex = i; return true }
             return false
-        })
-        #expect(try await eventually("zip repeated four times after the ack") {
+        }, "ack told")
+        #expect(try await Self.advance(clock, by: 10) {
             sink.requests.dropFirst(ackIndex + 1).filter { statuses($0) == ["shop/zip/psi firing"] }.count >= 4
-        })
+        }, "zip repeated four times after the ack")
+        // Four repeats every 100 ms of the notifier's time: the acknowledged alert had as long to repeat.
         await notifier.stop()
         let after = sink.requests.dropFirst(ackIndex + 1)
         #expect(!after.contains { statuses($0).contains { $0.hasPrefix("fraud/amt/ks") } }, "the acknowledged alert is not repeated")
@@ -229,10 +259,11 @@ struct NotifierTests {
         let sink = try ReceiverSink(script: [.status(500), .status(500), .status(500)])
         defer { sink.shutdown() }
         var s = try Setup(url: sink.url)
+        let clock = s.manualClock()
         s.configuration.retry = RetryPolicy(baseDelay: 500, maxDelay: 500, maxAttempts: 10)
         try s.commit([Transitions.make("shop", "age", "psi", .firing)])
         var notifier = s.start()
-        #expect(try await eventually("first attempt failed") { (try s.deliveries(.pending).first?.attempts ?? 0) >= 1 })
+        #expect(try await Self.advance(clock, by: 10) { (try s.deliveries(.pending).first?.attempts ?? 0) >= 1 })
         await notifier.stop()
         let before = try #require(try s.deliveries(.pending).first)
         // While it is down, another transition is committed.
@@ -240,7 +271,7 @@ struct NotifierTests {
         s.configuration.retry = RetryPolicy(baseDelay: 20, maxDelay: 50, maxAttempts: 10)
         let reopened = try AlertStore(path: s.path)
         notifier = Notifier.start(configuration: s.configuration, store: reopened, options: s.options)
-        #expect(try await eventually("all delivered") { try reopened.deliveries(status: .delivered).count == 2 })
+        #expect(try await Self.advance(clock, by: 10) { try reopened.deliveries(status: .delivered).count == 2 })
         await notifier.stop()
         #expect(Self.deliveredAlerts(sink) == ["driftd/fraud/amt/ks firing", "driftd/shop/age/psi firing"])
         let age = try #require(try reopened.deliveries().first { $0.id == before.id })
@@ -257,9 +288,10 @@ struct NotifierTests {
         let sink = try ReceiverSink()
         defer { sink.shutdown() }
         var s = try Setup(url: sink.url)
+        let clock = s.manualClock()
         try s.commit([Transitions.make("shop", "zip", "psi", .firing), Transitions.make("fraud", "amt", "ks", .firing)])
         var notifier = s.start()
-        #expect(try await eventually("both paged") { try s.deliveries(.delivered).count == 2 })
+        #expect(try await Self.advance(clock, by: 10) { try s.deliveries(.delivered).count == 2 })
         await notifier.stop()
         let amt = try #require(try s.store.alerts(model: "fraud").first)
         try s.store.acknowledge(alertID: amt.id, by: "ana")
@@ -269,10 +301,10 @@ struct NotifierTests {
         func statuses(_ r: ReceiverSink.Request) -> [String] {
             ((r.json?["alerts"] as? [[String: Any]]) ?? []).map { "\($0["fingerprint"] as? String ?? "") \($0["status"] as? String ?? "")" }
         }
-        #expect(try await eventually("zip repeated three times") {
+        #expect(try await Self.advance(clock, by: 10) {
             sink.requests.dropFirst(paged).filter { statuses($0) == ["shop/zip/psi firing"] }.count >= 3
-        })
-        #expect(try await eventually("ack told") { try s.deliveries(.delivered).count == 3 })
+        }, "zip repeated three times")
+        #expect(try await Self.advance(clock, by: 10) { try s.deliveries(.delivered).count == 3 }, "ack told")
         await notifier.stop()
         let after = sink.requests.dropFirst(paged).map(statuses)
         #expect(after.contains(["fraud/amt/ks acknowledged"]), "the receiver that was paged hears of the ack")
@@ -283,12 +315,13 @@ struct NotifierTests {
     func order() async throws {
         let sink = try ReceiverSink(script: [.status(429, retryAfter: "1")])
         defer { sink.shutdown() }
-        let s = try Setup(url: sink.url)
+        var s = try Setup(url: sink.url)
+        let clock = s.manualClock()
         try s.commit([Transitions.make("shop", "age", "psi", .firing)])
         let notifier = s.start()
-        #expect(try await eventually("first attempt refused") { sink.requests.count == 1 })
+        #expect(try await Self.advance(clock, by: 10) { sink.requests.count == 1 }, "first attempt refused")
         try s.commit([Transitions.make("shop", "age", "psi", .resolved, window: 3)])
-        #expect(try await eventually("both delivered") { try s.deliveries(.delivered).count == 2 })
+        #expect(try await Self.advance(clock, by: 10) { try s.deliveries(.delivered).count == 2 }, "both delivered")
         await notifier.stop()
         #expect(Self.deliveredAlerts(sink) == ["driftd/shop/age/psi firing", "driftd/shop/age/psi resolved"])
         let accepted = sink.accepted.compactMap { ($0.json?["alerts"] as? [[String: Any]])?.first?["status"] as? String }
@@ -324,12 +357,13 @@ struct NotifierTests {
     func pruningNeverRepages() async throws {
         let sink = try ReceiverSink()
         defer { sink.shutdown() }
-        let s = try Setup(url: sink.url)
+        var s = try Setup(url: sink.url)
+        let clock = s.manualClock()
         try s.commit([Transitions.make("shop", "age", "psi", .firing), Transitions.make("shop", "zip", "psi", .firing)])
         var notifier = s.start()
-        #expect(try await eventually("both paged") { try s.deliveries(.delivered).count == 2 }, s.trace)
+        #expect(try await Self.advance(clock, by: 10) { try s.deliveries(.delivered).count == 2 }, s.trace)
         try s.commit([Transitions.make("shop", "zip", "psi", .resolved, window: 3)])
-        #expect(try await eventually("zip resolved") { try s.deliveries(.delivered).count == 3 }, s.trace)
+        #expect(try await Self.advance(clock, by: 10) { try s.deliveries(.delivered).count == 3 }, s.trace)
         await notifier.stop()
         let told = Self.deliveredAlerts(sink)
         #expect(told == ["driftd/shop/age/psi firing", "driftd/shop/zip/psi firing", "driftd/shop/zip/psi resolved"])
@@ -343,10 +377,12 @@ struct NotifierTests {
 
         let requests = sink.requests.count
         notifier = Notifier.start(configuration: s.configuration, store: try AlertStore(path: s.path), options: s.options)
-        try await Task.sleep(for: .milliseconds(300))  // some thirty polls of the outbox
+        // Thirty polls of the outbox, each acted on before the next.
+        var polls = 0
+        #expect(try await Self.advance(clock, by: 10) { polls += 1; return polls > 30 })
         #expect(sink.requests.count == requests, "nothing is paged again")
         try s.commit([Transitions.make("shop", "age", "psi", .resolved, window: 5), Transitions.make("shop", "zip", "psi", .firing, window: 5)])
-        #expect(try await eventually("age resolved, zip paged anew") { try s.deliveries(.delivered).count == 3 }, s.trace)
+        #expect(try await Self.advance(clock, by: 10) { try s.deliveries(.delivered).count == 3 }, s.trace)
         await notifier.stop()
         #expect(Self.deliveredAlerts(sink) == (told + ["driftd/shop/age/psi resolved", "driftd/shop/zip/psi firing"]).sorted(),
                 "the receiver paged for age before pruning hears it resolve; zip's new episode pages once")
