@@ -45,7 +45,10 @@ struct KafkaFaultTests {
         }
 
         func publish(_ slice: ArraySlice<String>) throws {
-            let producer = try KafkaProducer(properties: ["bootstrap.servers": broker.bootstrapServers])
+            // Idempotent, so a produce retried after a lost acknowledgement (the broker just back
+            // up, a loaded machine) cannot put a record in the log twice: the log must hold the
+            // stream exactly once for "nothing twice" to be the daemon's doing.
+            let producer = try KafkaProducer(properties: ["bootstrap.servers": broker.bootstrapServers, "enable.idempotence": "true"])
             for r in slice { try producer.send(topic: topic, key: "shop", value: r) }
             try producer.flush()
         }
