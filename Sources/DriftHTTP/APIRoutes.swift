@@ -70,10 +70,10 @@ public enum APIRoutes {
         api.get("openapi.json") { _, _ in
             Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.json)))
         }
-        addAlerts(to: api, store: store)
-        addModels(to: api, store: store, settings: settings)
-        addStoreContents(to: api, store: store)
-        OperatorRoutes.add(to: api, store: store)
+        api.addRoutes(alertRoutes(store))
+        api.addRoutes(modelRoutes(store, settings: settings))
+        api.addRoutes(storeContentRoutes(store))
+        api.addRoutes(OperatorRoutes.routes(store))
         return router
     }
 
@@ -100,7 +100,8 @@ public enum APIRoutes {
     }
 
     /// Alerts, paged and filtered, and one alert with what was done with it.
-    static func addAlerts(to api: RouterGroup<BasicRequestContext>, store: any OperatorStore) {
+    static func alertRoutes(_ store: any OperatorStore) -> RouteCollection<BasicRequestContext> {
+        let api = RouteCollection(context: BasicRequestContext.self)
         api.get("alerts") { request, _ in
             let q = request.uri.queryParameters
             let state = try q["state"].map { try oneOf(String($0), ["pending", "firing", "resolved"], "state") }
@@ -122,10 +123,12 @@ public enum APIRoutes {
             let id = try OperatorRoutes.alertID(context)
             return try json(try await store.read { try OperatorRoutes.detail(id, in: $0) })
         }
+        return api
     }
 
     /// Models, their windows and a feature's series with its thresholds.
-    static func addModels(to api: RouterGroup<BasicRequestContext>, store: any OperatorStore, settings: APISettings) {
+    static func modelRoutes(_ store: any OperatorStore, settings: APISettings) -> RouteCollection<BasicRequestContext> {
+        let api = RouteCollection(context: BasicRequestContext.self)
         api.get("models") { _, _ in
             // One snapshot, one query per kind of row (each model's latest window in one).
             let (firing, stored, baselines, latest) = try await store.read { s in
@@ -169,10 +172,12 @@ public enum APIRoutes {
             let thresholds = latest.map { f in rules.filter { $0.applies(to: f) }.map(API.Threshold.init) } ?? []
             return try json(API.Series(model: model, feature: feature, kind: latest?.kind.rawValue, thresholds: thresholds, points: points))
         }
+        return api
     }
 
     /// Baselines and dead letters.
-    static func addStoreContents(to api: RouterGroup<BasicRequestContext>, store: any OperatorStore) {
+    static func storeContentRoutes(_ store: any OperatorStore) -> RouteCollection<BasicRequestContext> {
+        let api = RouteCollection(context: BasicRequestContext.self)
         api.get("baselines") { request, _ in
             let model = request.uri.queryParameters["model"].map(String.init)
             return try json(API.Baselines(baselines: try await store.read { try $0.baselines(model: model) }.map(API.Baseline.init)))
@@ -184,6 +189,7 @@ public enum APIRoutes {
             let page = try await store.read { try $0.deadLetterPage(limit: limit, offset: offset) }
             return try json(API.DeadLetters(total: page.total, limit: limit, offset: offset, deadLetters: page.items.map(API.DeadLetter.init)))
         }
+        return api
     }
 
     // MARK: helpers

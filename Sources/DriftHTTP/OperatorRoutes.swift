@@ -19,60 +19,18 @@ enum OperatorRoutes {
         /// RFC 3339, or `duration_seconds` from the start.
         var endsAt: String?
         var durationSeconds: Double?
-    }
-    struct ExpireBody: Decodable { var by: String }
 
-    static func add(to api: RouterGroup<BasicRequestContext>, store: any OperatorStore) {
-        // Each action is written on the blocking pool (APIRoutes.blocking) and answered with
-        // what the store then holds, read in one snapshot.
-        api.post("alerts/:id/ack") { request, context in
-            let id = try await existingAlertID(context, store: store)
-            let body = try await decode(AckBody.self, request, known: ["by", "note", "expires_in_seconds"])
-            if let e = body.expiresInSeconds, !(e > 0 && e <= maximumSeconds) {
-                throw HTTPError(.badRequest, message: "expires_in_seconds must be a number of seconds from 1 to \(Int(maximumSeconds)) (ten years)")
-            }
-            let now = Date().timeIntervalSince1970
-            let actor = try who(body.by, request)
-            try await APIRoutes.blocking {
-                try store.acknowledge(alertID: id, by: actor, note: body.note, expiresAt: body.expiresInSeconds.map { now + $0 }, now: now)
-            }
-            return try APIRoutes.json(try await store.read { try detail(id, in: $0) })
-        }
-        api.post("alerts/:id/resolve") { request, context in
-            let id = try await existingAlertID(context, store: store)
-            let body = try await decode(ResolveBody.self, request, known: ["by", "note"])
-            let actor = try who(body.by, request)
-            try await APIRoutes.blocking { try store.resolve(alertID: id, by: actor, note: body.note, now: Date().timeIntervalSince1970) }
-            return try APIRoutes.json(try await store.read { try detail(id, in: $0) })
-        }
-        api.post("alerts/:id/notes") { request, context in
-            let id = try await existingAlertID(context, store: store)
-            let body = try await decode(NoteBody.self, request, known: ["by", "text"])
-            guard !body.text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
-                throw HTTPError(.badRequest, message: "text: write the note")
-            }
-            let actor = try who(body.by, request)
-            try await APIRoutes.blocking { try store.addNote(alertID: id, by: actor, text: body.text, now: Date().timeIntervalSince1970) }
-            return try APIRoutes.json(try await store.read { try detail(id, in: $0) }, status: .created)
-        }
-        api.get("silences") { request, _ in
-            let all = request.uri.queryParameters["include_expired"].map { $0 == "true" } ?? false
-            let now = Date().timeIntervalSince1970
-            let silences = try await store.read { try $0.silences(includeExpired: all, now: now) }
-            return try APIRoutes.json(API.Silences(silences: silences.map { API.Silence($0, now: now) }))
-        }
-        api.post("silences") { request, _ in
-            let body = try await decode(SilenceBody.self, request, known: ["matchers", "by", "comment", "starts_at", "ends_at", "duration_seconds"])
-            guard !body.matchers.isEmpty else { throw HTTPError(.badRequest, message: "matchers: give at least one, e.g. [\"model=shop\"]") }
-            for m in body.matchers {
+        /// The silence's start and end (seconds since 1970), or the 400 that says what to fix.
+        func validated(now: Double) throws -> (start: Double, end: Double) {
+            guard !matchers.isEmpty else { throw HTTPError(.badRequest, message: "matchers: give at least one, e.g. [\"model=shop\"]") }
+            for m in matchers {
                 do throws(MatcherError) { _ = try LabelMatcher(parsing: m) } catch {
                     throw HTTPError(.badRequest, message: "matchers: '\(m)': \(error.reason)")
                 }
             }
-            let now = Date().timeIntervalSince1970
-            let start = try body.startsAt.map { try time($0, "starts_at") } ?? now
+            let start = try startsAt.map { try time($0, "starts_at") } ?? now
             let end: Double
-            switch (body.endsAt, body.durationSeconds) {
+            switch (endsAt, durationSeconds) {
             case (let e?, nil): end = try time(e, "ends_at")
             case (nil, let d?) where d > 0 && d <= maximumSeconds: end = start + d
             case (.some, .some):
@@ -84,9 +42,76 @@ enum OperatorRoutes {
             guard abs(start - now) <= maximumSeconds, end - now <= maximumSeconds else {
                 throw HTTPError(.badRequest, message: "a silence starts and ends within ten years of now")
             }
+            return (start, end)
+        }
+    }
+    struct ExpireBody: Decodable { var by: String }
+
+    /// The controller's routes, mounted under `/api/v1` by ``APIRoutes/router``.
+    static func routes(_ store: any OperatorStore) -> RouteCollection<BasicRequestContext> {
+        let controller = Controller(store: store)
+        let routes = RouteCollection(context: BasicRequestContext.self)
+        routes.post("alerts/:id/ack", use: controller.acknowledge)
+        routes.post("alerts/:id/resolve", use: controller.resolve)
+        routes.post("alerts/:id/notes", use: controller.addNote)
+        routes.get("silences", use: controller.silences)
+        routes.post("silences", use: controller.addSilence)
+        routes.post("silences/:id/expire", use: controller.expireSilence)
+        return routes
+    }
+
+    /// One handler per action. Each writes on the blocking pool (``APIRoutes/blocking``) and
+    /// answers with what the store then holds, read in one snapshot through the port.
+    struct Controller: Sendable {
+        let store: any OperatorStore
+
+        @Sendable func acknowledge(_ request: Request, context: BasicRequestContext) async throws -> Response {
+            let id = try await existingAlertID(context, store: store)
+            let body = try await decode(AckBody.self, request, known: ["by", "note", "expires_in_seconds"])
+            if let e = body.expiresInSeconds, !(e > 0 && e <= maximumSeconds) {
+                throw HTTPError(.badRequest, message: "expires_in_seconds must be a number of seconds from 1 to \(Int(maximumSeconds)) (ten years)")
+            }
+            let now = Date().timeIntervalSince1970
+            let actor = try who(body.by, request)
+            try await APIRoutes.blocking { [store] in
+                try store.acknowledge(alertID: id, by: actor, note: body.note, expiresAt: body.expiresInSeconds.map { now + $0 }, now: now)
+            }
+            return try APIRoutes.json(try await store.read { try detail(id, in: $0) })
+        }
+
+        @Sendable func resolve(_ request: Request, context: BasicRequestContext) async throws -> Response {
+            let id = try await existingAlertID(context, store: store)
+            let body = try await decode(ResolveBody.self, request, known: ["by", "note"])
+            let actor = try who(body.by, request)
+            try await APIRoutes.blocking { [store] in try store.resolve(alertID: id, by: actor, note: body.note, now: Date().timeIntervalSince1970) }
+            return try APIRoutes.json(try await store.read { try detail(id, in: $0) })
+        }
+
+        @Sendable func addNote(_ request: Request, context: BasicRequestContext) async throws -> Response {
+            let id = try await existingAlertID(context, store: store)
+            let body = try await decode(NoteBody.self, request, known: ["by", "text"])
+            guard !body.text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+                throw HTTPError(.badRequest, message: "text: write the note")
+            }
+            let actor = try who(body.by, request)
+            try await APIRoutes.blocking { [store] in try store.addNote(alertID: id, by: actor, text: body.text, now: Date().timeIntervalSince1970) }
+            return try APIRoutes.json(try await store.read { try detail(id, in: $0) }, status: .created)
+        }
+
+        @Sendable func silences(_ request: Request, context: BasicRequestContext) async throws -> Response {
+            let all = request.uri.queryParameters["include_expired"].map { $0 == "true" } ?? false
+            let now = Date().timeIntervalSince1970
+            let silences = try await store.read { try $0.silences(includeExpired: all, now: now) }
+            return try APIRoutes.json(API.Silences(silences: silences.map { API.Silence($0, now: now) }))
+        }
+
+        @Sendable func addSilence(_ request: Request, context: BasicRequestContext) async throws -> Response {
+            let body = try await decode(SilenceBody.self, request, known: ["matchers", "by", "comment", "starts_at", "ends_at", "duration_seconds"])
+            let now = Date().timeIntervalSince1970
+            let (start, end) = try body.validated(now: now)
             let actor = try who(body.by, request)
             let matchers = body.matchers, comment = body.comment ?? ""
-            let id = try await APIRoutes.blocking {
+            let id = try await APIRoutes.blocking { [store] in
                 try store.addSilence(matchers: matchers, startsAt: start, endsAt: end, by: actor, comment: comment, now: now)
             }
             guard let created = try await store.read({ try $0.silence(id: id) }) else {
@@ -94,7 +119,8 @@ enum OperatorRoutes {
             }
             return try APIRoutes.json(API.Silence(created, now: now), status: .created)
         }
-        api.post("silences/:id/expire") { request, context in
+
+        @Sendable func expireSilence(_ request: Request, context: BasicRequestContext) async throws -> Response {
             guard let id = context.parameters.get("id", as: Int64.self) else {
                 throw HTTPError(.badRequest, message: "a silence id is a whole number, as listed by /api/v1/silences")
             }
@@ -104,7 +130,7 @@ enum OperatorRoutes {
                 throw HTTPError(.notFound, message: "no silence \(id) — /api/v1/silences lists them")
             }
             let now = Date().timeIntervalSince1970
-            try await APIRoutes.blocking { try store.expireSilence(id: id, by: actor, now: now) }
+            try await APIRoutes.blocking { [store] in try store.expireSilence(id: id, by: actor, now: now) }
             guard let expired = try await store.read({ try $0.silence(id: id) }) else {
                 throw HTTPError(.notFound, message: "silence \(id) was removed meanwhile — /api/v1/silences lists them")
             }

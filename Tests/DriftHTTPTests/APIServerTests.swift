@@ -152,47 +152,44 @@ struct APIServerTests {
     func stateChangingRequestsNeedTheToken() async throws {
         let filled = try FilledStore()
         let log = CapturedLog()
-        let server = try await APIServer.start(store: filled.store, settings: APISettings(models: FilledStore.settingsModels, token: BearerToken(Self.token)),
-                                         metrics: DriftMetrics(), address: ListenAddress(host: "127.0.0.1", port: 0), logger: log.logger)
-        let client = HTTPClient(server.url)
         let id = try #require(try filled.store.alerts().first?.id)
-
-        let none = try await client.request("POST", "/api/v1/alerts/\(id)/ack", body: "{}")
-        #expect(none.status == 401)
-        #expect(none.headers["www-authenticate"]?.hasPrefix("Bearer") == true)
-        #expect(none.json?["error"]?["message"]?.string?.contains("Authorization: Bearer") == true)
-        let wrong = try await client.request("POST", "/api/v1/alerts/\(id)/ack", headers: ["Authorization": "Bearer " + Self.token.dropLast()])
-        #expect(wrong.status == 401)
-        let basic = try await client.request("DELETE", "/api/v1/alerts/\(id)", headers: ["Authorization": "Basic " + Self.token])
-        #expect(basic.status == 401)
-        #expect(try await client.request("PUT", "/metrics").status == 401, "any method that is not a read, on any path")
-        // With the token the request reaches the route (an empty body: 400, not 401).
-        let right = try await client.request("POST", "/api/v1/alerts/\(id)/ack", headers: ["Authorization": "Bearer " + Self.token])
-        #expect(right.status == 400)
-        let lower = try await client.request("POST", "/api/v1/alerts/\(id)/ack", headers: ["authorization": "bearer " + Self.token])
-        #expect(lower.status == 400)
-        // Reads need no token.
-        #expect(try await client.get("/api/v1/alerts").status == 200)
-
-        for x in client.exchanges { #expect(!x.body.contains(Self.token) && !x.body.contains(Self.token.dropLast())) }
+        let token = Self.token
+        try await RouterClient.serving(filled.store, settings: APISettings(models: FilledStore.settingsModels, token: BearerToken(token)),
+                                       metrics: DriftMetrics(), logger: log.logger) { client in
+            let none = try await client.request("POST", "/api/v1/alerts/\(id)/ack", body: "{}")
+            #expect(none.status == 401)
+            #expect(none.headers["www-authenticate"]?.hasPrefix("Bearer") == true)
+            #expect(none.json?["error"]?["message"]?.string?.contains("Authorization: Bearer") == true)
+            let wrong = try await client.request("POST", "/api/v1/alerts/\(id)/ack", headers: ["Authorization": "Bearer " + token.dropLast()])
+            #expect(wrong.status == 401)
+            let basic = try await client.request("DELETE", "/api/v1/alerts/\(id)", headers: ["Authorization": "Basic " + token])
+            #expect(basic.status == 401)
+            #expect(try await client.request("PUT", "/metrics").status == 401, "any method that is not a read, on any path")
+            // With the token the request reaches the route (an empty body: 400, not 401).
+            let right = try await client.request("POST", "/api/v1/alerts/\(id)/ack", headers: ["Authorization": "Bearer " + token])
+            #expect(right.status == 400)
+            let lower = try await client.request("POST", "/api/v1/alerts/\(id)/ack", headers: ["authorization": "bearer " + token])
+            #expect(lower.status == 400)
+            // Reads need no token.
+            #expect(try await client.get("/api/v1/alerts").status == 200)
+            for x in client.exchanges { #expect(!x.body.contains(token) && !x.body.contains(token.dropLast())) }
+        }
         #expect(log.text.contains("refused an unauthenticated request"), "refusals are logged: \(log.text)")
         #expect(!log.text.contains(Self.token.dropLast()), "the token never reaches the log")
         #expect("\(BearerToken(Self.token)!)" == "<redacted>")
         #expect(String(reflecting: BearerToken(Self.token)!) == "<redacted>")
-        await server.stop()
     }
 
     @Test("without a configured token every state-changing request is refused, whatever it carries")
     func noTokenFailsClosed() async throws {
         let filled = try FilledStore()
-        let server = try await APIServer.start(store: filled.store, settings: APISettings(), metrics: nil, address: ListenAddress(host: "127.0.0.1", port: 0))
-        let client = HTTPClient(server.url)
-        let x = try await client.request("POST", "/api/v1/alerts/1/ack", headers: ["Authorization": "Bearer anything"])
-        #expect(x.status == 401)
-        #expect(x.json?["error"]?["message"]?.string?.contains("token_env") == true)
+        try await RouterClient.serving(filled.store, settings: APISettings()) { client in
+            let x = try await client.request("POST", "/api/v1/alerts/1/ack", headers: ["Authorization": "Bearer anything"])
+            #expect(x.status == 401)
+            #expect(x.json?["error"]?["message"]?.string?.contains("token_env") == true)
+            #expect(try await client.get("/metrics").status == 404, "no metrics when the process collects none")
+        }
         #expect(BearerToken("") == nil, "an empty token would let anyone in")
-        #expect(try await client.get("/metrics").status == 404, "no metrics when the process collects none")
-        await server.stop()
     }
 
     @Test("a taken port is an error that names the address; a stopped server frees it")
@@ -212,14 +209,31 @@ struct APIServerTests {
     @Test("readiness reports the host's reason with 503")
     func readiness() async throws {
         let filled = try FilledStore()
-        let server = try await APIServer.start(store: filled.store, settings: APISettings(readiness: { "joining the consumer group" }), metrics: nil,
-                                         address: ListenAddress(host: "127.0.0.1", port: 0))
-        let client = HTTPClient(server.url)
-        let x = try await client.get("/readyz")
-        #expect(x.status == 503)
-        #expect(x.json?["reason"]?.string == "joining the consumer group")
-        #expect(try await client.get("/healthz").status == 200)
-        await server.stop()
+        try await RouterClient.serving(filled.store, settings: APISettings(readiness: { "joining the consumer group" })) { client in
+            let x = try await client.get("/readyz")
+            #expect(x.status == 503)
+            #expect(x.json?["reason"]?.string == "joining the consumer group")
+            #expect(try await client.get("/healthz").status == 200)
+        }
+    }
+
+    @Test("a store error answers with the status of its kind and the store's own words")
+    func storeErrorsByKind() async throws {
+        let filled = try FilledStore()
+        let id = try #require(try filled.store.alerts(state: "firing").first?.id)
+        try filled.store.resolve(alertID: id, by: "ana")
+        let token = Self.token
+        try await RouterClient.serving(filled.store, settings: APISettings(token: BearerToken(token))) { client in
+            let auth = ["Authorization": "Bearer " + token, "Content-Type": "application/json"]
+            // Resolved already: the store refuses with .conflict, the API answers 409 in its error shape.
+            let again = try await client.request("POST", "/api/v1/alerts/\(id)/resolve", headers: auth, body: #"{"by": "ana"}"#)
+            #expect(again.status == 409)
+            #expect(again.json?["error"]?["message"]?.string?.contains("already resolved") == true, "\(again.body)")
+            // Not firing: an ack is refused the same way.
+            let ack = try await client.request("POST", "/api/v1/alerts/\(id)/ack", headers: auth, body: #"{"by": "ana"}"#)
+            #expect(ack.status == 409)
+            #expect(ack.json?["error"]?["message"]?.string?.contains("only a firing alert can be acknowledged") == true, "\(ack.body)")
+        }
     }
 
     @Test("listen addresses parse with their defaults and say what is wrong")

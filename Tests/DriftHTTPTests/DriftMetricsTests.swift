@@ -173,16 +173,15 @@ struct DriftMetricsTests {
     @Test("/metrics serves the text format, with alerts counted from the store at scrape time")
     func scrape() async throws {
         let filled = try FilledStore()
-        let metrics = DriftMetrics()
-        let server = try await APIServer.start(store: filled.store, settings: APISettings(), metrics: metrics, address: ListenAddress(host: "127.0.0.1", port: 0))
-        let x = try await HTTPClient(server.url).get("/metrics")
-        #expect(x.status == 200)
-        #expect(x.contentType.hasPrefix("text/plain; version=0.0.4"))
         let firing = try filled.store.alerts(state: "firing")
         let critical = firing.filter { $0.severity == "critical" }.count
-        #expect(Self.sample(x.body, "driftd_alerts{state=\"firing\",severity=\"critical\"}") == Double(critical))
-        #expect(Self.sample(x.body, "driftd_alerts{state=\"firing\",severity=\"warning\"}") == Double(firing.count - critical))
-        await server.stop()
+        try await RouterClient.serving(filled.store, settings: APISettings(), metrics: DriftMetrics()) { client in
+            let x = try await client.get("/metrics")
+            #expect(x.status == 200)
+            #expect(x.contentType.hasPrefix("text/plain; version=0.0.4"))
+            #expect(Self.sample(x.body, "driftd_alerts{state=\"firing\",severity=\"critical\"}") == Double(critical))
+            #expect(Self.sample(x.body, "driftd_alerts{state=\"firing\",severity=\"warning\"}") == Double(firing.count - critical))
+        }
     }
 
     static var promtool: String? {

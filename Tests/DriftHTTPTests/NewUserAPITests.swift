@@ -16,9 +16,7 @@ struct NewUserAPITests {
     /// The API over an empty store, driven through its router (no socket: nothing here is
     /// about the network).
     static func withServer(_ settings: APISettings, _ body: @Sendable (RouterClient) async throws -> Void) async throws {
-        let store = try AlertStore(inMemory: ())
-        let app = APIServer.application(store: store, settings: settings, metrics: DriftMetrics())
-        try await app.test(.router) { client in try await body(RouterClient(client)) }
+        try await RouterClient.serving(try AlertStore(inMemory: ()), settings: settings, metrics: DriftMetrics(), body)
     }
 
     @Test("a silence gives exactly one of duration_seconds and ends_at")

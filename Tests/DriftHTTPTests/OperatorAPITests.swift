@@ -19,10 +19,7 @@ struct OperatorAPITests {
     func operatorActions() async throws {
         let filled = try FilledStore()
         let store = filled.store
-        let app = APIServer.application(store: store, settings: APISettings(models: FilledStore.settingsModels, token: BearerToken(Self.token)),
-                                        metrics: DriftMetrics())
-        try await app.test(.router) { testClient in
-            let client = RouterClient(testClient)
+        try await RouterClient.serving(store, settings: APISettings(models: FilledStore.settingsModels, token: BearerToken(Self.token)), metrics: DriftMetrics()) { client in
             let auth = ["Authorization": "Bearer " + Self.token, "Content-Type": "application/json"]
             let firing = try store.alerts(state: "firing")
             #expect(firing.count >= 2, "the drifting stream fires several alerts")
@@ -118,9 +115,7 @@ struct OperatorAPITests {
         let ana = "ana-token-\(UUID().uuidString)", shared = "shared-token-\(UUID().uuidString)"
         var settings = APISettings(models: FilledStore.settingsModels, token: BearerToken(shared))
         settings.namedTokens = [APISettings.NamedToken(name: "ana", token: BearerToken(ana)!)]
-        let app = APIServer.application(store: store, settings: settings, metrics: DriftMetrics())
-        try await app.test(.router) { testClient in
-            let client = RouterClient(testClient)
+        try await RouterClient.serving(store, settings: settings, metrics: DriftMetrics()) { client in
             let firing = try store.alerts(state: "firing")
             #expect(firing.count >= 3)
 

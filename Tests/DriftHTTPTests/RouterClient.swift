@@ -1,7 +1,10 @@
+import DriftCore
+import DriftHTTP
 import DriftTesting
 import Foundation
 import HTTPTypes
 import Hummingbird
+import Logging
 import HummingbirdTesting
 import NIOCore
 import Synchronization
@@ -27,5 +30,16 @@ final class RouterClient: APIClient {
                                 contentType: response.headers[.contentType] ?? "", body: String(buffer: response.body), headers: responseHeaders)
         recorded.withLock { $0.append(exchange) }
         return exchange
+    }
+}
+
+extension RouterClient {
+    /// The API over `store`, driven through its router: no socket, for every test where the
+    /// network is not what is checked.
+    static func serving(_ store: any OperatorStore, settings: APISettings, metrics: DriftMetrics? = nil,
+                        logger: Logger = Logger(label: "driftd.http.test"),
+                        _ body: @Sendable (RouterClient) async throws -> Void) async throws {
+        let app = APIServer.application(store: store, settings: settings, metrics: metrics, logger: logger)
+        try await app.test(.router) { client in try await body(RouterClient(client)) }
     }
 }
