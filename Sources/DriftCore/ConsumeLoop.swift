@@ -156,72 +156,77 @@ public struct ConsumeLoop: Sendable {
             if records > 0 { actions.append(.flush) }
             if !table.held.isEmpty { actions.append(.closeIdleWindows) }
             return actions
-
         case .commitPoint(let now, let windowOutput, let writerPending):
-            var actions: [Action] = []
-            var pending = writerPending
-            let due = windowOutput || sinceCommit >= settings.commitEveryRecords
-                || (sinceCommit > 0 && now - lastCommit >= settings.commitIntervalMilliseconds)
-            if due {
-                if pending < settings.writerCapacity {
-                    actions.append(commit(now: now, waitForStore: false))
-                    pending += 1
-                } else if !table.isPaused {
-                    // The store is behind: stop fetching until it catches up; what was polled
-                    // stays in the pipeline for the next commit point.
-                    actions.append(.pause(held))
-                    table.setPaused(true)
-                    pauses += 1
-                    if pauses == 1 { actions.append(.reportWriterBehind) }
-                }
-            }
-            if table.isPaused && pending < settings.writerCapacity {
-                actions.append(.resume(held))
-                table.setPaused(false)
-            }
-            return actions
-
+            return commitPoint(now: now, windowOutput: windowOutput, writerPending: writerPending)
         case .assigned(let partitions, let positions, let handovers):
-            var actions: [Action] = [.flush]
-            var starts: [TopicPartition: Int64] = [:]
-            for tp in partitions {
-                let (n, isNew) = table.number(tp)
-                if isNew { actions.append(.register(tp, number: n)) }
-                var start = positions[tp]
-                // The handover wins when it is further along than what this store holds.
-                if let offer = handovers[tp], offer.next > (start ?? -1) {
-                    actions.append(.adoptHandover(tp, number: n))
-                    table.handedOver(tp, next: offer.next)
-                    start = offer.next
-                }
-                if let start { starts[tp] = start }
-            }
-            table.hold(partitions)
-            actions.append(.noteRestart)
-            actions.append(.start(at: starts))
-            return actions
-
+            return assigned(partitions, positions: positions, handovers: handovers)
         case .revoking(let partitions, let now):
             // Checkpoint before the partitions go to another member.
             var actions: [Action] = [commit(now: now, waitForStore: true)]
             if table.isPaused { actions.append(.resume(partitions)) }
             return actions
-
         case .revoked(let partitions):
             table.release()
             return [.forgetPositions(partitions.compactMap { table.numbers[$0] })]
-
         case .durable(let commits, let synchronously):
             return commits.compactMap { offsets in
                 let kept = offsets.filter { table.held.contains($0.key) }
                 return kept.isEmpty ? nil : .commitOffsets(kept, synchronously: synchronously)
             }
-
         case .shutdownRequested(let now):
             guard !hasLeft else { return [] }
             hasLeft = true
             return [commit(now: now, waitForStore: true), .leave]
         }
+    }
+
+    /// A commit job when one is due and the writer has room; else pause until it has.
+    private mutating func commitPoint(now: Int64, windowOutput: Bool, writerPending: Int) -> [Action] {
+        var actions: [Action] = []
+        var pending = writerPending
+        let due = windowOutput || sinceCommit >= settings.commitEveryRecords
+            || (sinceCommit > 0 && now - lastCommit >= settings.commitIntervalMilliseconds)
+        if due {
+            if pending < settings.writerCapacity {
+                actions.append(commit(now: now, waitForStore: false))
+                pending += 1
+            } else if !table.isPaused {
+                // The store is behind: stop fetching until it catches up; what was polled
+                // stays in the pipeline for the next commit point.
+                actions.append(.pause(held))
+                table.setPaused(true)
+                pauses += 1
+                if pauses == 1 { actions.append(.reportWriterBehind) }
+            }
+        }
+        if table.isPaused && pending < settings.writerCapacity {
+            actions.append(.resume(held))
+            table.setPaused(false)
+        }
+        return actions
+    }
+
+    /// Where each assigned partition starts: the store's position, or a handover further along.
+    private mutating func assigned(_ partitions: [TopicPartition], positions: [TopicPartition: Int64],
+                                   handovers: [TopicPartition: HandoverOffer]) -> [Action] {
+        var actions: [Action] = [.flush]
+        var starts: [TopicPartition: Int64] = [:]
+        for tp in partitions {
+            let (n, isNew) = table.number(tp)
+            if isNew { actions.append(.register(tp, number: n)) }
+            var start = positions[tp]
+            // The handover wins when it is further along than what this store holds.
+            if let offer = handovers[tp], offer.next > (start ?? -1) {
+                actions.append(.adoptHandover(tp, number: n))
+                table.handedOver(tp, next: offer.next)
+                start = offer.next
+            }
+            if let start { starts[tp] = start }
+        }
+        table.hold(partitions)
+        actions.append(.noteRestart)
+        actions.append(.start(at: starts))
+        return actions
     }
 
     /// The pipeline's number of a partition messages came from (registered at assignment;
