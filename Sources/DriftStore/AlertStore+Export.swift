@@ -106,7 +106,7 @@ extension AlertStore {
                     count += 1
                     current = nil
                 }
-                if current == nil { current = ExportedAlert(alert: Self.storedAlert(row), windowEventTimes: []) }
+                if current == nil { current = ExportedAlert(alert: try StoredAlert(row: row), windowEventTimes: []) }
                 current!.alert.transitions.append(StoredAlert.Transition(
                     id: row["t_id"], kind: row["t_kind"], from: row["t_from"], to: row["t_to"], severity: row["t_severity"],
                     value: row["t_value"], windowIndex: row["t_window"], createdAt: row["t_created"]))

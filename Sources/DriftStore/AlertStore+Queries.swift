@@ -10,12 +10,12 @@ extension AlertStore {
     /// Alerts (cancelled ones left out) in the order they started, each with its transitions.
     public func alerts(state: String? = nil, model: String? = nil) throws -> [StoredAlert] {
         try read { db in
-            let rows = try Row.fetchAll(db, sql: """
+            let alerts = try StoredAlert.fetchAll(db, sql: """
                 SELECT * FROM alerts WHERE (? IS NULL OR state = ?) AND (? IS NULL OR model = ?) AND state != 'cancelled'
                 ORDER BY started_window, model, feature, rule
                 """, arguments: [state, state, model, model])
-            return try rows.map { row in
-                var alert = Self.storedAlert(row)
+            return try alerts.map { alert in
+                var alert = alert
                 alert.transitions = try Self.transitions(db, alertID: alert.id)
                 return alert
             }

@@ -15,22 +15,21 @@ public struct StoreSnapshot: OperatorSnapshot {
             """
         let arguments: StatementArguments = [state, model, severity]
         let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) " + filter, arguments: arguments) ?? 0
-        let rows = try Row.fetchAll(db, sql: "SELECT * " + filter + " ORDER BY updated_at DESC, id DESC LIMIT ?4 OFFSET ?5",
-                                    arguments: arguments + [limit, offset])
-        return StorePage(total: total, items: rows.map(AlertStore.storedAlert))
+        let items = try StoredAlert.fetchAll(db, sql: "SELECT * " + filter + " ORDER BY updated_at DESC, id DESC LIMIT ?4 OFFSET ?5",
+                                             arguments: arguments + [limit, offset])
+        return StorePage(total: total, items: items)
     }
 
     public func alert(id: Int64) throws -> StoredAlert? {
-        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM alerts WHERE id = ?", arguments: [id]) else { return nil }
-        var alert = AlertStore.storedAlert(row)
+        guard var alert = try StoredAlert.fetchOne(db, sql: "SELECT * FROM alerts WHERE id = ?", arguments: [id]) else { return nil }
         alert.transitions = try AlertStore.transitions(db, alertID: id)
         return alert
     }
 
     public func alertCounts() throws -> [AlertCount] {
-        try Row.fetchAll(db, sql: """
+        try AlertCount.fetchAll(db, sql: """
             SELECT state, severity, COUNT(*) AS n FROM alerts WHERE state != 'cancelled' GROUP BY state, severity ORDER BY state, severity
-            """).map { AlertCount(state: $0["state"], severity: $0["severity"], count: $0["n"]) }
+            """)
     }
 
     public func firingAlertCounts() throws -> [String: Int] {
@@ -46,12 +45,10 @@ public struct StoreSnapshot: OperatorSnapshot {
     }
 
     public func baselines(model: String?) throws -> [BaselineSummary] {
-        let rows = try Row.fetchAll(db, sql: """
+        try BaselineSummary.fetchAll(db, sql: """
             SELECT model, version, created_at, active, record_count FROM baselines
             WHERE (? IS NULL OR model = ?) ORDER BY model, created_at
             """, arguments: [model, model])
-        return rows.map { BaselineSummary(model: $0["model"], version: $0["version"], createdAt: $0["created_at"],
-                                          active: $0["active"], recordCount: $0["record_count"]) }
     }
 
     public func windowReports(model: String, last: Int?) throws -> [WindowReport] {
@@ -85,30 +82,22 @@ public struct StoreSnapshot: OperatorSnapshot {
 
     public func deadLetterPage(limit: Int, offset: Int) throws -> StorePage<StoredDeadLetter> {
         let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM dead_letters") ?? 0
-        let items = try Row.fetchAll(db, sql: "SELECT * FROM dead_letters ORDER BY id LIMIT ? OFFSET ?", arguments: [limit, offset]).map {
-            StoredDeadLetter(id: $0["id"], source: $0["source"], partition: $0["partition"], position: $0["position"],
-                             line: $0["line"], reason: $0["reason"], payload: $0["payload"], createdAt: $0["created_at"])
-        }
+        let items = try StoredDeadLetter.fetchAll(db, sql: "SELECT * FROM dead_letters ORDER BY id LIMIT ? OFFSET ?", arguments: [limit, offset])
         return StorePage(total: total, items: items)
     }
 
     public func activeAcknowledgements(now: Double) throws -> [AcknowledgementRecord] {
-        try Row.fetchAll(db, sql: """
+        try AcknowledgementRecord.fetchAll(db, sql: """
             SELECT k.alert_id, a.fingerprint, k.by, k.at, k.note, k.expires_at FROM acks k JOIN alerts a ON a.id = k.alert_id
             WHERE a.state = 'firing' AND (k.expires_at IS NULL OR k.expires_at > ?)
               AND k.id = (SELECT MAX(id) FROM acks WHERE alert_id = k.alert_id)
               AND k.at >= COALESCE((SELECT MAX(created_at) FROM alert_transitions WHERE alert_id = k.alert_id AND kind = 'firing'), 0)
             ORDER BY k.alert_id
-            """, arguments: [now]).map {
-            AcknowledgementRecord(alertID: $0["alert_id"], fingerprint: $0["fingerprint"], by: $0["by"], at: $0["at"],
-                                  note: $0["note"], expiresAt: $0["expires_at"])
-        }
+            """, arguments: [now])
     }
 
     public func notes(alertID: Int64) throws -> [AlertNote] {
-        try Row.fetchAll(db, sql: "SELECT alert_id, by, at, text FROM alert_notes WHERE alert_id = ? ORDER BY id", arguments: [alertID]).map {
-            AlertNote(alertID: $0["alert_id"], by: $0["by"], at: $0["at"], text: $0["text"])
-        }
+        try AlertNote.fetchAll(db, sql: "SELECT alert_id, by, at, text FROM alert_notes WHERE alert_id = ? ORDER BY id", arguments: [alertID])
     }
 
     public func deliveries(alertID: Int64) throws -> [DeliveryRecord] {
@@ -129,24 +118,18 @@ public struct StoreSnapshot: OperatorSnapshot {
             SELECT delivery_id, at, status_code, error, is_repeat FROM delivery_attempts
             WHERE delivery_id IN (\(deliveryIDs.map(String.init).joined(separator: ","))) ORDER BY id
             """) {
-            attempts[row["delivery_id"], default: []].append(
-                DeliveryAttemptRecord(at: row["at"], statusCode: row["status_code"], error: row["error"], isRepeat: row["is_repeat"]))
+            attempts[row["delivery_id"], default: []].append(try DeliveryAttemptRecord(row: row))
         }
         return attempts
     }
 
     public func silences(includeExpired: Bool, now: Double) throws -> [SilenceRecord] {
-        try Row.fetchAll(db, sql: "SELECT * FROM silences WHERE ? OR (expired = 0 AND ends_at > ?) ORDER BY id DESC",
-                         arguments: [includeExpired, now]).map(Self.silence)
+        try SilenceRecord.fetchAll(db, sql: "SELECT * FROM silences WHERE ? OR (expired = 0 AND ends_at > ?) ORDER BY id DESC",
+                                   arguments: [includeExpired, now])
     }
 
     public func silence(id: Int64) throws -> SilenceRecord? {
-        try Row.fetchOne(db, sql: "SELECT * FROM silences WHERE id = ?", arguments: [id]).map(Self.silence)
-    }
-
-    static func silence(_ row: Row) -> SilenceRecord {
-        SilenceRecord(id: row["id"], matchers: (try? AlertStore.decode([String].self, row["matchers"])) ?? [], startsAt: row["starts_at"],
-                      endsAt: row["ends_at"], createdBy: row["created_by"], comment: row["comment"], expired: row["expired"])
+        try SilenceRecord.fetchOne(db, sql: "SELECT * FROM silences WHERE id = ?", arguments: [id])
     }
 }
 
@@ -179,22 +162,13 @@ extension AlertStore: OperatorReadModel, OperatorActions {
     public func attempts(deliveryID: Int64) throws -> [DeliveryAttemptRecord] { try snapshot { try $0.attempts(deliveryIDs: [deliveryID])[deliveryID] ?? [] } }
 }
 
-/// Rows of the alerts tables as the core's values.
+/// An alert's transitions, as the snapshot and the CLI's list read them.
 extension AlertStore {
     /// An alert's transitions in the order they happened.
     static func transitions(_ db: Database, alertID: Int64) throws -> [StoredAlert.Transition] {
-        try Row.fetchAll(db, sql: """
+        try StoredAlert.Transition.fetchAll(db, sql: """
             SELECT id, kind, from_state, to_state, severity, value, window_index, created_at
             FROM alert_transitions WHERE alert_id = ? ORDER BY id
-            """, arguments: [alertID]).map {
-            StoredAlert.Transition(id: $0["id"], kind: $0["kind"], from: $0["from_state"], to: $0["to_state"], severity: $0["severity"],
-                                   value: $0["value"], windowIndex: $0["window_index"], createdAt: $0["created_at"])
-        }
-    }
-
-    static func storedAlert(_ row: Row) -> StoredAlert {
-        StoredAlert(id: row["id"], fingerprint: row["fingerprint"], model: row["model"], feature: row["feature"], rule: row["rule"],
-                    state: row["state"], severity: row["severity"], value: row["value"], startedWindow: row["started_window"],
-                    updatedWindow: row["updated_window"], updatedAt: row["updated_at"], transitions: [])
+            """, arguments: [alertID])
     }
 }
