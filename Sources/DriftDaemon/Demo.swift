@@ -50,15 +50,7 @@ public enum Demo {
                            status: (@Sendable (KafkaDaemon.Status) -> Void)? = nil,
                            finished: @escaping @Sendable (Summary) -> Void) async throws {
         let fm = FileManager.default
-        let dir = URL(fileURLWithPath: options.directory).standardizedFileURL
-        if !options.force { try DemoFolder.checkReusable(dir) }
-        try fm.createDirectory(at: dir, withIntermediateDirectories: true)
-        try DemoFolder.markerText.write(to: dir.appendingPathComponent(DemoFolder.marker), atomically: true, encoding: .utf8)
-        let storePath = dir.appendingPathComponent("driftd.sqlite").path
-        // The lock first: a demo still running in this folder keeps its store.
-        let lock = try StoreLock(store: storePath, command: "driftd demo")
-        for suffix in ["", "-wal", "-shm"] { try? fm.removeItem(atPath: storePath + suffix) }
-
+        let (dir, lock) = try DemoFolder.prepare(options)
         let broker = try EmbeddedBroker()
         let topic = "inference"
         try broker.createTopic(topic, partitions: 4)
@@ -84,21 +76,8 @@ public enum Demo {
         var notifierOptions = NotifierOptions()
         notifierOptions.metrics = metrics
         let settings = configuration.apiSettings()
-        var hooks = ConsumerService.Hooks()
-        // Once everything published is consumed, let idle close report the last windows, then stop.
-        hooks.stopWhen = { _ in tally.streamHasEnded(published: published) }
-        hooks.onStatus = { s in tally.consumed(s.records); status?(s) }
-        hooks.onOutput = { output in for line in tally.take(output) { say(line) } }
-        hooks.afterStop = { final in
-            // Let the notifier page for the last transitions (group_interval 3 s).
-            let drainUntil = Date().addingTimeInterval(8)
-            while Date() < drainUntil, ((try? store.pendingDeliveries().count) ?? 0) > 0 || ((try? store.pendingOutbox().count) ?? 0) > 0 {
-                try? await Task.sleep(for: .milliseconds(200))
-            }
-            let pages = ((try? String(contentsOfFile: pagesPath, encoding: .utf8)) ?? "").split(separator: "\n").count
-            finished(tally.summary(published: published.value, final: final, configuration: configPath, store: configuration.storePath,
-                                   pages: pages, pagesFile: pagesPath))
-        }
+        let hooks = consumerHooks(tally: tally, published: published, store: store, files: (configPath, configuration.storePath, pagesPath),
+                                  say: say, status: status, finished: finished)
         let consumer = ConsumerService(configuration: configuration, store: store, options: daemonOptions, hooks: hooks)
         var services = DaemonServices.compose(
             configuration: configuration, store: store, command: "driftd demo",
@@ -112,6 +91,30 @@ public enum Demo {
         if options.serveAfter && options.http != nil { services.consumerEnd = .ignore }
         try await services.run()
         withExtendedLifetime(broker) {}
+    }
+
+    /// What the consumer tells the demo: its status and alerts as they come; once everything
+    /// published is consumed, idle close reports the last windows and it stops; then the
+    /// notifier has a few seconds to page for the last transitions before the summary.
+    static func consumerHooks(tally: DemoTally, published: Counter, store: AlertStore,
+                              files: (configuration: String, store: String, pages: String),
+                              say: @escaping @Sendable (String) -> Void, status: (@Sendable (KafkaDaemon.Status) -> Void)?,
+                              finished: @escaping @Sendable (Summary) -> Void) -> ConsumerService.Hooks {
+        var hooks = ConsumerService.Hooks()
+        hooks.stopWhen = { _ in tally.streamHasEnded(published: published) }
+        hooks.onStatus = { s in tally.consumed(s.records); status?(s) }
+        hooks.onOutput = { output in for line in tally.take(output) { say(line) } }
+        hooks.afterStop = { final in
+            // group_interval is 3 s.
+            let drainUntil = Date().addingTimeInterval(8)
+            while Date() < drainUntil, ((try? store.pendingDeliveries().count) ?? 0) > 0 || ((try? store.pendingOutbox().count) ?? 0) > 0 {
+                try? await Task.sleep(for: .milliseconds(200))
+            }
+            let pages = ((try? String(contentsOfFile: files.pages, encoding: .utf8)) ?? "").split(separator: "\n").count
+            finished(tally.summary(published: published.value, final: final, configuration: files.configuration, store: files.store,
+                                   pages: pages, pagesFile: files.pages))
+        }
+        return hooks
     }
 
     static func configurationText(broker: String, topic: String, http: ListenAddress?, pagesPath: String) -> String {
@@ -270,6 +273,20 @@ public enum DemoFolder {
     static let markerText = "This folder was written by driftd demo, which may delete and rewrite it on its next run.\n"
     /// Everything the demo writes (the store with its WAL files, configuration, pages, reference).
     static let ownFiles: Set<String> = [marker, "driftd.sqlite", "driftd.sqlite-wal", "driftd.sqlite-shm", "driftd.sqlite.lock", "driftd.sqlite.notify.lock", "driftd.yaml", "pages.jsonl", "reference.jsonl"]
+
+    /// The demo's folder with its marker, and its store's lock; the last run's store goes
+    /// (the lock first: a demo still running in this folder keeps its store).
+    static func prepare(_ options: Demo.Options) throws -> (directory: URL, lock: StoreLock) {
+        let fm = FileManager.default
+        let dir = URL(fileURLWithPath: options.directory).standardizedFileURL
+        if !options.force { try checkReusable(dir) }
+        try fm.createDirectory(at: dir, withIntermediateDirectories: true)
+        try markerText.write(to: dir.appendingPathComponent(marker), atomically: true, encoding: .utf8)
+        let storePath = dir.appendingPathComponent("driftd.sqlite").path
+        let lock = try StoreLock(store: storePath, command: "driftd demo")
+        for suffix in ["", "-wal", "-shm"] { try? fm.removeItem(atPath: storePath + suffix) }
+        return (dir, lock)
+    }
 
     /// Throws when `dir` holds files the demo did not write, naming them and the way out.
     static func checkReusable(_ dir: URL) throws {

@@ -116,44 +116,9 @@ public struct DriftConfiguration: Sendable, Equatable {
         var models: [ModelConfiguration] = []
         for (i, node) in seq.enumerated() {
             let path = "models[\(i)]"
-            let m = try reader.mapping(node, path: path, allowed: ["id", "window", "features", "rules", "min_samples", "default_rules", "labels", "decision", "task"])
-            let id = try reader.string(try reader.required(m, "id", path: path, parent: node), path: path + ".id")
-            guard !id.isEmpty, id.utf8.count <= 128 else { throw reader.error(node, path + ".id", "a model id has 1 to 128 bytes") }
-            if models.contains(where: { $0.id == id }) { throw reader.error(node, path + ".id", "model '\(id)' is configured twice") }
-            var window = defaults.window
-            if let w = m["window"] { window = try reader.window(w, path: path + ".window") }
-            if let s = m["min_samples"] { window.minimumSamples = try reader.int(s, path: path + ".min_samples", minimum: 1) }
-            else if let s = defaults.minimumSamples { window.minimumSamples = s }
-            var features: [String: FeatureKind] = [:]
-            if let f = m["features"] {
-                for (name, kindNode) in try reader.anyMapping(f, path: path + ".features") {
-                    let text = try reader.string(kindNode, path: path + ".features.\(name)")
-                    guard let kind = FeatureKind(rawValue: text) else {
-                        throw reader.error(kindNode, path + ".features.\(name)", "expected numeric or categorical, got '\(text)'")
-                    }
-                    features[name] = kind
-                }
-            }
-            var rules = defaults.rules
-            let useDefaults = try m["default_rules"].map { try reader.bool($0, path: path + ".default_rules") } ?? true
-            if !useDefaults { rules = [] }
-            if let r = m["rules"] {
-                for rule in try reader.rules(r, path: path + ".rules") {
-                    rules.removeAll { $0.name == rule.name }
-                    rules.append(rule)
-                }
-            }
-            var decision = defaults.decision
-            if let d = m["decision"] { decision = try reader.decision(d, path: path + ".decision", base: decision) }
-            var task: PerformanceFigures.Task? = nil
-            if let t = m["task"] {
-                let text = try reader.string(t, path: path + ".task")
-                guard let parsed = PerformanceFigures.Task(rawValue: text) else {
-                    throw reader.error(t, path + ".task", "expected classification or regression, got '\(text)'")
-                }
-                task = parsed
-            }
-            models.append(ModelConfiguration(id: id, window: window, features: features, rules: rules, decision: decision, task: task))
+            let model = try reader.model(node, path: path, defaults: defaults)
+            if models.contains(where: { $0.id == model.id }) { throw reader.error(node, path + ".id", "model '\(model.id)' is configured twice") }
+            models.append(model)
         }
         if models.isEmpty { throw reader.error(modelsNode, "models", "no models: name at least one with `- id: NAME`") }
         let kafka = try top["kafka"].map { try reader.kafka($0, path: "kafka") }
@@ -166,6 +131,49 @@ public struct DriftConfiguration: Sendable, Equatable {
         if let r = top["retention"] { configuration.retention = try reader.retention(r, path: "retention") }
         configuration.retention.nothingRoutes = notify.route == nil
         return configuration
+    }
+}
+
+extension NodeReader {
+    /// One entry of `models:`, with what `defaults:` gives where it is silent.
+    func model(_ node: Node, path: String, defaults: ModelDefaults) throws -> ModelConfiguration {
+        let m = try mapping(node, path: path, allowed: ["id", "window", "features", "rules", "min_samples", "default_rules", "labels", "decision", "task"])
+        let id = try string(try required(m, "id", path: path, parent: node), path: path + ".id")
+        guard !id.isEmpty, id.utf8.count <= 128 else { throw error(node, path + ".id", "a model id has 1 to 128 bytes") }
+        var window = defaults.window
+        if let w = m["window"] { window = try self.window(w, path: path + ".window") }
+        if let s = m["min_samples"] { window.minimumSamples = try int(s, path: path + ".min_samples", minimum: 1) }
+        else if let s = defaults.minimumSamples { window.minimumSamples = s }
+        var features: [String: FeatureKind] = [:]
+        if let f = m["features"] {
+            for (name, kindNode) in try anyMapping(f, path: path + ".features") {
+                let text = try string(kindNode, path: path + ".features.\(name)")
+                guard let kind = FeatureKind(rawValue: text) else {
+                    throw error(kindNode, path + ".features.\(name)", "expected numeric or categorical, got '\(text)'")
+                }
+                features[name] = kind
+            }
+        }
+        var rules = defaults.rules
+        let useDefaults = try m["default_rules"].map { try bool($0, path: path + ".default_rules") } ?? true
+        if !useDefaults { rules = [] }
+        if let r = m["rules"] {
+            for rule in try self.rules(r, path: path + ".rules") {
+                rules.removeAll { $0.name == rule.name }
+                rules.append(rule)
+            }
+        }
+        var decision = defaults.decision
+        if let d = m["decision"] { decision = try self.decision(d, path: path + ".decision", base: decision) }
+        var task: PerformanceFigures.Task? = nil
+        if let t = m["task"] {
+            let text = try string(t, path: path + ".task")
+            guard let parsed = PerformanceFigures.Task(rawValue: text) else {
+                throw error(t, path + ".task", "expected classification or regression, got '\(text)'")
+            }
+            task = parsed
+        }
+        return ModelConfiguration(id: id, window: window, features: features, rules: rules, decision: decision, task: task)
     }
 }
 

@@ -164,54 +164,7 @@ extension NodeReader {
                     secret = type == "slack" ? "https://secret-not-set.invalid/" : "secret-not-set"
                 }
             }
-            func allowOnly(_ keys: Set<String>) throws {
-                let common: Set<String> = ["name", "type", "timeout", "rate_limit", "burst"]
-                for key in m.keys.sorted() where !common.contains(key) && !keys.contains(key) {
-                    throw error(m[key], "\(p).\(key)", "not a setting of a \(type) receiver; its settings: \(keys.union(common).sorted().joined(separator: ", "))")
-                }
-            }
-            func url(_ key: String, required isRequired: Bool) throws -> String? {
-                guard let node = m[key] else {
-                    if isRequired { throw error(n, "\(p).\(key)", "missing; a \(type) receiver needs it") }
-                    return nil
-                }
-                let u = try string(node, path: "\(p).\(key)")
-                guard u.hasPrefix("http://") || u.hasPrefix("https://") else { throw error(node, "\(p).\(key)", "expected an http:// or https:// URL") }
-                return u
-            }
-            let kind: Receiver.Kind
-            switch type {
-            case "webhook":
-                try allowOnly(["url", "secret", "secret_env", "headers"])
-                var headers: [String: String] = [:]
-                if let h = m["headers"] {
-                    for (k, v) in try anyMapping(h, path: p + ".headers") { headers[k] = try string(v, path: "\(p).headers.\(k)") }
-                }
-                kind = .webhook(url: try url("url", required: true)!, secret: secret, headers: headers)
-            case "pagerduty":
-                try allowOnly(["routing_key", "secret_env", "url"])
-                let key = try m["routing_key"].map { try string($0, path: p + ".routing_key") } ?? secret
-                guard let key, !key.isEmpty else {
-                    throw error(n, p + ".routing_key", "missing; give routing_key, or secret_env naming the variable that holds it")
-                }
-                if m["routing_key"] != nil, m["secret_env"] != nil { throw error(m["secret_env"], p + ".secret_env", "give the routing key either inline or from the environment, not both") }
-                kind = .pagerDuty(routingKey: key, url: try url("url", required: false) ?? Receiver.pagerDutyURL)
-            case "slack":
-                try allowOnly(["url", "secret_env", "channel"])
-                if m["url"] != nil, m["secret_env"] != nil { throw error(m["secret_env"], p + ".secret_env", "give the webhook URL either inline or from the environment, not both") }
-                let hook = try url("url", required: false) ?? secret
-                guard let hook, hook.hasPrefix("http://") || hook.hasPrefix("https://") else {
-                    throw error(n, p + ".url", "missing; give url, or secret_env naming the variable that holds the Slack webhook URL")
-                }
-                kind = .slack(url: hook, channel: try m["channel"].map { try string($0, path: p + ".channel") })
-            case "exec":
-                try allowOnly(["command"])
-                let command = try strings(try required(m, "command", path: p, parent: n), path: p + ".command")
-                guard let first = command.first, !first.isEmpty else { throw error(m["command"], p + ".command", "name the program to run") }
-                kind = .exec(command: command)
-            default:
-                throw error(typeNode, p + ".type", "expected webhook, pagerduty, slack or exec, got '\(type)'")
-            }
+            let kind = try receiverKind(type, typeNode: typeNode, m, node: n, path: p, secret: secret)
             var r = Receiver(name: name, kind: kind)
             if let t = m["timeout"] { r.timeout = try duration(t, path: p + ".timeout") }
             if let l = m["rate_limit"] {
@@ -223,5 +176,57 @@ extension NodeReader {
             result.append(r)
         }
         return (result, missingSecrets, secretVariables)
+    }
+
+    /// What a receiver entry of `type` sends to, from its type's own settings (any other
+    /// setting is refused, naming those the type has).
+    func receiverKind(_ type: String, typeNode: Node, _ m: [String: Node], node n: Node, path p: String, secret: String?) throws -> Receiver.Kind {
+        func allowOnly(_ keys: Set<String>) throws {
+            let common: Set<String> = ["name", "type", "timeout", "rate_limit", "burst"]
+            for key in m.keys.sorted() where !common.contains(key) && !keys.contains(key) {
+                throw error(m[key], "\(p).\(key)", "not a setting of a \(type) receiver; its settings: \(keys.union(common).sorted().joined(separator: ", "))")
+            }
+        }
+        func url(_ key: String, required isRequired: Bool) throws -> String? {
+            guard let node = m[key] else {
+                if isRequired { throw error(n, "\(p).\(key)", "missing; a \(type) receiver needs it") }
+                return nil
+            }
+            let u = try string(node, path: "\(p).\(key)")
+            guard u.hasPrefix("http://") || u.hasPrefix("https://") else { throw error(node, "\(p).\(key)", "expected an http:// or https:// URL") }
+            return u
+        }
+        switch type {
+        case "webhook":
+            try allowOnly(["url", "secret", "secret_env", "headers"])
+            var headers: [String: String] = [:]
+            if let h = m["headers"] {
+                for (k, v) in try anyMapping(h, path: p + ".headers") { headers[k] = try string(v, path: "\(p).headers.\(k)") }
+            }
+            return .webhook(url: try url("url", required: true)!, secret: secret, headers: headers)
+        case "pagerduty":
+            try allowOnly(["routing_key", "secret_env", "url"])
+            let key = try m["routing_key"].map { try string($0, path: p + ".routing_key") } ?? secret
+            guard let key, !key.isEmpty else {
+                throw error(n, p + ".routing_key", "missing; give routing_key, or secret_env naming the variable that holds it")
+            }
+            if m["routing_key"] != nil, m["secret_env"] != nil { throw error(m["secret_env"], p + ".secret_env", "give the routing key either inline or from the environment, not both") }
+            return .pagerDuty(routingKey: key, url: try url("url", required: false) ?? Receiver.pagerDutyURL)
+        case "slack":
+            try allowOnly(["url", "secret_env", "channel"])
+            if m["url"] != nil, m["secret_env"] != nil { throw error(m["secret_env"], p + ".secret_env", "give the webhook URL either inline or from the environment, not both") }
+            let hook = try url("url", required: false) ?? secret
+            guard let hook, hook.hasPrefix("http://") || hook.hasPrefix("https://") else {
+                throw error(n, p + ".url", "missing; give url, or secret_env naming the variable that holds the Slack webhook URL")
+            }
+            return .slack(url: hook, channel: try m["channel"].map { try string($0, path: p + ".channel") })
+        case "exec":
+            try allowOnly(["command"])
+            let command = try strings(try required(m, "command", path: p, parent: n), path: p + ".command")
+            guard let first = command.first, !first.isEmpty else { throw error(m["command"], p + ".command", "name the program to run") }
+            return .exec(command: command)
+        default:
+            throw error(typeNode, p + ".type", "expected webhook, pagerduty, slack or exec, got '\(type)'")
+        }
     }
 }
