@@ -25,28 +25,39 @@ public enum KafkaTopicSnapshot {
         defer { rd_kafka_destroy(rk) }
         let deadline = MonotonicClock.now + Int64(timeoutMilliseconds)
 
-        // Which partitions the topic has.
+        guard let partitions = try partitions(of: topic, rk, timeoutMilliseconds: timeoutMilliseconds) else { return [:] }
+        let ends = try assignFromStart(topic, partitions: partitions, rk, deadline: deadline)
+        guard !ends.isEmpty else { return [:] }
+        defer { _ = rd_kafka_assign(rk, nil) }
+        return try readToEnd(topic, ends: ends, rk, deadline: deadline, timeoutMilliseconds: timeoutMilliseconds)
+    }
+
+    /// The topic's partition ids; nil when the topic does not exist.
+    static func partitions(of topic: String, _ rk: OpaquePointer, timeoutMilliseconds: Int32) throws -> [Int32]? {
         guard let rkt = rd_kafka_topic_new(rk, topic, nil) else { throw KafkaError("cannot open topic \(topic)", code: .topic) }
         defer { rd_kafka_topic_destroy(rkt) }
         var metadata: UnsafePointer<rd_kafka_metadata_t>?
-        let me = rd_kafka_metadata(rk, 0, rkt, &metadata, Int32(timeoutMilliseconds))
+        let me = rd_kafka_metadata(rk, 0, rkt, &metadata, timeoutMilliseconds)
         guard me == RD_KAFKA_RESP_ERR_NO_ERROR, let metadata else {
             throw KafkaError("cannot read the metadata of \(topic): \(String(cString: rd_kafka_err2str(me))) — is the broker reachable?", code: .read, rdkafkaCode: Int32(me.rawValue))
         }
         defer { rd_kafka_metadata_destroy(metadata) }
-        guard metadata.pointee.topic_cnt == 1 else { return [:] }
+        guard metadata.pointee.topic_cnt == 1 else { return nil }
         let t = metadata.pointee.topics[0]
-        if t.err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART { return [:] }
+        if t.err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART { return nil }
         guard t.err == RD_KAFKA_RESP_ERR_NO_ERROR else {
             throw KafkaError("cannot read \(topic): \(String(cString: rd_kafka_err2str(t.err)))", code: .read, rdkafkaCode: Int32(t.err.rawValue))
         }
+        return (0..<Int(t.partition_cnt)).map { t.partitions[$0].id }
+    }
 
-        // Each partition from its first kept offset to the end it has now.
+    /// Assigns each partition that holds anything from its first kept offset; returns the end
+    /// each has now (what the read must reach).
+    static func assignFromStart(_ topic: String, partitions: [Int32], _ rk: OpaquePointer, deadline: Int64) throws -> [Int32: Int64] {
         var ends: [Int32: Int64] = [:]
-        let list = rd_kafka_topic_partition_list_new(t.partition_cnt)
+        let list = rd_kafka_topic_partition_list_new(Int32(partitions.count))
         defer { rd_kafka_topic_partition_list_destroy(list) }
-        for i in 0..<Int(t.partition_cnt) {
-            let p = t.partitions[i].id
+        for p in partitions {
             var low: Int64 = 0, high: Int64 = 0
             let we = rd_kafka_query_watermark_offsets(rk, topic, p, &low, &high, Int32(max(1, deadline - MonotonicClock.now)))
             guard we == RD_KAFKA_RESP_ERR_NO_ERROR else {
@@ -59,7 +70,14 @@ public enum KafkaTopicSnapshot {
         guard !ends.isEmpty else { return [:] }
         let ae = rd_kafka_assign(rk, list)
         guard ae == RD_KAFKA_RESP_ERR_NO_ERROR else { throw KafkaError("cannot assign \(topic): \(String(cString: rd_kafka_err2str(ae)))", code: .topic, rdkafkaCode: Int32(ae.rawValue)) }
+        return ends
+    }
 
+    /// Polls until every partition reached its end, keeping the newest value of each key (a
+    /// message without a value, a tombstone, removes its key).
+    static func readToEnd(_ topic: String, ends: [Int32: Int64], _ rk: OpaquePointer, deadline: Int64,
+                          timeoutMilliseconds: Int32) throws -> [String: [UInt8]] {
+        var ends = ends
         var latest: [String: [UInt8]] = [:]
         while !ends.isEmpty {
             guard MonotonicClock.now < deadline else {
@@ -75,12 +93,11 @@ public enum KafkaTopicSnapshot {
                 if let payload = m.payload, m.len > 0 {
                     latest[name] = Array(UnsafeRawBufferPointer(start: payload, count: m.len))
                 } else {
-                    latest[name] = nil // a tombstone
+                    latest[name] = nil
                 }
             }
             if let end = ends[m.partition], m.offset + 1 >= end { ends[m.partition] = nil }
         }
-        _ = rd_kafka_assign(rk, nil)
         return latest
     }
 }

@@ -26,45 +26,7 @@ extension AlertStore {
                     """, arguments: [source, r.model, r.windowIndex, r.baselineVersion, r.basis.rawValue, r.start, r.end,
                                      r.firstEventTime, r.lastEventTime, r.recordCount, r.status.rawValue, body, now])
             }
-            for t in output.transitions {
-                let fp = t.fingerprint
-                let state = t.to?.rawValue ?? "cancelled"
-                // An operator resolved it by hand and the pipeline has not yet applied that
-                // (it does at its next commit point): a severity change or the pipeline's own
-                // resolution is recorded but neither reopens the alert nor pages again.
-                if t.kind == .severityChanged || t.kind == .resolved,
-                   let current = try Row.fetchOne(db, sql: "SELECT id, state FROM alerts WHERE fingerprint = ?", arguments: [fp.description]),
-                   (current["state"] as String) == "resolved" {
-                    try db.execute(sql: """
-                        INSERT INTO alert_transitions (alert_id, fingerprint, kind, from_state, to_state, severity, value, window_index, created_at)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                        """, arguments: [current["id"] as Int64, fp.description, t.kind.rawValue, "resolved", "resolved", t.severity?.rawValue,
-                                         t.value, t.windowIndex, now])
-                    continue
-                }
-                // The upsert returns the alert's id, new or existing, in the same statement.
-                guard let alertID = try Int64.fetchOne(db, sql: """
-                    INSERT INTO alerts (fingerprint, model, feature, rule, state, severity, value, started_window, updated_window, updated_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    ON CONFLICT(fingerprint) DO UPDATE SET state = excluded.state, severity = excluded.severity,
-                        value = excluded.value, updated_window = excluded.updated_window, updated_at = excluded.updated_at,
-                        started_window = CASE WHEN alerts.state IN ('resolved', 'cancelled') THEN excluded.started_window ELSE alerts.started_window END
-                    RETURNING id
-                    """, arguments: [fp.description, fp.model, fp.feature, fp.rule, state, t.severity?.rawValue, t.value,
-                                     t.windowIndex, t.windowIndex, now]) else {
-                    throw StoreError("the store did not return the id of alert \(fp) after writing it — run driftd store check", kind: .other)
-                }
-                try db.execute(sql: """
-                    INSERT INTO alert_transitions (alert_id, fingerprint, kind, from_state, to_state, severity, value, window_index, created_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """, arguments: [alertID, fp.description, t.kind.rawValue, t.from?.rawValue, t.to?.rawValue, t.severity?.rawValue,
-                                     t.value, t.windowIndex, now])
-                if t.notifies {
-                    let transitionID = db.lastInsertedRowID
-                    try db.execute(sql: "INSERT INTO outbox (transition_id, payload, created_at) VALUES (?, ?, ?)",
-                                   arguments: [transitionID, try Self.json(t), now])
-                }
-            }
+            for t in output.transitions { try Self.record(t, db, now: now) }
             for d in output.deadLetters {
                 try db.execute(sql: """
                     INSERT INTO dead_letters (source, partition, position, line, reason, payload, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)
@@ -82,6 +44,49 @@ extension AlertStore {
                     """, arguments: [model, version, source, body, now])
             }
         }
+    }
+
+    /// One alert transition: the alert's row (upserted, its id returned), the transition, and
+    /// the outbox row that pages for it.
+    static func record(_ t: AlertTransition, _ db: Database, now: Double) throws {
+        let fp = t.fingerprint
+        let state = t.to?.rawValue ?? "cancelled"
+        // An operator resolved it by hand and the pipeline has not yet applied that
+        // (it does at its next commit point): a severity change or the pipeline's own
+        // resolution is recorded but neither reopens the alert nor pages again.
+        if t.kind == .severityChanged || t.kind == .resolved,
+           let current = try Row.fetchOne(db, sql: "SELECT id, state FROM alerts WHERE fingerprint = ?", arguments: [fp.description]),
+           (current["state"] as String) == "resolved" {
+            try db.execute(sql: """
+                INSERT INTO alert_transitions (alert_id, fingerprint, kind, from_state, to_state, severity, value, window_index, created_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [current["id"] as Int64, fp.description, t.kind.rawValue, "resolved", "resolved", t.severity?.rawValue,
+                                 t.value, t.windowIndex, now])
+            return
+        }
+        // The upsert returns the alert's id, new or existing, in the same statement.
+        guard let alertID = try Int64.fetchOne(db, sql: """
+            INSERT INTO alerts (fingerprint, model, feature, rule, state, severity, value, started_window, updated_window, updated_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT(fingerprint) DO UPDATE SET state = excluded.state, severity = excluded.severity,
+                value = excluded.value, updated_window = excluded.updated_window, updated_at = excluded.updated_at,
+                started_window = CASE WHEN alerts.state IN ('resolved', 'cancelled') THEN excluded.started_window ELSE alerts.started_window END
+            RETURNING id
+            """, arguments: [fp.description, fp.model, fp.feature, fp.rule, state, t.severity?.rawValue, t.value,
+                             t.windowIndex, t.windowIndex, now]) else {
+            throw StoreError("the store did not return the id of alert \(fp) after writing it — run driftd store check", kind: .other)
+        }
+        try db.execute(sql: """
+            INSERT INTO alert_transitions (alert_id, fingerprint, kind, from_state, to_state, severity, value, window_index, created_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [alertID, fp.description, t.kind.rawValue, t.from?.rawValue, t.to?.rawValue, t.severity?.rawValue,
+                             t.value, t.windowIndex, now])
+        if t.notifies {
+            let transitionID = db.lastInsertedRowID
+            try db.execute(sql: "INSERT INTO outbox (transition_id, payload, created_at) VALUES (?, ?, ?)",
+                           arguments: [transitionID, try Self.json(t), now])
+        }
+    
     }
 
     /// Every model's stored state (open windows and alerts), whichever source last fed it.
