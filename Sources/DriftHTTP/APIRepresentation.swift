@@ -1,6 +1,7 @@
 import DriftCore
 import DriftStats
 import Foundation
+import Hummingbird
 
 /// The JSON documents of `/api/v1`, as described by ``OpenAPIDocument``. Keys are snake_case
 /// (the encoder converts); numbers JSON cannot hold (∞, NaN) become null; times are RFC 3339.
@@ -70,7 +71,7 @@ enum API {
         }
     }
 
-    struct AlertPage: Encodable {
+    struct AlertPage: ResponseEncodable {
         var total: Int, limit: Int, offset: Int
         var alerts: [Alert]
     }
@@ -195,7 +196,7 @@ enum API {
         }
     }
 
-    struct Windows: Encodable {
+    struct Windows: ResponseEncodable {
         var model: String
         var windows: [Window]
     }
@@ -247,7 +248,7 @@ enum API {
         var figures: FeatureFigures
     }
 
-    struct Series: Encodable {
+    struct Series: ResponseEncodable {
         var model: String
         var feature: String
         var kind: String?
@@ -288,8 +289,8 @@ enum API {
         var links: [String: String]
     }
 
-    struct Models: Encodable { var models: [Model] }
-    struct Baselines: Encodable { var baselines: [Baseline] }
+    struct Models: ResponseEncodable { var models: [Model] }
+    struct Baselines: ResponseEncodable { var baselines: [Baseline] }
 
     struct DeadLetter: Encodable {
         var id: Int64, source: String, partition: Int32, position: Int64, line: Int64?, reason: String
@@ -305,18 +306,18 @@ enum API {
         }
     }
 
-    struct DeadLetters: Encodable {
+    struct DeadLetters: ResponseEncodable {
         var total: Int, limit: Int, offset: Int
         var deadLetters: [DeadLetter]
     }
 
-    struct Health: Encodable {
+    struct Health: ResponseEncodable {
         var status: String
         var reason: String?
     }
 
     /// `/api/v1`: where the API's endpoints are, for whoever opens the address driftd prints.
-    struct Index: Encodable {
+    struct Index: ResponseEncodable {
         var name = "driftd"
         var openapi = "/api/v1/openapi.json"
         var dashboard = "/"

@@ -57,15 +57,15 @@ public enum APIRoutes {
     static let defaultLimit = 50, maximumLimit = 1000, defaultLast = 20, maximumLast = 1000
 
     public static func router(store: any OperatorStore, settings: APISettings, metrics: DriftMetrics?,
-                              logger: Logger) -> Router<BasicRequestContext> {
-        let router = Router(context: BasicRequestContext.self)
+                              logger: Logger) -> Router<APIRequestContext> {
+        let router = Router(context: APIRequestContext.self)
         router.add(middleware: BearerTokenMiddleware(token: settings.token, namedTokens: settings.namedTokens,
                                                      missingTokenAdvice: settings.missingTokenAdvice, logger: logger))
         router.add(middleware: StoreErrorMiddleware())
 
         addService(to: router, store: store, settings: settings, metrics: metrics)
         // The API's root (the address driftd prints): where its endpoints are.
-        router.get("/api/v1") { _, _ in try json(API.Index.current) }
+        router.get("/api/v1") { _, _ in API.Index.current }
         let api = router.group("api/v1")
         api.get("openapi.json") { _, _ in
             Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.json)))
@@ -78,15 +78,15 @@ public enum APIRoutes {
     }
 
     /// The dashboard, liveness, readiness and `/metrics`.
-    static func addService(to router: Router<BasicRequestContext>, store: any OperatorStore, settings: APISettings, metrics: DriftMetrics?) {
+    static func addService(to router: Router<APIRequestContext>, store: any OperatorStore, settings: APISettings, metrics: DriftMetrics?) {
         router.get("/") { _, _ in html(Dashboard.page) }
-        router.get("/healthz") { _, _ in try json(API.Health(status: "ok")) }
+        router.get("/healthz") { _, _ in API.Health(status: "ok") }
         router.get("/readyz") { _, _ in
             do { try await store.read { _ in } } catch {
-                return try json(API.Health(status: "not ready", reason: "the store does not answer: \(error)"), status: .serviceUnavailable)
+                return EditedResponse(status: .serviceUnavailable, response: API.Health(status: "not ready", reason: "the store does not answer: \(error)"))
             }
-            if let reason = settings.readiness() { return try json(API.Health(status: "not ready", reason: reason), status: .serviceUnavailable) }
-            return try json(API.Health(status: "ready"))
+            if let reason = settings.readiness() { return EditedResponse(status: .serviceUnavailable, response: API.Health(status: "not ready", reason: reason)) }
+            return EditedResponse(status: .ok, response: API.Health(status: "ready"))
         }
         router.get("/metrics") { _, _ in
             guard let metrics else { throw HTTPError(.notFound, message: "metrics are not collected by this process") }
@@ -100,8 +100,8 @@ public enum APIRoutes {
     }
 
     /// Alerts, paged and filtered, and one alert with what was done with it.
-    static func alertRoutes(_ store: any OperatorStore) -> RouteCollection<BasicRequestContext> {
-        let api = RouteCollection(context: BasicRequestContext.self)
+    static func alertRoutes(_ store: any OperatorStore) -> RouteCollection<APIRequestContext> {
+        let api = RouteCollection(context: APIRequestContext.self)
         api.get("alerts") { request, _ in
             let q = request.uri.queryParameters
             let state = try q["state"].map { try oneOf(String($0), ["pending", "firing", "resolved"], "state") }
@@ -109,7 +109,7 @@ public enum APIRoutes {
             let limit = try integer(q["limit"], "limit", default: defaultLimit, range: 1...maximumLimit)
             let offset = try integer(q["offset"], "offset", default: 0, range: 0...Int(Int32.max))
             let model = q["model"].map(String.init), now = Date().timeIntervalSince1970
-            return try json(try await store.read { snapshot in
+            return try await store.read { snapshot in
                 let page = try snapshot.alertPage(state: state, model: model, severity: severity, limit: limit, offset: offset)
                 let acks = Dictionary(try snapshot.activeAcknowledgements(now: now).map { ($0.alertID, $0) }, uniquingKeysWith: { a, _ in a })
                 return API.AlertPage(total: page.total, limit: limit, offset: offset, alerts: page.items.map {
@@ -117,18 +117,18 @@ public enum APIRoutes {
                     alert.acknowledgement = acks[$0.id].map(API.Acknowledgement.init)
                     return alert
                 })
-            })
+            }
         }
         api.get("alerts/:id") { _, context in
             let id = try OperatorRoutes.alertID(context)
-            return try json(try await store.read { try OperatorRoutes.detail(id, in: $0) })
+            return try await store.read { try OperatorRoutes.detail(id, in: $0) }
         }
         return api
     }
 
     /// Models, their windows and a feature's series with its thresholds.
-    static func modelRoutes(_ store: any OperatorStore, settings: APISettings) -> RouteCollection<BasicRequestContext> {
-        let api = RouteCollection(context: BasicRequestContext.self)
+    static func modelRoutes(_ store: any OperatorStore, settings: APISettings) -> RouteCollection<APIRequestContext> {
+        let api = RouteCollection(context: APIRequestContext.self)
         api.get("models") { _, _ in
             // One snapshot, one query per kind of row (each model's latest window in one).
             let (firing, stored, baselines, latest) = try await store.read { s in
@@ -144,13 +144,13 @@ public enum APIRoutes {
                                  firingAlerts: firing[id] ?? 0,
                                  links: ["windows": path + "/windows", "alerts": "/api/v1/alerts?model=\(API.segment(id))"])
             }
-            return try json(API.Models(models: models))
+            return API.Models(models: models)
         }
         api.get("models/:model/windows") { request, context in
             let model = try decoded(context, "model")
             let last = try integer(request.uri.queryParameters["last"], "last", default: defaultLast, range: 1...maximumLast)
             let reports = try await windowReports(model, last: last, store: store, settings: settings)
-            return try json(API.Windows(model: model, windows: reports.map(API.Window.init)))
+            return API.Windows(model: model, windows: reports.map(API.Window.init))
         }
         api.get("models/:model/features/:feature/series") { request, context in
             let model = try decoded(context, "model"), feature = try decoded(context, "feature")
@@ -170,24 +170,24 @@ public enum APIRoutes {
             }
             let rules = settings.model(model)?.rules ?? Rule.defaults
             let thresholds = latest.map { f in rules.filter { $0.applies(to: f) }.map(API.Threshold.init) } ?? []
-            return try json(API.Series(model: model, feature: feature, kind: latest?.kind.rawValue, thresholds: thresholds, points: points))
+            return API.Series(model: model, feature: feature, kind: latest?.kind.rawValue, thresholds: thresholds, points: points)
         }
         return api
     }
 
     /// Baselines and dead letters.
-    static func storeContentRoutes(_ store: any OperatorStore) -> RouteCollection<BasicRequestContext> {
-        let api = RouteCollection(context: BasicRequestContext.self)
+    static func storeContentRoutes(_ store: any OperatorStore) -> RouteCollection<APIRequestContext> {
+        let api = RouteCollection(context: APIRequestContext.self)
         api.get("baselines") { request, _ in
             let model = request.uri.queryParameters["model"].map(String.init)
-            return try json(API.Baselines(baselines: try await store.read { try $0.baselines(model: model) }.map(API.Baseline.init)))
+            return API.Baselines(baselines: try await store.read { try $0.baselines(model: model) }.map(API.Baseline.init))
         }
         api.get("deadletters") { request, _ in
             let q = request.uri.queryParameters
             let limit = try integer(q["limit"], "limit", default: defaultLimit, range: 1...maximumLimit)
             let offset = try integer(q["offset"], "offset", default: 0, range: 0...Int(Int32.max))
             let page = try await store.read { try $0.deadLetterPage(limit: limit, offset: offset) }
-            return try json(API.DeadLetters(total: page.total, limit: limit, offset: offset, deadLetters: page.items.map(API.DeadLetter.init)))
+            return API.DeadLetters(total: page.total, limit: limit, offset: offset, deadLetters: page.items.map(API.DeadLetter.init))
         }
         return api
     }
@@ -200,11 +200,6 @@ public enum APIRoutes {
     /// through the port's own `read`, on the store's reader threads.
     static func blocking<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
         try await NIOThreadPool.singleton.runIfActive(body)
-    }
-
-    static func json<T: Encodable>(_ value: T, status: HTTPResponse.Status = .ok) throws -> Response {
-        let data = try API.encoder.encode(value)
-        return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 
     static func html(_ text: String) -> Response {
@@ -229,7 +224,7 @@ public enum APIRoutes {
 
     /// A path parameter, percent-decoded (the API's own links and the dashboard encode
     /// names with characters outside [A-Za-z0-9-._~]).
-    static func decoded(_ context: BasicRequestContext, _ name: String) throws -> String {
+    static func decoded(_ context: APIRequestContext, _ name: String) throws -> String {
         let raw = try context.parameters.require(name)
         return raw.removingPercentEncoding ?? raw
     }

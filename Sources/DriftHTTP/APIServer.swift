@@ -63,7 +63,7 @@ public enum APIServer {
     public static func application(store: any OperatorStore, settings: APISettings, metrics: DriftMetrics?,
                                    address: ListenAddress = ListenAddress(host: "127.0.0.1", port: 0),
                                    logger: Logger = Logger(label: "driftd.http"),
-                                   onListening: @escaping @Sendable (Int) -> Void = { _ in }) -> Application<CallbackResponder<BasicRequestContext>> {
+                                   onListening: @escaping @Sendable (Int) -> Void = { _ in }) -> Application<CallbackResponder<APIRequestContext>> {
         Application(router: MethodsResponder(router: APIRoutes.router(store: store, settings: settings, metrics: metrics, logger: logger)),
                     configuration: ApplicationConfiguration(address: .hostname(address.host, port: address.port), serverName: "driftd"),
                     onServerRunning: { channel in onListening(channel.localAddress?.port ?? address.port) },
@@ -162,4 +162,13 @@ public struct HTTPService: Service {
             throw APIServer.StartError(description: "cannot listen on \(address): \(error) — choose another address with --http or http.listen")
         }
     }
+}
+
+/// The request context of driftd's routes: Hummingbird's basic one, with the API's JSON
+/// encoder (snake_case keys, sorted, slashes unescaped), so a handler returns its body value
+/// (`ResponseEncodable`) and every response is written the one way.
+public struct APIRequestContext: RequestContext {
+    public var coreContext: CoreRequestContextStorage
+    public init(source: Source) { coreContext = .init(source: source) }
+    public var responseEncoder: JSONEncoder { API.encoder }
 }

@@ -48,9 +48,9 @@ enum OperatorRoutes {
     struct ExpireBody: Decodable { var by: String }
 
     /// The controller's routes, mounted under `/api/v1` by ``APIRoutes/router``.
-    static func routes(_ store: any OperatorStore) -> RouteCollection<BasicRequestContext> {
+    static func routes(_ store: any OperatorStore) -> RouteCollection<APIRequestContext> {
         let controller = Controller(store: store)
-        let routes = RouteCollection(context: BasicRequestContext.self)
+        let routes = RouteCollection(context: APIRequestContext.self)
         routes.post("alerts/:id/ack", use: controller.acknowledge)
         routes.post("alerts/:id/resolve", use: controller.resolve)
         routes.post("alerts/:id/notes", use: controller.addNote)
@@ -65,7 +65,7 @@ enum OperatorRoutes {
     struct Controller: Sendable {
         let store: any OperatorStore
 
-        @Sendable func acknowledge(_ request: Request, context: BasicRequestContext) async throws -> Response {
+        @Sendable func acknowledge(_ request: Request, context: APIRequestContext) async throws -> API.AlertDetail {
             let id = try await existingAlertID(context, store: store)
             let body = try await decode(AckBody.self, request, known: ["by", "note", "expires_in_seconds"])
             if let e = body.expiresInSeconds, !(e > 0 && e <= maximumSeconds) {
@@ -76,18 +76,18 @@ enum OperatorRoutes {
             try await APIRoutes.blocking { [store] in
                 try store.acknowledge(alertID: id, by: actor, note: body.note, expiresAt: body.expiresInSeconds.map { now + $0 }, now: now)
             }
-            return try APIRoutes.json(try await store.read { try detail(id, in: $0) })
+            return try await store.read { try detail(id, in: $0) }
         }
 
-        @Sendable func resolve(_ request: Request, context: BasicRequestContext) async throws -> Response {
+        @Sendable func resolve(_ request: Request, context: APIRequestContext) async throws -> API.AlertDetail {
             let id = try await existingAlertID(context, store: store)
             let body = try await decode(ResolveBody.self, request, known: ["by", "note"])
             let actor = try who(body.by, request)
             try await APIRoutes.blocking { [store] in try store.resolve(alertID: id, by: actor, note: body.note, now: Date().timeIntervalSince1970) }
-            return try APIRoutes.json(try await store.read { try detail(id, in: $0) })
+            return try await store.read { try detail(id, in: $0) }
         }
 
-        @Sendable func addNote(_ request: Request, context: BasicRequestContext) async throws -> Response {
+        @Sendable func addNote(_ request: Request, context: APIRequestContext) async throws -> EditedResponse<API.AlertDetail> {
             let id = try await existingAlertID(context, store: store)
             let body = try await decode(NoteBody.self, request, known: ["by", "text"])
             guard !body.text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
@@ -95,17 +95,17 @@ enum OperatorRoutes {
             }
             let actor = try who(body.by, request)
             try await APIRoutes.blocking { [store] in try store.addNote(alertID: id, by: actor, text: body.text, now: Date().timeIntervalSince1970) }
-            return try APIRoutes.json(try await store.read { try detail(id, in: $0) }, status: .created)
+            return EditedResponse(status: .created, response: try await store.read { try detail(id, in: $0) })
         }
 
-        @Sendable func silences(_ request: Request, context: BasicRequestContext) async throws -> Response {
+        @Sendable func silences(_ request: Request, context: APIRequestContext) async throws -> API.Silences {
             let all = request.uri.queryParameters["include_expired"].map { $0 == "true" } ?? false
             let now = Date().timeIntervalSince1970
             let silences = try await store.read { try $0.silences(includeExpired: all, now: now) }
-            return try APIRoutes.json(API.Silences(silences: silences.map { API.Silence($0, now: now) }))
+            return API.Silences(silences: silences.map { API.Silence($0, now: now) })
         }
 
-        @Sendable func addSilence(_ request: Request, context: BasicRequestContext) async throws -> Response {
+        @Sendable func addSilence(_ request: Request, context: APIRequestContext) async throws -> EditedResponse<API.Silence> {
             let body = try await decode(SilenceBody.self, request, known: ["matchers", "by", "comment", "starts_at", "ends_at", "duration_seconds"])
             let now = Date().timeIntervalSince1970
             let (start, end) = try body.validated(now: now)
@@ -117,10 +117,10 @@ enum OperatorRoutes {
             guard let created = try await store.read({ try $0.silence(id: id) }) else {
                 throw HTTPError(.internalServerError, message: "silence \(id) was stored but cannot be read back")
             }
-            return try APIRoutes.json(API.Silence(created, now: now), status: .created)
+            return EditedResponse(status: .created, response: API.Silence(created, now: now))
         }
 
-        @Sendable func expireSilence(_ request: Request, context: BasicRequestContext) async throws -> Response {
+        @Sendable func expireSilence(_ request: Request, context: APIRequestContext) async throws -> API.Silence {
             guard let id = context.parameters.get("id", as: Int64.self) else {
                 throw HTTPError(.badRequest, message: "a silence id is a whole number, as listed by /api/v1/silences")
             }
@@ -134,7 +134,7 @@ enum OperatorRoutes {
             guard let expired = try await store.read({ try $0.silence(id: id) }) else {
                 throw HTTPError(.notFound, message: "silence \(id) was removed meanwhile — /api/v1/silences lists them")
             }
-            return try APIRoutes.json(API.Silence(expired, now: now))
+            return API.Silence(expired, now: now)
         }
     }
 
@@ -152,7 +152,7 @@ enum OperatorRoutes {
     }
 
     /// The `:id` of an alert route, as a number.
-    static func alertID(_ context: BasicRequestContext) throws -> Int64 {
+    static func alertID(_ context: APIRequestContext) throws -> Int64 {
         guard let id = context.parameters.get("id", as: Int64.self) else {
             throw HTTPError(.badRequest, message: "an alert id is a whole number, as listed by /api/v1/alerts")
         }
@@ -160,7 +160,7 @@ enum OperatorRoutes {
     }
 
     /// The `:id` of an alert the store holds (else 404, before the body is read).
-    static func existingAlertID(_ context: BasicRequestContext, store: any OperatorStore) async throws -> Int64 {
+    static func existingAlertID(_ context: APIRequestContext, store: any OperatorStore) async throws -> Int64 {
         let id = try alertID(context)
         guard try await store.read({ try $0.alert(id: id) }) != nil else {
             throw HTTPError(.notFound, message: "no alert \(id) — /api/v1/alerts lists them")
@@ -207,7 +207,7 @@ enum OperatorRoutes {
     /// The actor of an operator action: the name of the token it came with (`http.tokens`),
     /// else the body's `by`.
     static func who(_ by: String, _ request: Request) throws -> String {
-        if let named = request.headers[BearerTokenMiddleware<BasicRequestContext>.actorField] { return named }
+        if let named = request.headers[BearerTokenMiddleware<APIRequestContext>.actorField] { return named }
         let name = by.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !name.isEmpty, name.count <= 200 else { throw HTTPError(.badRequest, message: "by: say who you are (1–200 characters)") }
         return name
@@ -282,7 +282,7 @@ extension API {
 
     /// An alert (its fields at the top level, as in the list) with transitions,
     /// acknowledgement, notes and deliveries.
-    struct AlertDetail: Encodable {
+    struct AlertDetail: ResponseEncodable {
         var alert: Alert
         var acknowledgement: Acknowledgement?
         var notes: [Note]
@@ -298,7 +298,7 @@ extension API {
         }
     }
 
-    struct Silence: Encodable {
+    struct Silence: ResponseEncodable {
         var id: Int64, matchers: [String], startsAt: String, endsAt: String, createdBy: String, comment: String, expired: Bool, active: Bool
         init(_ s: SilenceRecord, now: Double) {
             id = s.id; matchers = s.matchers; startsAt = API.time(s.startsAt); endsAt = API.time(s.endsAt)
@@ -306,5 +306,5 @@ extension API {
         }
     }
 
-    struct Silences: Encodable { var silences: [Silence] }
+    struct Silences: ResponseEncodable { var silences: [Silence] }
 }
