@@ -28,6 +28,8 @@ public struct ModelConfiguration: Sendable, Equatable {
     public var decision = DecisionPolicy.default
     /// The model's task when the labels alone do not tell (`task: classification|regression`).
     public var task: PerformanceFigures.Task? = nil
+    /// Owner, team, stage, risk tier and description.
+    public var inventory = ModelInventory()
 }
 
 /// Where `driftd run` consumes from.
@@ -127,6 +129,10 @@ public struct DriftConfiguration: Sendable, Equatable {
         // The API tokens' variables are secrets too: exec receivers run without them.
         if let tokenVariable = http?.tokenEnvironmentVariable { notify.secretVariables.insert(tokenVariable) }
         for named in http?.namedTokenVariables ?? [] { notify.secretVariables.insert(named.environmentVariable) }
+        // The inventory's fields label the model's alerts, beside its own labels.
+        for model in models where !model.inventory.labels.isEmpty {
+            notify.modelLabels[model.id, default: [:]].merge(model.inventory.labels) { given, _ in given }
+        }
         var configuration = DriftConfiguration(file: file, storePath: storePath, models: models, kafka: kafka, notify: notify, http: http)
         if let r = top["retention"] { configuration.retention = try reader.retention(r, path: "retention") }
         configuration.retention.nothingRoutes = notify.route == nil
@@ -137,7 +143,8 @@ public struct DriftConfiguration: Sendable, Equatable {
 extension NodeReader {
     /// One entry of `models:`, with what `defaults:` gives where it is silent.
     func model(_ node: Node, path: String, defaults: ModelDefaults) throws -> ModelConfiguration {
-        let m = try mapping(node, path: path, allowed: ["id", "window", "features", "rules", "min_samples", "default_rules", "labels", "decision", "task"])
+        let m = try mapping(node, path: path, allowed: ["id", "window", "features", "rules", "min_samples", "default_rules", "labels", "decision", "task",
+                                                        "owner", "team", "stage", "risk_tier", "description"])
         let id = try string(try required(m, "id", path: path, parent: node), path: path + ".id")
         guard !id.isEmpty, id.utf8.count <= 128 else { throw error(node, path + ".id", "a model id has 1 to 128 bytes") }
         var window = defaults.window
@@ -173,7 +180,36 @@ extension NodeReader {
             }
             task = parsed
         }
-        return ModelConfiguration(id: id, window: window, features: features, rules: rules, decision: decision, task: task)
+        var model = ModelConfiguration(id: id, window: window, features: features, rules: rules, decision: decision, task: task)
+        model.inventory = try inventory(m, path: path)
+        return model
+    }
+
+    /// `owner`, `team`, `stage`, `risk_tier` and `description` of a model entry. The first four
+    /// are alert labels, so `labels:` may not set them as well.
+    func inventory(_ m: [String: Node], path: String) throws -> ModelInventory {
+        func text(_ key: String, limit: Int) throws -> String? {
+            guard let node = m[key] else { return nil }
+            let value = try string(node, path: "\(path).\(key)").trimmingCharacters(in: .whitespaces)
+            guard !value.isEmpty, value.count <= limit else { throw error(node, "\(path).\(key)", "expected 1 to \(limit) characters") }
+            return value
+        }
+        var inventory = ModelInventory(owner: try text("owner", limit: 200), team: try text("team", limit: 200),
+                                       riskTier: try text("risk_tier", limit: 64), description: try text("description", limit: 2000))
+        if let node = m["stage"] {
+            let value = try string(node, path: path + ".stage")
+            guard let stage = ModelInventory.Stage(rawValue: value) else {
+                throw error(node, path + ".stage", "expected \(ModelInventory.Stage.allCases.map(\.rawValue).joined(separator: ", ")), got '\(value)'")
+            }
+            inventory.stage = stage
+        }
+        if let labels = m["labels"], case .mapping(let given) = labels {
+            for (key, value) in given {
+                guard let name = key.string, ModelInventory.labelNames.contains(name), m[name] != nil else { continue }
+                throw error(value, "\(path).labels.\(name)", "\(name) is the model's own `\(name):` setting, which labels its alerts already; set it once")
+            }
+        }
+        return inventory
     }
 }
 

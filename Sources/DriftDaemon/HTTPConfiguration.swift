@@ -48,7 +48,7 @@ extension DriftConfiguration {
     /// rules, and the token from the environment.
     public func apiSettings(environment: [String: String] = ProcessInfo.processInfo.environment,
                             readiness: @escaping @Sendable () -> String? = { nil }) -> APISettings {
-        var settings = APISettings(models: models.map { APISettings.Model(id: $0.id, window: $0.window, rules: $0.rules) },
+        var settings = APISettings(models: models.map { APISettings.Model(id: $0.id, window: $0.window, rules: $0.rules, inventory: $0.inventory) },
                                    token: (http ?? HTTPConfiguration()).token(environment: environment),
                                    tokenVariable: http?.tokenEnvironmentVariable, readiness: readiness)
         settings.namedTokens = (http ?? HTTPConfiguration()).namedTokens(environment: environment)

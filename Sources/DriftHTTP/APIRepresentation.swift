@@ -283,10 +283,17 @@ enum API {
         var id: String
         var configured: Bool
         var window: WindowSettings?
+        var inventory: Inventory?
         var activeBaseline: Baseline?
         var latestWindow: Window?
         var firingAlerts: Int
         var links: [String: String]
+    }
+
+    /// Who answers for a model and how much it matters (its configuration's inventory fields).
+    struct Inventory: Encodable {
+        var owner: String?, team: String?, stage: String?, riskTier: String?, description: String?
+        init(_ i: ModelInventory) { owner = i.owner; team = i.team; stage = i.stage?.rawValue; riskTier = i.riskTier; description = i.description }
     }
 
     struct Models: ResponseEncodable { var models: [Model] }

@@ -11,8 +11,9 @@ public struct APISettings: Sendable {
         public var id: String
         public var window: WindowConfiguration
         public var rules: [Rule]
-        public init(id: String, window: WindowConfiguration, rules: [Rule]) {
-            self.id = id; self.window = window; self.rules = rules
+        public var inventory: ModelInventory
+        public init(id: String, window: WindowConfiguration, rules: [Rule], inventory: ModelInventory = ModelInventory()) {
+            self.id = id; self.window = window; self.rules = rules; self.inventory = inventory
         }
     }
 
@@ -139,6 +140,7 @@ public enum APIRoutes {
                 let configured = settings.model(id)
                 let path = "/api/v1/models/\(API.segment(id))"
                 return API.Model(id: id, configured: configured != nil, window: configured.map { API.WindowSettings($0.window) },
+                                 inventory: configured.flatMap { $0.inventory.isEmpty ? nil : API.Inventory($0.inventory) },
                                  activeBaseline: baselines.first { $0.model == id && $0.active }.map(API.Baseline.init),
                                  latestWindow: latest[id].map(API.Window.init),
                                  firingAlerts: firing[id] ?? 0,

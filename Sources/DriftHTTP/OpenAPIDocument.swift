@@ -554,10 +554,22 @@ public enum OpenAPIDocument {
           "id": { "type": "string" },
           "configured": { "type": "boolean", "description": "Named in the configuration (false: only in the store)" },
           "window": { "$ref": "#/components/schemas/WindowSettings" },
+          "inventory": { "$ref": "#/components/schemas/Inventory" },
           "active_baseline": { "$ref": "#/components/schemas/Baseline" },
           "latest_window": { "$ref": "#/components/schemas/Window" },
           "firing_alerts": { "type": "integer", "minimum": 0 },
           "links": { "type": "object", "additionalProperties": { "type": "string" }, "required": ["windows", "alerts"] }
+        }
+      },
+      "Inventory": {
+        "type": "object", "additionalProperties": false,
+        "description": "Who answers for the model and how much it matters, from its configuration; stage, risk_tier, team and owner also label its alerts",
+        "properties": {
+          "owner": { "type": "string" },
+          "team": { "type": "string" },
+          "stage": { "type": "string", "enum": ["development", "staging", "production", "retired"] },
+          "risk_tier": { "type": "string" },
+          "description": { "type": "string" }
         }
       },
       "Models": {

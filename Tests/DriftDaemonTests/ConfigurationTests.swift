@@ -1,5 +1,7 @@
 import DriftCore
 @testable import DriftDaemon
+import DriftHTTP
+import DriftNotify
 import Testing
 
 /// Configuration files: the minimal one works as written, every mistake names file, line,
@@ -13,6 +15,30 @@ struct ConfigurationTests {
         let m = try #require(c.model("w1"))
         #expect(m.window == WindowConfiguration(basis: .count, size: 50_000))
         #expect(m.rules == Rule.defaults)
+    }
+
+    @Test("a model's inventory: owner, team, stage, risk tier and description, the first four also labels of its alerts")
+    func inventory() throws {
+        let c = try DriftConfiguration.parse("""
+            store: s.sqlite
+            models:
+              - id: fraud
+                owner: ana@example.com
+                team: risk
+                stage: production
+                risk_tier: high
+                description: Card fraud score, EU traffic.
+                labels: { region: eu }
+              - id: churn
+            """, file: "/etc/driftd/d.yaml")
+        let fraud = try #require(c.model("fraud"))
+        #expect(fraud.inventory == ModelInventory(owner: "ana@example.com", team: "risk", stage: .production, riskTier: "high",
+                                                  description: "Card fraud score, EU traffic."))
+        #expect(c.notify.modelLabels["fraud"] == ["owner": "ana@example.com", "team": "risk", "stage": "production", "risk_tier": "high", "region": "eu"],
+                "routes can match stage=production, risk_tier=high")
+        #expect(try #require(c.model("churn")).inventory.isEmpty)
+        #expect(c.notify.modelLabels["churn"] == nil)
+        #expect(c.apiSettings(environment: [:]).models.first { $0.id == "fraud" }?.inventory.stage == .production)
     }
 
     @Test("event-time windows, defaults, feature kinds and rule overrides")
@@ -75,6 +101,10 @@ struct ConfigurationTests {
         ("store: s\nmodels:\n  - id: a\n    rules:\n      - { metric: psi, threshold: learned }\n", "models[0].rules[0].threshold: expected auto"),
         ("store: s\nmodels:\n  - id: a\nkafka: { bootstrap: b, topics: [t], properties: { partition.assignment.strategy: cooperative-sticky } }\n",
          "cooperative rebalancing is not supported yet"),
+        ("store: s\nmodels:\n  - id: a\n    stage: prod\n", "x.yaml:4: models[0].stage: expected development, staging, production, retired, got 'prod'"),
+        ("store: s\nmodels:\n  - id: a\n    owner: \"  \"\n", "models[0].owner: expected 1 to 200 characters"),
+        ("store: s\nmodels:\n  - id: a\n    stage: staging\n    labels: { stage: production }\n",
+         "models[0].labels.stage: stage is the model's own `stage:` setting, which labels its alerts already; set it once"),
     ])
     func errors(_ text: String, _ message: String) {
         do {

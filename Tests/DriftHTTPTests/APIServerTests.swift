@@ -14,7 +14,10 @@ struct FilledStore {
     let store: AlertStore
     let output: PipelineOutput
     static let window = WindowConfiguration(basis: .count, size: 500, minimumSamples: 10)
-    static var settingsModels: [APISettings.Model] { [APISettings.Model(id: "shop", window: window, rules: Rule.defaults)] }
+    static var settingsModels: [APISettings.Model] {
+        [APISettings.Model(id: "shop", window: window, rules: Rule.defaults,
+                           inventory: ModelInventory(owner: "ana", team: "checkout", stage: .production, riskTier: "high", description: "Basket model"))]
+    }
 
     init() throws {
         dir = try TemporaryDirectory()
@@ -97,6 +100,8 @@ struct APIServerTests {
         #expect(models[0]["active_baseline"]?["version"]?.string == "v1")
         #expect(models[0]["latest_window"]?["window_index"]?.number == Double(reports.last!.windowIndex))
         #expect(models[0]["firing_alerts"]?.number == Double(try store.alerts(state: "firing").count))
+        #expect(models[0]["inventory"]?["stage"]?.string == "production" && models[0]["inventory"]?["risk_tier"]?.string == "high")
+        #expect(models[0]["inventory"]?["owner"]?.string == "ana" && models[0]["inventory"]?["description"]?.string == "Basket model")
         let windows = try #require(try await client.json("/api/v1/models/shop/windows?last=3")["windows"]?.array)
         #expect(windows.map { $0["window_index"]?.number } == reports.suffix(3).map { Double($0.windowIndex) })
         let amountNow = try #require(reports.last?.features.first { $0.name == "amount" }?.numeric)
