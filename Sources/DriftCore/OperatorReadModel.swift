@@ -46,6 +46,9 @@ public protocol OperatorSnapshot {
     func silences(includeExpired: Bool, now: Double) throws -> [SilenceRecord]
     /// One silence, expired or not, or nil.
     func silence(id: Int64) throws -> SilenceRecord?
+    /// The audit log, newest first: of one actor, of actions starting with `action` (`alert.`,
+    /// `baseline.fit`), from `since` (seconds since 1970) on; any of them nil for all.
+    func auditPage(actor: String?, action: String?, since: Double?, limit: Int, offset: Int) throws -> StorePage<AuditEntry>
 }
 
 /// What operators change through the API. Each action is one store transaction, written to

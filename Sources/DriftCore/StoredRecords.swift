@@ -217,3 +217,13 @@ public struct PruneReport: Sendable, Equatable {
     }
 }
 
+
+/// One line of the audit log: who did what to the store, when (seconds since 1970). Every
+/// operator action, baseline fitted or activated, and pruning is one.
+public struct AuditEntry: Sendable, Equatable {
+    public var id: Int64
+    public var at: Double, actor: String, action: String, detail: String
+    public init(id: Int64 = 0, at: Double, actor: String, action: String, detail: String) {
+        self.id = id; self.at = at; self.actor = actor; self.action = action; self.detail = detail
+    }
+}

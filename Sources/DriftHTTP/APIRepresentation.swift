@@ -324,6 +324,15 @@ enum API {
     }
 
     /// `/api/v1`: where the API's endpoints are, for whoever opens the address driftd prints.
+    struct AuditLog: ResponseEncodable {
+        struct Entry: Encodable {
+            var id: Int64, at: String, actor: String, action: String, detail: String
+            init(_ e: AuditEntry) { id = e.id; at = API.time(e.at); actor = e.actor; action = e.action; detail = e.detail }
+        }
+        var total: Int, limit: Int, offset: Int
+        var entries: [Entry]
+    }
+
     struct Index: ResponseEncodable {
         var name = "driftd"
         var openapi = "/api/v1/openapi.json"

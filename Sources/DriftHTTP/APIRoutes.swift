@@ -177,7 +177,7 @@ public enum APIRoutes {
         return api
     }
 
-    /// Baselines and dead letters.
+    /// Baselines, dead letters and the audit log.
     static func storeContentRoutes(_ store: any OperatorStore) -> RouteCollection<APIRequestContext> {
         let api = RouteCollection(context: APIRequestContext.self)
         api.get("baselines") { request, _ in
@@ -190,6 +190,15 @@ public enum APIRoutes {
             let offset = try integer(q["offset"], "offset", default: 0, range: 0...Int(Int32.max))
             let page = try await store.read { try $0.deadLetterPage(limit: limit, offset: offset) }
             return API.DeadLetters(total: page.total, limit: limit, offset: offset, deadLetters: page.items.map(API.DeadLetter.init))
+        }
+        api.get("audit") { request, _ in
+            let q = request.uri.queryParameters
+            let limit = try integer(q["limit"], "limit", default: defaultLimit, range: 1...maximumLimit)
+            let offset = try integer(q["offset"], "offset", default: 0, range: 0...Int(Int32.max))
+            let actor = q["actor"].map(String.init), action = q["action"].map(String.init)
+            let since = try q["since"].map { try OperatorRoutes.time(String($0), "since") }
+            let page = try await store.read { try $0.auditPage(actor: actor, action: action, since: since, limit: limit, offset: offset) }
+            return API.AuditLog(total: page.total, limit: limit, offset: offset, entries: page.items.map(API.AuditLog.Entry.init))
         }
         return api
     }

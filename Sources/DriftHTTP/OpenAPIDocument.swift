@@ -207,6 +207,22 @@ public enum OpenAPIDocument {
         }
       }
     },
+    "/api/v1/audit": {
+      "get": {
+        "operationId": "listAudit",
+        "summary": "The audit log, newest first, paged: who acknowledged, resolved, silenced, fitted or activated a baseline, pruned",
+        "parameters": [
+          { "name": "actor", "in": "query", "schema": { "type": "string" }, "description": "Only this actor's entries" },
+          { "name": "action", "in": "query", "schema": { "type": "string" }, "description": "Actions starting with this, e.g. alert. or baseline.fit" },
+          { "name": "since", "in": "query", "schema": { "type": "string", "format": "date-time" }, "description": "From this RFC 3339 time on" },
+          { "$ref": "#/components/parameters/limit" }, { "$ref": "#/components/parameters/offset" }
+        ],
+        "responses": {
+          "200": { "description": "Audit entries", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/AuditLog" } } } },
+          "400": { "$ref": "#/components/responses/BadRequest" }
+        }
+      }
+    },
     "/api/v1": {
       "get": {
         "operationId": "index",
@@ -589,6 +605,24 @@ public enum OpenAPIDocument {
           "payload": { "type": "string", "description": "The record's first 4,096 bytes as text" },
           "payload_bytes": { "type": "integer", "minimum": 0 },
           "created_at": { "type": "string", "format": "date-time" }
+        }
+      },
+      "AuditLog": {
+        "type": "object", "additionalProperties": false, "required": ["total", "limit", "offset", "entries"],
+        "properties": {
+          "total": { "type": "integer", "minimum": 0 },
+          "limit": { "type": "integer" },
+          "offset": { "type": "integer" },
+          "entries": { "type": "array", "items": {
+            "type": "object", "additionalProperties": false, "required": ["id", "at", "actor", "action", "detail"],
+            "properties": {
+              "id": { "type": "integer" },
+              "at": { "type": "string", "format": "date-time" },
+              "actor": { "type": "string" },
+              "action": { "type": "string", "description": "alert.ack, alert.resolve, alert.note, silence.add, silence.expire, baseline.fit, baseline.activate, store.prune" },
+              "detail": { "type": "string" }
+            }
+          } }
         }
       },
       "DeadLetters": {

@@ -162,14 +162,10 @@ public final class AlertStore: Sendable {
                        arguments: [Date().timeIntervalSince1970, actor, action, detail])
     }
 
-    public struct AuditEntry: Sendable, Equatable {
-        public var at: Double, actor: String, action: String, detail: String
-    }
+    /// The core's audit line, under the name the store's callers know.
+    public typealias AuditEntry = DriftCore.AuditEntry
 
     public func auditLog(limit: Int = 100) throws -> [AuditEntry] {
-        try read { db in
-            try Row.fetchAll(db, sql: "SELECT at, actor, action, detail FROM audit_log ORDER BY id DESC LIMIT ?", arguments: [limit])
-                .map { AuditEntry(at: $0["at"], actor: $0["actor"], action: $0["action"], detail: $0["detail"]) }
-        }
+        try snapshot { try $0.auditPage(actor: nil, action: nil, since: nil, limit: limit, offset: 0).items }
     }
 }

@@ -128,6 +128,20 @@ public struct StoreSnapshot: OperatorSnapshot {
                                    arguments: [includeExpired, now])
     }
 
+    public func auditPage(actor: String?, action: String?, since: Double?, limit: Int, offset: Int) throws -> StorePage<AuditEntry> {
+        // `action` is a prefix: "alert." is every alert action. LIKE's wildcards in it are literal.
+        let prefix = action.map { $0.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
+            .replacingOccurrences(of: "_", with: "\\_") + "%" }
+        let filter = """
+            FROM audit_log WHERE (?1 IS NULL OR actor = ?1) AND (?2 IS NULL OR action LIKE ?2 ESCAPE '\\') AND (?3 IS NULL OR at >= ?3)
+            """
+        let arguments: StatementArguments = [actor, prefix, since]
+        let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) " + filter, arguments: arguments) ?? 0
+        let items = try AuditEntry.fetchAll(db, sql: "SELECT id, at, actor, action, detail " + filter + " ORDER BY id DESC LIMIT ?4 OFFSET ?5",
+                                            arguments: arguments + [limit, offset])
+        return StorePage(total: total, items: items)
+    }
+
     public func silence(id: Int64) throws -> SilenceRecord? {
         try SilenceRecord.fetchOne(db, sql: "SELECT * FROM silences WHERE id = ?", arguments: [id])
     }

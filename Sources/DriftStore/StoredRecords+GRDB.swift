@@ -93,3 +93,12 @@ extension SilenceRecord: FetchableRecord {
                   endsAt: row[Columns.endsAt], createdBy: row[Columns.createdBy], comment: row[Columns.comment], expired: row[Columns.expired])
     }
 }
+
+extension AuditEntry: FetchableRecord {
+    enum Columns {
+        static let id = Column("id"), at = Column("at"), actor = Column("actor"), action = Column("action"), detail = Column("detail")
+    }
+    public init(row: Row) throws {
+        self.init(id: row[Columns.id], at: row[Columns.at], actor: row[Columns.actor], action: row[Columns.action], detail: row[Columns.detail])
+    }
+}

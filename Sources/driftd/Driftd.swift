@@ -24,7 +24,7 @@ struct Driftd: AsyncParsableCommand {
         version: driftdVersion,
         subcommands: [CompareCommand.self, BaselineCommand.self, CheckConfigCommand.self, ReplayCommand.self,
                       AlertsGroup.self, SilenceCommand.self, ReportCommand.self, DeadLettersCommand.self, RunCommand.self, BrokerCommand.self,
-                      DemoCommand.self, ServeCommand.self, StoreCommand.self, ModelsCommand.self]
+                      DemoCommand.self, ServeCommand.self, StoreCommand.self, ModelsCommand.self, AuditCommand.self]
     )
 
     static func main() async {

@@ -137,6 +137,9 @@ struct APIServerTests {
         let letters = try await client.json("/api/v1/deadletters")
         #expect(letters["total"]?.number == 1)
         #expect(letters["dead_letters"]?.array?.first?["line"]?.number == 11)
+        // The audit log: the baseline fitted for this store is its first entry.
+        let audit = try await client.json("/api/v1/audit?action=baseline.")
+        #expect(audit["entries"]?.array?.last?["action"]?.string == "baseline.fit", "\(audit)")
 
         await server.stop()
         let validation = try validateAgainstOpenAPI(client.exchanges, document: OpenAPIDocument.json)

@@ -96,10 +96,21 @@ struct OperatorAPITests {
             // Every action is in the audit log, with who did it.
             let audit = try store.auditLog(limit: 100)
             for who in ["alice", "bob", "carol", "dan"] { #expect(audit.contains { $0.actor == who }, "\(who) is in the audit log") }
+            // …and the API shows it, filtered: by actor, by action prefix, by time.
+            let all = try await client.json("/api/v1/audit")
+            #expect(all["total"]?.number == Double(audit.count))
+            #expect(all["entries"]?.array?.first?["action"]?.string == audit.first?.action, "newest first")
+            let alice = try #require(try await client.json("/api/v1/audit?actor=alice")["entries"]?.array)
+            #expect(!alice.isEmpty && alice.allSatisfy { $0["actor"]?.string == "alice" })
+            let silences = try #require(try await client.json("/api/v1/audit?action=silence.")["entries"]?.array)
+            #expect(Set(silences.compactMap { $0["action"]?.string }) == ["silence.add", "silence.expire"])
+            #expect(try await client.json("/api/v1/audit?action=alert_")["total"]?.number == 0, "the prefix is literal: _ is no wildcard")
+            #expect(try await client.json("/api/v1/audit?since=2999-01-01T00:00:00Z")["total"]?.number == 0)
+            #expect(try await client.get("/api/v1/audit?since=yesterday").status == 400)
 
             // Every read endpoint too, so the whole document is checked against real answers.
             for path in ["/healthz", "/readyz", "/", "/metrics", "/api/v1", "/api/v1/openapi.json", "/api/v1/alerts", "/api/v1/models",
-                         "/api/v1/models/shop/windows", "/api/v1/models/shop/features/amount/series", "/api/v1/baselines", "/api/v1/deadletters"] {
+                         "/api/v1/models/shop/windows", "/api/v1/models/shop/features/amount/series", "/api/v1/baselines", "/api/v1/deadletters", "/api/v1/audit"] {
                 #expect(try await client.get(path).status == 200, "\(path)")
             }
             for x in client.exchanges { #expect(!x.body.contains(Self.token)) }

@@ -24,6 +24,32 @@ struct OperatorCommandTests {
         func run(_ arguments: [String]) throws -> DriftdRun { try DriftdProcess.run(arguments + ["--config", config]) }
     }
 
+    @Test("driftd audit shows who did what, newest first, filtered by actor, action and time")
+    func audit() throws {
+        let w = try Workspace()
+        do {
+            let store = try AlertStore(path: w.storePath)
+            try store.commit(Transitions.output([Transitions.make("shop", "age", "psi", .firing)]), checkpoint: Transitions.checkpoint, source: "t")
+            let id = try #require(try store.alerts().first?.id)
+            try store.acknowledge(alertID: id, by: "ana", note: "looking")
+            try store.addNote(alertID: id, by: "bo", text: "retraining")
+            _ = try store.addSilence(matchers: ["model=shop"], startsAt: AlertStore.now, endsAt: AlertStore.now + 3600, by: "ana", comment: "deploy")
+        }
+        let all = try w.run(["audit"])
+        #expect(all.status == 0, "\(all.standardError)")
+        let lines = all.standardOutput.split(separator: "\n").dropFirst()
+        #expect(lines.map { $0.contains("silence.add") } == [true, false, false], "newest first: \(all.standardOutput)")
+        #expect(lines.last?.contains("ana") == true && lines.last?.contains("alert.ack") == true)
+        let ana = try JSONValue.parse(try w.run(["audit", "--actor", "ana", "--format", "json"]).standardOutput).array ?? []
+        #expect(ana.map { $0["action"]?.string } == ["silence.add", "alert.ack"])
+        let alerts = try JSONValue.parse(try w.run(["audit", "--action", "alert.", "--format", "json"]).standardOutput).array ?? []
+        #expect(alerts.map { $0["action"]?.string } == ["alert.note", "alert.ack"])
+        #expect(try w.run(["audit", "--since", "1h"]).standardOutput.contains("alert.note"))
+        #expect(try w.run(["audit", "--since", "2999-01-01T00:00:00Z"]).standardOutput.contains("no audit entries match"))
+        let bad = try w.run(["audit", "--since", "yesterday"])
+        #expect(bad.status != 0 && bad.standardError.contains("--since: expected a duration such as 24h"), "\(bad.standardError)")
+    }
+
     @Test("ack, note and resolve an alert; each lands in the store and the audit log")
     func alertActions() throws {
         let w = try Workspace()
