@@ -125,6 +125,12 @@ public enum Demo {
           - id: \(DemoStream.model)
             window: { size: 5s, allowed_lateness: 1s, idle_close: 3s }
             features: { is_new: categorical }
+            # The inventory: who answers for the model (driftd models, the dashboard, alert labels).
+            owner: on-call@example.com
+            team: credit
+            stage: production
+            risk_tier: medium
+            description: The demo's credit-risk score (synthetic traffic).
         kafka:
           bootstrap: \(broker)
           topics: [\(topic)]
