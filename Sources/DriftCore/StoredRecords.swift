@@ -163,8 +163,11 @@ public struct DeliveryAttemptRecord: Sendable, Equatable {
 
 public struct AcknowledgementRecord: Sendable, Equatable {
     public var alertID: Int64, fingerprint: String, by: String, at: Double, note: String?, expiresAt: Double?
-    public init(alertID: Int64, fingerprint: String, by: String, at: Double, note: String?, expiresAt: Double?) {
+    /// The acknowledged alert's model.
+    public var model: String
+    public init(alertID: Int64, fingerprint: String, by: String, at: Double, note: String?, expiresAt: Double?, model: String = "") {
         self.alertID = alertID; self.fingerprint = fingerprint; self.by = by; self.at = at; self.note = note; self.expiresAt = expiresAt
+        self.model = model
     }
 }
 

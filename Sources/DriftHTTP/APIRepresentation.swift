@@ -286,7 +286,10 @@ enum API {
         var inventory: Inventory?
         var activeBaseline: Baseline?
         var latestWindow: Window?
+        /// Firing, acknowledged ones included (the alerts list's `state=firing`).
         var firingAlerts: Int
+        /// Of those, the ones acknowledged now (the dashboard shows the rest as firing).
+        var acknowledgedAlerts: Int
         var links: [String: String]
     }
 

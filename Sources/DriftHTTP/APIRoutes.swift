@@ -132,9 +132,11 @@ public enum APIRoutes {
         let api = RouteCollection(context: APIRequestContext.self)
         api.get("models") { _, _ in
             // One snapshot, one query per kind of row (each model's latest window in one).
-            let (firing, stored, baselines, latest) = try await store.read { s in
-                (try s.firingAlertCounts(), try s.modelIDs(), try s.baselines(model: nil), try s.latestWindowReports())
+            let now = Date().timeIntervalSince1970
+            let (firing, acks, stored, baselines, latest) = try await store.read { s in
+                (try s.firingAlertCounts(), try s.activeAcknowledgements(now: now), try s.modelIDs(), try s.baselines(model: nil), try s.latestWindowReports())
             }
+            let acknowledged = Dictionary(grouping: acks, by: \.model).mapValues(\.count)
             let ids = settings.models.map(\.id) + stored.filter { id in !settings.models.contains { $0.id == id } }
             let models = ids.map { id -> API.Model in
                 let configured = settings.model(id)
@@ -143,7 +145,7 @@ public enum APIRoutes {
                                  inventory: configured.flatMap { $0.inventory.isEmpty ? nil : API.Inventory($0.inventory) },
                                  activeBaseline: baselines.first { $0.model == id && $0.active }.map(API.Baseline.init),
                                  latestWindow: latest[id].map(API.Window.init),
-                                 firingAlerts: firing[id] ?? 0,
+                                 firingAlerts: firing[id] ?? 0, acknowledgedAlerts: acknowledged[id] ?? 0,
                                  links: ["windows": path + "/windows", "alerts": "/api/v1/alerts?model=\(API.segment(id))"])
             }
             return API.Models(models: models)

@@ -272,8 +272,9 @@ async function load() {
       const inv = m.inventory || {};
       const who = [inv.stage, inv.risk_tier && `risk ${inv.risk_tier}`, inv.team && `team ${inv.team}`, inv.owner].filter(Boolean).join(" · ");
       const section = el("section", { class: "model", id: anchor("model", m.id), "data-model": m.id },
-        el("h2", inv.description ? { title: inv.description } : {}, m.id, " ", el("span", { class: "meta", "data-inventory": who },
-          (who ? who + " · " : "") + `baseline ${m.active_baseline ? m.active_baseline.version : "none"} · ${m.firing_alerts} firing` +
+        el("h2", inv.description ? { title: inv.description } : {}, m.id, " ", el("span", { class: "meta", "data-inventory": who, "data-firing": m.firing_alerts - m.acknowledged_alerts, "data-acknowledged": m.acknowledged_alerts },
+          (who ? who + " · " : "") + `baseline ${m.active_baseline ? m.active_baseline.version : "none"} · ${m.firing_alerts - m.acknowledged_alerts} firing` +
+          (m.acknowledged_alerts ? ` · ${m.acknowledged_alerts} acknowledged` : "") +
           (latest ? ` · latest window ${windowLabel(m.id, latest.window_index)}: ${latest.status}, ${latest.record_count} records` : " · no windows yet"))));
       if (windows.length) {
         section.append(el("h3", {}, `Drift by window (${windows.length} latest) × feature`), heatmap(m.id, windows, seriesByFeature),

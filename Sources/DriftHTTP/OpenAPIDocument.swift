@@ -565,7 +565,7 @@ public enum OpenAPIDocument {
         "properties": { "baselines": { "type": "array", "items": { "$ref": "#/components/schemas/Baseline" } } }
       },
       "Model": {
-        "type": "object", "additionalProperties": false, "required": ["id", "configured", "firing_alerts", "links"],
+        "type": "object", "additionalProperties": false, "required": ["id", "configured", "firing_alerts", "acknowledged_alerts", "links"],
         "properties": {
           "id": { "type": "string" },
           "configured": { "type": "boolean", "description": "Named in the configuration (false: only in the store)" },
@@ -573,7 +573,8 @@ public enum OpenAPIDocument {
           "inventory": { "$ref": "#/components/schemas/Inventory" },
           "active_baseline": { "$ref": "#/components/schemas/Baseline" },
           "latest_window": { "$ref": "#/components/schemas/Window" },
-          "firing_alerts": { "type": "integer", "minimum": 0 },
+          "firing_alerts": { "type": "integer", "minimum": 0, "description": "Firing, acknowledged ones included" },
+          "acknowledged_alerts": { "type": "integer", "minimum": 0, "description": "Of the firing ones, those acknowledged now" },
           "links": { "type": "object", "additionalProperties": { "type": "string" }, "required": ["windows", "alerts"] }
         }
       },

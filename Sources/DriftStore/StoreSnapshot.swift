@@ -88,7 +88,7 @@ public struct StoreSnapshot: OperatorSnapshot {
 
     public func activeAcknowledgements(now: Double) throws -> [AcknowledgementRecord] {
         try AcknowledgementRecord.fetchAll(db, sql: """
-            SELECT k.alert_id, a.fingerprint, k.by, k.at, k.note, k.expires_at FROM acks k JOIN alerts a ON a.id = k.alert_id
+            SELECT k.alert_id, a.fingerprint, a.model, k.by, k.at, k.note, k.expires_at FROM acks k JOIN alerts a ON a.id = k.alert_id
             WHERE a.state = 'firing' AND (k.expires_at IS NULL OR k.expires_at > ?)
               AND k.id = (SELECT MAX(id) FROM acks WHERE alert_id = k.alert_id)
               AND k.at >= COALESCE((SELECT MAX(created_at) FROM alert_transitions WHERE alert_id = k.alert_id AND kind = 'firing'), 0)

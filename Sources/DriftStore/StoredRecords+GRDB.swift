@@ -62,11 +62,11 @@ extension BaselineSummary: FetchableRecord {
 extension AcknowledgementRecord: FetchableRecord {
     enum Columns {
         static let alertID = Column("alert_id"), fingerprint = Column("fingerprint"), by = Column("by"), at = Column("at")
-        static let note = Column("note"), expiresAt = Column("expires_at")
+        static let note = Column("note"), expiresAt = Column("expires_at"), model = Column("model")
     }
     public init(row: Row) throws {
         self.init(alertID: row[Columns.alertID], fingerprint: row[Columns.fingerprint], by: row[Columns.by], at: row[Columns.at],
-                  note: row[Columns.note], expiresAt: row[Columns.expiresAt])
+                  note: row[Columns.note], expiresAt: row[Columns.expiresAt], model: row[Columns.model])
     }
 }
 

@@ -35,6 +35,10 @@ struct OperatorAPITests {
             #expect(acked.json?["acknowledgement"]?["by"]?.string == "alice")
             #expect(acked.json?["acknowledgement"]?["note"]?.string == "retraining")
             #expect(acked.json?["acknowledgement"]?["expires_at"]?.string != nil)
+            // The model counts it as acknowledged, among its firing alerts (one definition of firing).
+            let model = try #require(try await client.json("/api/v1/models")["models"]?.array?.first)
+            #expect(model["acknowledged_alerts"]?.number == 1)
+            #expect(model["firing_alerts"]?.number == Double(firing.count), "acknowledged alerts still fire")
             #expect(acked.json?["transitions"]?.array?.last?["kind"]?.string == "acknowledged")
             #expect(try store.activeAcknowledgements().map(\.alertID) == [a])
             // Lists show it too (the dashboard's acknowledged section reads this).
