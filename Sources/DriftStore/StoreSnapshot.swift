@@ -13,10 +13,17 @@ public struct StoreSnapshot: OperatorSnapshot {
             FROM alerts WHERE state != 'cancelled' AND (?1 IS NULL OR state = ?1) AND (?2 IS NULL OR model = ?2)
             AND (?3 IS NULL OR severity = ?3)
             """
-        let arguments: StatementArguments = [state, model, severity]
+        return try page(StoredAlert.self, "*", filter, [state, model, severity], order: "updated_at DESC, id DESC", limit: limit, offset: offset)
+    }
+
+    /// A page of `Record`s: how many rows `filter` (a FROM … WHERE with ?1…?3) matches in all, and
+    /// the `limit` of them from `offset` in `order`.
+    private func page<Record: FetchableRecord & Sendable & Equatable>(_ type: Record.Type, _ columns: String, _ filter: String,
+                                                                       _ arguments: StatementArguments, order: String,
+                                                                       limit: Int, offset: Int) throws -> StorePage<Record> {
         let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) " + filter, arguments: arguments) ?? 0
-        let items = try StoredAlert.fetchAll(db, sql: "SELECT * " + filter + " ORDER BY updated_at DESC, id DESC LIMIT ?4 OFFSET ?5",
-                                             arguments: arguments + [limit, offset])
+        let items = try Record.fetchAll(db, sql: "SELECT \(columns) " + filter + " ORDER BY \(order) LIMIT ?4 OFFSET ?5",
+                                        arguments: arguments + [limit, offset])
         return StorePage(total: total, items: items)
     }
 
@@ -135,11 +142,7 @@ public struct StoreSnapshot: OperatorSnapshot {
         let filter = """
             FROM audit_log WHERE (?1 IS NULL OR actor = ?1) AND (?2 IS NULL OR action LIKE ?2 ESCAPE '\\') AND (?3 IS NULL OR at >= ?3)
             """
-        let arguments: StatementArguments = [actor, prefix, since]
-        let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) " + filter, arguments: arguments) ?? 0
-        let items = try AuditEntry.fetchAll(db, sql: "SELECT id, at, actor, action, detail " + filter + " ORDER BY id DESC LIMIT ?4 OFFSET ?5",
-                                            arguments: arguments + [limit, offset])
-        return StorePage(total: total, items: items)
+        return try page(AuditEntry.self, "id, at, actor, action, detail", filter, [actor, prefix, since], order: "id DESC", limit: limit, offset: offset)
     }
 
     public func silence(id: Int64) throws -> SilenceRecord? {
