@@ -61,6 +61,8 @@ struct ServeTests {
         try await client.json("/api/v1/silences")
         let letters = try await client.json("/api/v1/deadletters")
         #expect(letters["dead_letters"]?.array?.first?["line"]?.number == 1)
+        let audit = try await client.json("/api/v1/audit")
+        #expect(audit["entries"]?.array?.last?["action"]?.string == "baseline.fit", "the store's first audit entry: its baseline")
         try await client.json("/healthz")
         #expect(try await client.json("/api/v1")["endpoints"]?.array?.isEmpty == false, "the API's root lists its endpoints")
         try await client.json("/readyz")
