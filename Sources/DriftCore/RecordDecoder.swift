@@ -93,8 +93,9 @@ public struct RecordDecoder {
         var s = JSONScanner(record, scratch: scratch)
         var fields = try RecordFields(&s)
         var model: Int? = nil
-        var features = Value.none, prediction = Value.none, label = Value.none
-        var featuresParsed = false
+        var prediction = Value.none, label = Value.none
+        // Where `features` is, when it came before the model; nil once parsed in place.
+        var featuresAt: Int? = nil
         var eventTime = Int64.min
         // Stage defaults: every feature missing.
         for k in numericStage.indices { numericStage[k] = .nan }
@@ -108,9 +109,9 @@ public struct RecordDecoder {
                 if let m = model {
                     pendingModel = m; pendingMark = storedBatches[m].typeErrors.count
                     try parseFeatures(&s, model: m)
-                    featuresParsed = true
+                    featuresAt = nil
                 } else {
-                    features = .deferred(s.position)
+                    featuresAt = s.position
                     try s.skipValue(depth: 1)
                 }
             case .model(let id):
@@ -125,14 +126,14 @@ public struct RecordDecoder {
                 try s.skipValue(depth: 1)
             }
         }
-        if featuresParsed {
-            return try finish(&s, model: model!, prediction: prediction, label: label, eventTime: eventTime, position: position)
-        }
-        guard case .deferred(let featuresAt) = features else { throw .missingFeatures }
+        // The walk ended with `model` and `features` seen; features not parsed in place came
+        // before a model, and parse now if that model is monitored.
         guard let m = model else { unmonitoredRecords += 1; return .unmonitored }
-        pendingModel = m; pendingMark = storedBatches[m].typeErrors.count
-        s.skip(to: featuresAt)
-        try parseFeatures(&s, model: m)
+        if let featuresAt {
+            pendingModel = m; pendingMark = storedBatches[m].typeErrors.count
+            s.skip(to: featuresAt)
+            try parseFeatures(&s, model: m)
+        }
         return try finish(&s, model: m, prediction: prediction, label: label, eventTime: eventTime, position: position)
     }
 

@@ -68,6 +68,20 @@ public final class ManualClock: Sendable {
         for sleeper in due { sleeper.continuation.resume() }
     }
 
+    /// Moves time on `step` ms at a time — each move once a sleeper waits again, having acted
+    /// on the last — until `condition` holds; false after `limit` moves, after `seconds` of
+    /// real time, or when nothing sleeps on the clock any more.
+    public func advance(by step: Int64, limit: Int = 2_000, within seconds: Double = 120,
+                        until condition: () throws -> Bool) async rethrows -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        for _ in 0..<limit where Date() < deadline {
+            if try condition() { return true }
+            guard await waitForSleepers() else { return false }
+            advance(by: step)
+        }
+        return try condition()
+    }
+
     /// Waits (in real time, briefly) until something sleeps on this clock: the component is
     /// idle and the next `advance` is seen by it.
     public func waitForSleepers(atLeast count: Int = 1, within seconds: Double = 30) async -> Bool {

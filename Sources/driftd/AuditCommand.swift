@@ -35,11 +35,9 @@ struct AuditCommand: ParsableCommand {
         let page = try store.snapshot { try $0.auditPage(actor: actor, action: action, since: since, limit: limit, offset: 0) }
         switch format {
         case .json:
-            let rows: [[String: String]] = page.items.map {
-                ["at": Date(timeIntervalSince1970: $0.at).formatted(.iso8601), "actor": $0.actor, "action": $0.action, "detail": $0.detail]
-            }
-            let data = try JSONSerialization.data(withJSONObject: rows, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
-            print(String(decoding: data, as: UTF8.self))
+            print(JSONWriter.write(page.items.map { e -> [String: Any?] in
+                ["at": Date(timeIntervalSince1970: e.at).formatted(.iso8601), "actor": e.actor, "action": e.action, "detail": e.detail]
+            }))
         case .table:
             if page.items.isEmpty { print("no audit entries" + (actor != nil || action != nil || since != nil ? " match" : " yet")); return }
             var rows = [["at", "actor", "action", "detail"]]

@@ -39,10 +39,7 @@ struct ModelsCommand: ParsableCommand {
         let entries = try Self.entries(models, storePath: configuration.storePath, zone: time.zone)
         switch format {
         case .json:
-            let encoder = JSONEncoder()
-            encoder.keyEncodingStrategy = .convertToSnakeCase
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            print(String(decoding: try encoder.encode(model == nil ? AnyEncodable(entries) : AnyEncodable(entries[0])), as: UTF8.self))
+            print(model == nil ? try NonFiniteAsNull.encode(entries) : try NonFiniteAsNull.encode(entries[0]))
         case .table where model != nil:
             let e = entries[0]
             let lines: [(String, String?)] = [("model", e.id), ("owner", e.owner), ("team", e.team), ("stage", e.stage), ("risk tier", e.riskTier),
@@ -83,11 +80,4 @@ struct ModelsCommand: ParsableCommand {
                          firingAlerts: firing[m.id] ?? 0)
         }
     }
-}
-
-/// Encodes one of two shapes (a list, or one entry) through one call.
-struct AnyEncodable: Encodable {
-    let encodeValue: (any Encoder) throws -> Void
-    init<T: Encodable>(_ value: T) { encodeValue = value.encode }
-    func encode(to encoder: any Encoder) throws { try encodeValue(encoder) }
 }

@@ -68,20 +68,6 @@ struct NotifierTests {
     /// (dedup key, status) of every alert in the accepted webhook bodies, as a receiver that
     /// drops repeats of an Idempotency-Key sees them (at-least-once delivery may repeat a
     /// request whose answer came too late).
-    /// Moves the notifier's manual clock on `step` ms at a time — each move once the notifier
-    /// sleeps again, having acted on the last — until `condition` holds; false after `limit`
-    /// moves, after `seconds` of real time, or if the notifier never sleeps again.
-    static func advance(_ clock: ManualClock, by step: Int64, limit: Int = 2_000, within seconds: Double = 120,
-                        until condition: () throws -> Bool) async throws -> Bool {
-        let deadline = Date().addingTimeInterval(seconds)
-        for _ in 0..<limit where Date() < deadline {
-            if try condition() { return true }
-            guard await clock.waitForSleepers() else { return false }
-            clock.advance(by: step)
-        }
-        return try condition()
-    }
-
     static func deliveredAlerts(_ sink: ReceiverSink) -> [String] {
         var seen = Set<String>()
         return sink.accepted.filter { seen.insert($0.headers["idempotency-key"] ?? UUID().uuidString).inserted }.flatMap { r in
@@ -151,9 +137,9 @@ struct NotifierTests {
         let clock = s.manualClock()
         try s.commit([Transitions.make("shop", "age", "psi", .firing)])
         let notifier = s.start()
-        #expect(try await Self.advance(clock, by: 10) { try s.deliveries(.failed).count == 1 })
+        #expect(try await clock.advance(by: 10) { try s.deliveries(.failed).count == 1 })
         try s.commit([Transitions.make("fraud", "amt", "ks", .firing)])
-        #expect(try await Self.advance(clock, by: 10) { try s.deliveries(.failed).count == 2 })
+        #expect(try await clock.advance(by: 10) { try s.deliveries(.failed).count == 2 })
         await notifier.stop()
         let failed = try s.deliveries(.failed)
         #expect(failed.map(\.attempts) == [3, 1])
@@ -226,18 +212,18 @@ struct NotifierTests {
         let clock = s.manualClock()
         try s.commit([Transitions.make("shop", "zip", "psi", .firing), Transitions.make("fraud", "amt", "ks", .firing)])
         let notifier = s.start()
-        #expect(try await Self.advance(clock, by: 10) { try s.deliveries(.delivered).count == 2 })
+        #expect(try await clock.advance(by: 10) { try s.deliveries(.delivered).count == 2 })
         let amt = try #require(try s.store.alerts(model: "fraud").first)
         try s.store.acknowledge(alertID: amt.id, by: "ana", note: "on it")
         func statuses(_ r: ReceiverSink.Request) -> [String] {
             ((r.json?["alerts"] as? [[String: Any]]) ?? []).map { "\($0["fingerprint"] as? String ?? "") \($0["status"] as? String ?? "")" }
         }
         var ackIndex = 0
-        #expect(try await Self.advance(clock, by: 10) {
+        #expect(try await clock.advance(by: 10) {
             if let i = sink.requests.firstIndex(where: { statuses($0) == ["fraud/amt/ks acknowledged"] }) { ackIndex = i; return true }
             return false
         }, "ack told")
-        #expect(try await Self.advance(clock, by: 10) {
+        #expect(try await clock.advance(by: 10) {
             sink.requests.dropFirst(ackIndex + 1).filter { statuses($0) == ["shop/zip/psi firing"] }.count >= 4
         }, "zip repeated four times after the ack")
         // Four repeats every 100 ms of the notifier's time: the acknowledged alert had as long to repeat.
@@ -263,7 +249,7 @@ struct NotifierTests {
         s.configuration.retry = RetryPolicy(baseDelay: 500, maxDelay: 500, maxAttempts: 10)
         try s.commit([Transitions.make("shop", "age", "psi", .firing)])
         var notifier = s.start()
-        #expect(try await Self.advance(clock, by: 10) { (try s.deliveries(.pending).first?.attempts ?? 0) >= 1 })
+        #expect(try await clock.advance(by: 10) { (try s.deliveries(.pending).first?.attempts ?? 0) >= 1 })
         await notifier.stop()
         let before = try #require(try s.deliveries(.pending).first)
         // While it is down, another transition is committed.
@@ -271,7 +257,7 @@ struct NotifierTests {
         s.configuration.retry = RetryPolicy(baseDelay: 20, maxDelay: 50, maxAttempts: 10)
         let reopened = try AlertStore(path: s.path)
         notifier = Notifier.start(configuration: s.configuration, store: reopened, options: s.options)
-        #expect(try await Self.advance(clock, by: 10) { try reopened.deliveries(status: .delivered).count == 2 })
+        #expect(try await clock.advance(by: 10) { try reopened.deliveries(status: .delivered).count == 2 })
         await notifier.stop()
         #expect(Self.deliveredAlerts(sink) == ["driftd/fraud/amt/ks firing", "driftd/shop/age/psi firing"])
         let age = try #require(try reopened.deliveries().first { $0.id == before.id })
@@ -291,7 +277,7 @@ struct NotifierTests {
         let clock = s.manualClock()
         try s.commit([Transitions.make("shop", "zip", "psi", .firing), Transitions.make("fraud", "amt", "ks", .firing)])
         var notifier = s.start()
-        #expect(try await Self.advance(clock, by: 10) { try s.deliveries(.delivered).count == 2 })
+        #expect(try await clock.advance(by: 10) { try s.deliveries(.delivered).count == 2 })
         await notifier.stop()
         let amt = try #require(try s.store.alerts(model: "fraud").first)
         try s.store.acknowledge(alertID: amt.id, by: "ana")
@@ -301,10 +287,10 @@ struct NotifierTests {
         func statuses(_ r: ReceiverSink.Request) -> [String] {
             ((r.json?["alerts"] as? [[String: Any]]) ?? []).map { "\($0["fingerprint"] as? String ?? "") \($0["status"] as? String ?? "")" }
         }
-        #expect(try await Self.advance(clock, by: 10) {
+        #expect(try await clock.advance(by: 10) {
             sink.requests.dropFirst(paged).filter { statuses($0) == ["shop/zip/psi firing"] }.count >= 3
         }, "zip repeated three times")
-        #expect(try await Self.advance(clock, by: 10) { try s.deliveries(.delivered).count == 3 }, "ack told")
+        #expect(try await clock.advance(by: 10) { try s.deliveries(.delivered).count == 3 }, "ack told")
         await notifier.stop()
         let after = sink.requests.dropFirst(paged).map(statuses)
         #expect(after.contains(["fraud/amt/ks acknowledged"]), "the receiver that was paged hears of the ack")
@@ -319,9 +305,9 @@ struct NotifierTests {
         let clock = s.manualClock()
         try s.commit([Transitions.make("shop", "age", "psi", .firing)])
         let notifier = s.start()
-        #expect(try await Self.advance(clock, by: 10) { sink.requests.count == 1 }, "first attempt refused")
+        #expect(try await clock.advance(by: 10) { sink.requests.count == 1 }, "first attempt refused")
         try s.commit([Transitions.make("shop", "age", "psi", .resolved, window: 3)])
-        #expect(try await Self.advance(clock, by: 10) { try s.deliveries(.delivered).count == 2 }, "both delivered")
+        #expect(try await clock.advance(by: 10) { try s.deliveries(.delivered).count == 2 }, "both delivered")
         await notifier.stop()
         #expect(Self.deliveredAlerts(sink) == ["driftd/shop/age/psi firing", "driftd/shop/age/psi resolved"])
         let accepted = sink.accepted.compactMap { ($0.json?["alerts"] as? [[String: Any]])?.first?["status"] as? String }
@@ -361,9 +347,9 @@ struct NotifierTests {
         let clock = s.manualClock()
         try s.commit([Transitions.make("shop", "age", "psi", .firing), Transitions.make("shop", "zip", "psi", .firing)])
         var notifier = s.start()
-        #expect(try await Self.advance(clock, by: 10) { try s.deliveries(.delivered).count == 2 }, s.trace)
+        #expect(try await clock.advance(by: 10) { try s.deliveries(.delivered).count == 2 }, s.trace)
         try s.commit([Transitions.make("shop", "zip", "psi", .resolved, window: 3)])
-        #expect(try await Self.advance(clock, by: 10) { try s.deliveries(.delivered).count == 3 }, s.trace)
+        #expect(try await clock.advance(by: 10) { try s.deliveries(.delivered).count == 3 }, s.trace)
         await notifier.stop()
         let told = Self.deliveredAlerts(sink)
         #expect(told == ["driftd/shop/age/psi firing", "driftd/shop/zip/psi firing", "driftd/shop/zip/psi resolved"])
@@ -379,10 +365,10 @@ struct NotifierTests {
         notifier = Notifier.start(configuration: s.configuration, store: try AlertStore(path: s.path), options: s.options)
         // Thirty polls of the outbox, each acted on before the next.
         var polls = 0
-        #expect(try await Self.advance(clock, by: 10) { polls += 1; return polls > 30 })
+        #expect(try await clock.advance(by: 10) { polls += 1; return polls > 30 })
         #expect(sink.requests.count == requests, "nothing is paged again")
         try s.commit([Transitions.make("shop", "age", "psi", .resolved, window: 5), Transitions.make("shop", "zip", "psi", .firing, window: 5)])
-        #expect(try await Self.advance(clock, by: 10) { try s.deliveries(.delivered).count == 3 }, s.trace)
+        #expect(try await clock.advance(by: 10) { try s.deliveries(.delivered).count == 3 }, s.trace)
         await notifier.stop()
         #expect(Self.deliveredAlerts(sink) == (told + ["driftd/shop/age/psi resolved", "driftd/shop/zip/psi firing"]).sorted(),
                 "the receiver paged for age before pruning hears it resolve; zip's new episode pages once")

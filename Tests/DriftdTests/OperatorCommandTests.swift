@@ -22,14 +22,21 @@ struct OperatorCommandTests {
         }
 
         func run(_ arguments: [String]) throws -> DriftdRun { try DriftdProcess.run(arguments + ["--config", config]) }
+
+        /// The store with one firing alert (shop/age/psi), and the store.
+        @discardableResult
+        func firingAlert() throws -> AlertStore {
+            let store = try AlertStore(path: storePath)
+            try store.commit(Transitions.output([Transitions.make("shop", "age", "psi", .firing)]), checkpoint: Transitions.checkpoint, source: "t")
+            return store
+        }
     }
 
     @Test("driftd audit shows who did what, newest first, filtered by actor, action and time")
     func audit() throws {
         let w = try Workspace()
         do {
-            let store = try AlertStore(path: w.storePath)
-            try store.commit(Transitions.output([Transitions.make("shop", "age", "psi", .firing)]), checkpoint: Transitions.checkpoint, source: "t")
+            let store = try w.firingAlert()
             let id = try #require(try store.alerts().first?.id)
             try store.acknowledge(alertID: id, by: "ana", note: "looking")
             try store.addNote(alertID: id, by: "bo", text: "retraining")
@@ -53,10 +60,7 @@ struct OperatorCommandTests {
     @Test("ack, note and resolve an alert; each lands in the store and the audit log")
     func alertActions() throws {
         let w = try Workspace()
-        do {
-            let store = try AlertStore(path: w.storePath)
-            try store.commit(Transitions.output([Transitions.make("shop", "age", "psi", .firing)]), checkpoint: Transitions.checkpoint, source: "t")
-        }
+        try w.firingAlert()
         let list = try JSONValue.parse(try w.run(["alerts", "--format", "json"]).standardOutput).array ?? []
         let id = try #require(list.first?["id"]?.number.map { Int64($0) })
         #expect(list.first?["failed_deliveries"]?.array?.isEmpty == true)
@@ -127,8 +131,7 @@ struct OperatorCommandTests {
     func failedDeliveries() throws {
         let w = try Workspace()
         do {
-            let store = try AlertStore(path: w.storePath)
-            try store.commit(Transitions.output([Transitions.make("shop", "age", "psi", .firing)]), checkpoint: Transitions.checkpoint, source: "t")
+            let store = try w.firingAlert()
             let e = try #require(try store.pendingOutbox().first)
             let ids = try store.route(outboxID: e.id, alertID: e.alertID, plans: [DeliveryPlan(receiver: "oncall", route: "0", dedupKey: "k")])
             try store.recordAttempt(deliveryIDs: Array(ids.values), statusCode: 500, error: "HTTP 500",
